@@ -1,0 +1,93 @@
+"""The reference CLI: ``serviceframe <noun> <verb>``; one module per noun, loaded lazily.
+
+The root group imports nothing heavy: ``serviceframe --help`` and ``plugins list`` never import
+the store. Library errors become one clear line on stderr and a non-zero exit.
+"""
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from serviceframe import __version__
+from serviceframe.cli.context import CliContext
+
+# command name -> "module:attribute", imported only when the command runs or --help lists it.
+COMMANDS = {
+    "db": "serviceframe.cli.db:db",
+    "org": "serviceframe.cli.org:org",
+    "enterprise": "serviceframe.cli.enterprise:enterprise",
+    "assign": "serviceframe.cli.assign:assign",
+    "coverage": "serviceframe.cli.assign:coverage",
+    "contact-card": "serviceframe.cli.assign:contact_card",
+    "plugins": "serviceframe.cli.plugins:plugins",
+    "demo": "serviceframe.cli.demo:demo",
+}
+
+
+class LazyGroup(click.Group):
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module_name, attr = self.lazy[name].split(":")
+            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            return command
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from serviceframe.errors import ServiceFrameError
+
+        try:
+            return super().invoke(ctx)
+        except ServiceFrameError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="serviceframe")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="SERVICEFRAME_DB",
+    metavar="URL",
+    help="Database: a SQLAlchemy URL or a SQLite file path [env SERVICEFRAME_DB; default ./serviceframe.db].",
+)
+@click.option(
+    "--actor",
+    envvar="SERVICEFRAME_ACTOR",
+    metavar="NAME",
+    help="Who is acting, recorded on every event [env SERVICEFRAME_ACTOR; default cli:$USER].",
+)
+@click.option(
+    "--disable-plugin",
+    "disabled",
+    multiple=True,
+    metavar="NAME",
+    help="Do not load this plugin (repeatable) [env SERVICEFRAME_DISABLE_PLUGINS=a,b].",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context, db_url: str | None, actor: str | None, disabled: tuple[str, ...]
+) -> None:
+    """serviceframe: serve industrial enterprises — registry, issues, escalation, satisfaction.
+
+    服务工业企业长效机制:企业名录、问题受理、分级交办、限时办结、满意度评价。
+    """
+    if ctx.obj is None:  # tests and embedders pass their own CliContext (with an app) as obj
+        ctx.obj = CliContext(db_url=db_url, actor=actor, disabled=disabled)
+
+
+def main() -> None:
+    # Chinese text must print even where the locale is C/POSIX (cron jobs, containers).
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8")
+    cli(prog_name="serviceframe")

@@ -1,0 +1,31 @@
+"""What the CLI passes to every command: the settings, and the app built on first use."""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from serviceframe.app import App
+
+
+class CliContext:
+    def __init__(
+        self,
+        db_url: str | None = None,
+        actor: str | None = None,
+        disabled: tuple[str, ...] = (),
+        app: "App | None" = None,
+    ) -> None:
+        self.db_url = db_url
+        self.actor = actor
+        self.disabled = disabled
+        self._app = app
+
+    @property
+    def app(self) -> "App":
+        if self._app is None:
+            from serviceframe.app import Settings, bootstrap
+
+            settings = Settings(db_url=self.db_url, disabled_plugins=self.disabled)
+            if self.actor:
+                settings.actor = self.actor
+            self._app = bootstrap(settings)
+        return self._app

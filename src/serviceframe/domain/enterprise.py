@@ -1,0 +1,82 @@
+"""Enterprises and their key level (R2).
+
+The key level is one ordered value rather than two flags, so that "a city key enterprise is
+also a key enterprise of its county" holds by construction: ``CITY`` implies county key.
+"""
+
+import re
+from enum import StrEnum
+
+from attrs import field, frozen
+
+from serviceframe.domain.credit_code import normalise_credit_code
+from serviceframe.errors import ValidationError
+
+# GB/T 4754-2017: a section letter, optionally followed by 2, 3 or 4 digits (C, C30, C301, C3011).
+_INDUSTRY = re.compile(r"^[A-T](\d{2}|\d{3}|\d{4})?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class KeyLevel(StrEnum):
+    NONE = "none"
+    COUNTY = "county"  # 县(市)区重点服务企业
+    CITY = "city"  # 市政府重点服务企业, and therefore also of its county
+
+    @property
+    def is_county_key(self) -> bool:
+        return self is not KeyLevel.NONE
+
+    @property
+    def is_city_key(self) -> bool:
+        return self is KeyLevel.CITY
+
+    @property
+    def label(self) -> str:
+        return {"none": "一般企业", "county": "县区重点", "city": "市重点"}[self.value]
+
+
+def parse_key_level(value: object) -> KeyLevel:
+    text = str(value or "none").strip().lower()
+    aliases = {"": "none", "市重点": "city", "县区重点": "county", "县重点": "county", "否": "none"}
+    text = aliases.get(text, text)
+    try:
+        return KeyLevel(text)
+    except ValueError:
+        raise ValidationError("key_level", value, "must be city, county or none") from None
+
+
+def normalise_industry(value: str) -> str:
+    code = str(value).strip().upper()
+    if not _INDUSTRY.match(code):
+        raise ValidationError(
+            "industry", value, "a GB/T 4754 code is a letter A-T and 2-4 digits, e.g. C3011"
+        )
+    return code
+
+
+def _not_empty(field_name: str, value: str) -> None:
+    if not value.strip():
+        raise ValidationError(field_name, value, "must not be empty")
+
+
+def _email(_inst: object, _attr: object, value: str) -> None:
+    if value and not _EMAIL.match(value):
+        raise ValidationError("email", value, "not an e-mail address")
+
+
+@frozen
+class Contact:
+    person: str
+    phone: str = ""
+    email: str = field(default="", validator=_email)
+
+
+@frozen
+class Enterprise:
+    credit_code: str = field(converter=normalise_credit_code)
+    name: str = field(validator=lambda _i, _a, v: _not_empty("name", v))
+    jurisdiction: str
+    industry: str = field(converter=normalise_industry)
+    key_level: KeyLevel = KeyLevel.NONE
+    contacts: tuple[Contact, ...] = ()
+    address: str = ""

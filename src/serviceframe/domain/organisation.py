@@ -1,0 +1,237 @@
+"""Who serves enterprises: jurisdictions, units, officials with portfolios, leading groups (R1).
+
+A county runs the same mechanism as the city, one level down: it has its own government unit,
+leaders, departments, leading group and office. Everything is keyed by stable string ids that
+the organisation file chooses (``jz-mayor``, ``jz-edsb``), and by GB/T 2260 codes for places.
+"""
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from attrs import field, frozen
+
+from serviceframe.domain.categories import Category
+from serviceframe.errors import ValidationError
+
+_GB2260 = re.compile(r"^\d{6}$")
+
+
+class JurisdictionKind(StrEnum):
+    CITY = "city"  # 地级市
+    COUNTY = "county"  # 县
+    COUNTY_CITY = "county_city"  # 县级市
+    DISTRICT = "district"  # 市辖区
+    ZONE = "zone"  # 高新区、工业集聚区
+
+    @property
+    def label(self) -> str:
+        return {
+            "city": "市",
+            "county": "县",
+            "county_city": "县级市",
+            "district": "区",
+            "zone": "园区",
+        }[self.value]
+
+
+class Role(StrEnum):
+    """The rungs and roles the seed names; ``mayor`` also stands for a county head (县长/区长)."""
+
+    MAYOR = "mayor"  # 市长 / 县(市、区)长
+    EXECUTIVE_VICE_MAYOR = "executive_vice_mayor"  # 常务副市长
+    VICE_MAYOR = "vice_mayor"  # 副市长 (with a portfolio, 分管)
+    DEPARTMENT_HEAD = "department_head"  # 部门主要负责人
+    DEPARTMENT_LEADER = "department_leader"  # 部门领导 (分管副职)
+    LIAISON_OFFICER = "liaison_officer"  # 企业联络员
+    OFFICE_STAFF = "office_staff"  # 服务企业办公室工作人员
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_leader(self) -> bool:
+        """May be a key enterprise's contact person (市领导或职能部门领导)."""
+        return self not in (Role.LIAISON_OFFICER, Role.OFFICE_STAFF)
+
+
+ROLE_LABELS = {
+    Role.MAYOR: "市长",
+    Role.EXECUTIVE_VICE_MAYOR: "常务副市长",
+    Role.VICE_MAYOR: "副市长",
+    Role.DEPARTMENT_HEAD: "部门主要负责人",
+    Role.DEPARTMENT_LEADER: "部门领导",
+    Role.LIAISON_OFFICER: "企业联络员",
+    Role.OFFICE_STAFF: "办公室工作人员",
+}
+
+
+class UnitKind(StrEnum):
+    GOVERNMENT = "government"  # 人民政府: where the mayor and vice mayors sit
+    DEPARTMENT = "department"  # 职能部门
+
+
+def _code(_inst: object, attribute: object, value: str) -> None:
+    if not _GB2260.match(value):
+        raise ValidationError("code", value, "a GB/T 2260 code has 6 digits, e.g. 410800")
+
+
+@frozen
+class Jurisdiction:
+    code: str = field(validator=_code)
+    name: str
+    kind: JurisdictionKind
+    parent: str | None = None
+
+    @property
+    def is_city(self) -> bool:
+        return self.parent is None
+
+
+@frozen
+class Unit:
+    id: str
+    name: str
+    jurisdiction: str
+    kind: UnitKind = UnitKind.DEPARTMENT
+    phone: str = ""
+    active: bool = True
+
+
+@frozen
+class Portfolio:
+    """What an official is in charge of (分管): service categories and departments."""
+
+    categories: frozenset[Category] = frozenset()
+    departments: frozenset[str] = frozenset()
+
+
+@frozen
+class Official:
+    id: str
+    name: str
+    title: str
+    role: Role
+    jurisdiction: str
+    unit: str | None = None
+    phone: str = ""
+    email: str = ""
+    portfolio: Portfolio = Portfolio()
+    active: bool = True
+
+
+@frozen
+class LeadingGroup:
+    """领导小组 of one jurisdiction, and its office (办公室) that runs daily work."""
+
+    jurisdiction: str
+    name: str
+    leader: str
+    office: str
+    deputies: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+
+
+@frozen
+class Quotas:
+    """Targets for key enterprises: reported against, never enforced."""
+
+    city: int = 100
+    county: int = 20
+
+
+@frozen
+class Organisation:
+    """A whole organisation as the organisation file describes it, validated as a whole."""
+
+    jurisdictions: tuple[Jurisdiction, ...]
+    units: tuple[Unit, ...]
+    officials: tuple[Official, ...]
+    groups: tuple[LeadingGroup, ...] = ()
+    quotas: Quotas = Quotas()
+
+    @property
+    def city(self) -> Jurisdiction:
+        return next(j for j in self.jurisdictions if j.is_city)
+
+    def jurisdiction(self, code: str) -> Jurisdiction | None:
+        return next((j for j in self.jurisdictions if j.code == code), None)
+
+    def group_of(self, code: str) -> LeadingGroup | None:
+        return next((g for g in self.groups if g.jurisdiction == code), None)
+
+    def officials_in(self, code: str) -> tuple[Official, ...]:
+        return tuple(o for o in self.officials if o.jurisdiction == code)
+
+
+def check_organisation(org: Organisation) -> list[str]:
+    """Every broken rule of a whole organisation, as messages naming the record and the value.
+
+    Empty when the organisation is sound. Kept pure so that ``org load`` can report all problems
+    at once before anything is written.
+    """
+    problems: list[str] = []
+    codes = _unique(problems, "jurisdictions", [j.code for j in org.jurisdictions])
+    unit_ids = _unique(problems, "units", [u.id for u in org.units])
+    official_ids = _unique(problems, "officials", [o.id for o in org.officials])
+
+    cities = [j for j in org.jurisdictions if j.parent is None]
+    if len(cities) != 1:
+        problems.append(
+            f"jurisdictions: exactly one must have no parent (the city), found {len(cities)}"
+        )
+    for j in org.jurisdictions:
+        if j.parent is not None and j.parent not in codes:
+            problems.append(f"jurisdiction {j.code}: parent={j.parent!r} is not a jurisdiction")
+    for u in org.units:
+        if u.jurisdiction not in codes:
+            problems.append(f"unit {u.id}: jurisdiction={u.jurisdiction!r} is not a jurisdiction")
+    for o in org.officials:
+        where = f"official {o.id}"
+        if o.jurisdiction not in codes:
+            problems.append(f"{where}: jurisdiction={o.jurisdiction!r} is not a jurisdiction")
+        if o.unit is not None and o.unit not in unit_ids:
+            problems.append(f"{where}: unit={o.unit!r} is not a unit")
+        for d in sorted(o.portfolio.departments - unit_ids):
+            problems.append(f"{where}: portfolio.departments has {d!r}, which is not a unit")
+    by_id = {o.id: o for o in org.officials}
+    seen_groups: set[str] = set()
+    for g in org.groups:
+        where = f"group {g.jurisdiction}"
+        if g.jurisdiction in seen_groups:
+            problems.append(f"{where}: a jurisdiction has one leading group, found a second")
+        seen_groups.add(g.jurisdiction)
+        if g.jurisdiction not in codes:
+            problems.append(f"{where}: jurisdiction={g.jurisdiction!r} is not a jurisdiction")
+        for person in (g.leader, *g.deputies):
+            if person not in official_ids:
+                problems.append(f"{where}: {person!r} is not an official")
+        for unit in (g.office, *g.members):
+            if unit not in unit_ids:
+                problems.append(f"{where}: {unit!r} is not a unit")
+        # The seed routes general issues to the vice mayor in charge of the area: a category
+        # that nobody in the jurisdiction is in charge of would strand issues, so refuse it now.
+        covered = {
+            c
+            for o in org.officials
+            if o.jurisdiction == g.jurisdiction and o.active
+            for c in o.portfolio.categories
+        }
+        missing = [c for c in Category if c is not Category.UNCLASSIFIED and c not in covered]
+        if missing:
+            names = ", ".join(f"{c.value} {c.label}" for c in missing)
+            problems.append(f"{where}: no official is in charge of category {names}")
+        leader = by_id.get(g.leader)
+        if leader is not None and leader.role is not Role.MAYOR:
+            problems.append(f"{where}: leader={g.leader!r} has role {leader.role}, not mayor")
+    return problems
+
+
+def _unique(problems: list[str], what: str, keys: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            problems.append(f"{what}: id {key!r} appears twice")
+        seen.add(key)
+    return seen

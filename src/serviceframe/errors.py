@@ -1,0 +1,47 @@
+"""The exceptions a user of serviceframe can meet.
+
+Every message names what was wrong (the field, the value) so that a clerk can act on it.
+"""
+
+
+class ServiceFrameError(Exception):
+    """Base of every error serviceframe raises on purpose."""
+
+
+class ValidationError(ServiceFrameError, ValueError):
+    """Input that breaks a rule; the message names the field and the value."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value!r}: {reason}")
+
+
+class NotFound(ServiceFrameError):
+    """A record that was asked for by its id and does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key!r}")
+
+
+class ConfigError(ServiceFrameError):
+    """The organisation file (or another configuration) is wrong."""
+
+
+class IllegalTransition(ServiceFrameError):
+    """An issue was asked to do something its current state does not allow."""
+
+
+class CalendarError(ServiceFrameError):
+    """A working-day computation that cannot be made (strict mode, unknown year)."""
+
+
+class StoreError(ServiceFrameError):
+    """The database failed or is not ready; raw driver exceptions never leak past the store."""
+
+
+class PluginError(ServiceFrameError):
+    """A plugin failed to load or raised; the message names the plugin."""

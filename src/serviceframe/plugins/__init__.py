@@ -1,0 +1,1 @@
+"""The plugin host and serviceframe's own built-in plugins."""

@@ -1,0 +1,200 @@
+"""The enterprise registry (R2): import, list, show, designate key enterprises."""
+
+from pathlib import Path
+
+from attrs import evolve, field, frozen
+
+from serviceframe.app import App
+from serviceframe.domain.enterprise import Contact, Enterprise, KeyLevel, parse_key_level
+from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.services.events import event_row
+from serviceframe.tabular import read_rows
+
+# Each field and the headers it may have in a file (Chinese as clerks write it, or English).
+COLUMNS = {
+    "credit_code": ("统一社会信用代码", "信用代码", "credit_code"),
+    "name": ("企业名称", "名称", "name"),
+    "jurisdiction": ("所属县区", "县区代码", "所属县(市)区", "jurisdiction", "county"),
+    "industry": ("行业代码", "行业", "industry"),
+    "key_level": ("重点级别", "key_level"),
+    "person": ("联系人", "contact_person"),
+    "phone": ("联系电话", "contact_phone"),
+    "email": ("电子邮箱", "contact_email"),
+    "address": ("地址", "address"),
+}
+REQUIRED = ("credit_code", "name", "jurisdiction", "industry")
+
+
+@frozen
+class RowError:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.value!r}: {self.reason}"
+
+
+@frozen
+class ImportReport:
+    source: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    errors: tuple[RowError, ...] = field(factory=tuple)
+
+
+def import_enterprises(
+    app: App, path: str | Path, encoding: str | None = None, actor: str | None = None
+) -> ImportReport:
+    """Upsert enterprises from a CSV or XLSX file by credit code.
+
+    Good rows are stored, bad rows are reported with line, column and reason; the good rows
+    go in one transaction, so a failing database leaves nothing half-written. Importing the
+    same file again changes nothing.
+    """
+    actor = actor or app.settings.actor
+    headers, rows = read_rows(path, encoding)
+    columns = _map_headers(headers, str(path))
+    now = app.now()
+    with app.uow() as uow:
+        known = uow.org.jurisdiction_codes()
+        if not known:
+            raise ServiceFrameError(
+                "no organisation loaded yet; run `serviceframe org load FILE` first"
+            )
+        parsed: list[tuple[int, Enterprise, bool]] = []
+        errors: list[RowError] = []
+        first_line: dict[str, int] = {}
+        count = 0
+        for line, raw in rows:
+            count += 1
+            values = {f: raw.get(h, "") for f, h in columns.items()}
+            try:
+                enterprise = _parse(values, known)
+            except ValidationError as exc:
+                column = columns.get(exc.field, exc.field)
+                errors.append(RowError(line, column, str(exc.value), exc.reason))
+                continue
+            code = enterprise.credit_code
+            if code in first_line:
+                errors.append(
+                    RowError(
+                        line,
+                        columns["credit_code"],
+                        code,
+                        f"duplicate code, first on line {first_line[code]}",
+                    )
+                )
+                continue
+            first_line[code] = line
+            parsed.append((line, enterprise, "key_level" in columns))
+        existing = uow.enterprises.get_many(e.credit_code for _, e, _ in parsed)
+        final = []
+        for _line, enterprise, has_level in parsed:
+            old = existing.get(enterprise.credit_code)
+            if not has_level and old is not None:  # a file without the column keeps the level
+                enterprise = evolve(enterprise, key_level=old.key_level)
+            final.append(enterprise)
+        inserted, updated = uow.enterprises.save_many(final, now)
+        events = [
+            event_row("enterprise_added", f"enterprise:{c}", actor, now, source=str(path))
+            for c in inserted
+        ]
+        events += [
+            event_row("enterprise_updated", f"enterprise:{c}", actor, now, source=str(path))
+            for c in updated
+        ]
+        uow.record(events)
+        uow.commit()
+    app.publish_registry(events)
+    return ImportReport(
+        source=str(path),
+        rows=count,
+        inserted=len(inserted),
+        updated=len(updated),
+        unchanged=len(final) - len(inserted) - len(updated),
+        errors=tuple(errors),
+    )
+
+
+def _map_headers(headers: list[str], source: str) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    for fieldname, names in COLUMNS.items():
+        for header in headers:
+            if header in names or header.lower() in names:
+                columns[fieldname] = header
+                break
+    missing = [COLUMNS[f][0] for f in REQUIRED if f not in columns]
+    if missing:
+        raise ValidationError(
+            "header", ",".join(headers), f"{source} lacks column(s) {', '.join(missing)}"
+        )
+    return columns
+
+
+def _parse(values: dict[str, str], known: set[str]) -> Enterprise:
+    jurisdiction = values["jurisdiction"].strip()
+    if jurisdiction not in known:
+        raise ValidationError(
+            "jurisdiction", jurisdiction, "unknown county (not in the organisation)"
+        )
+    contacts: tuple[Contact, ...] = ()
+    if values.get("person") or values.get("phone") or values.get("email"):
+        contacts = (
+            Contact(values.get("person", ""), values.get("phone", ""), values.get("email", "")),
+        )
+    return Enterprise(
+        credit_code=values["credit_code"],
+        name=values["name"],
+        jurisdiction=jurisdiction,
+        industry=values["industry"],
+        key_level=parse_key_level(values.get("key_level", "")),
+        contacts=contacts,
+        address=values.get("address", ""),
+    )
+
+
+def list_enterprises(
+    app: App, county: str | None = None, key: KeyLevel | None = None
+) -> list[Enterprise]:
+    with app.uow() as uow:
+        return uow.enterprises.list(county, key)
+
+
+def get_enterprise(app: App, code: str) -> Enterprise:
+    from serviceframe.domain.credit_code import normalise_credit_code
+
+    code = normalise_credit_code(code)
+    with app.uow() as uow:
+        enterprise = uow.enterprises.get(code)
+    if enterprise is None:
+        raise NotFound("enterprise", code)
+    return enterprise
+
+
+def designate(app: App, code: str, level: KeyLevel, actor: str | None = None) -> Enterprise:
+    """Make an enterprise a city key, county key or ordinary enterprise.
+
+    City implies county (one ordered level), so designating city never leaves it off the
+    county's list, and taking it down to county keeps it a county key enterprise.
+    """
+    actor = actor or app.settings.actor
+    enterprise = get_enterprise(app, code)
+    now = app.now()
+    with app.uow() as uow:
+        uow.enterprises.set_key_level(enterprise.credit_code, level, now)
+        event = event_row(
+            "key_level_changed",
+            f"enterprise:{enterprise.credit_code}",
+            actor,
+            now,
+            before=enterprise.key_level.value,
+            after=level.value,
+        )
+        uow.record([event])
+        uow.commit()
+    app.publish_registry([event])
+    return evolve(enterprise, key_level=level)

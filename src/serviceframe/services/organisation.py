@@ -1,0 +1,78 @@
+"""Loading and reading the organisation (R1)."""
+
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+
+from serviceframe.app import App
+from serviceframe.domain.organisation import Organisation
+from serviceframe.errors import ServiceFrameError
+from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
+from serviceframe.serialise import converter
+from serviceframe.services.events import event_row
+
+
+@frozen
+class OrgLoadReport:
+    source: str
+    jurisdictions: int
+    units: int
+    officials: int
+    new_officials: int
+    retired_units: int
+    retired_officials: int
+    ended_assignments: int
+    groups: int
+
+
+def load_organisation(app: App, path: str | Path, actor: str | None = None) -> OrgLoadReport:
+    """Replace the stored organisation with the file's; the file is checked whole first.
+
+    Officials no longer in the file are marked inactive and their current assignments end
+    today with a reason, so coverage shows the gap and history shows who it was.
+    """
+    org_file = load_org(path)
+    return save_organisation(app, org_file, str(path), actor)
+
+
+def save_organisation(
+    app: App, org_file: OrgFile, source: str, actor: str | None = None
+) -> OrgLoadReport:
+    actor = actor or app.settings.actor
+    now = app.now()
+    settings: dict[str, Any] = {
+        "name": org_file.name,
+        "quotas": converter.unstructure(org_file.quotas),
+        "deadlines": converter.unstructure(org_file.deadlines),
+        "taxonomy": {str(k): v for k, v in org_file.taxonomy.items()},
+    }
+    with app.uow() as uow:
+        counts = uow.org.save(org_file.organisation, settings)
+        inactive = [o.id for o in uow.org.load().officials if not o.active]
+        ended = uow.assignments.end_for_officials(inactive, now.date(), "official left")
+        event = event_row(
+            "org_loaded",
+            "organisation",
+            actor,
+            now,
+            source=source,
+            **counts,
+            ended_assignments=ended,
+        )
+        uow.record([event])
+        uow.commit()
+    app.publish_registry([event])
+    return OrgLoadReport(source=source, ended_assignments=ended, **counts)
+
+
+def organisation(app: App) -> Organisation:
+    with app.uow() as uow:
+        if not uow.org.is_loaded():
+            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
+        return uow.org.load()
+
+
+def deadline_rules(app: App) -> DeadlineRules:
+    with app.uow() as uow:
+        return converter.structure(uow.org.setting("deadlines") or {}, DeadlineRules)

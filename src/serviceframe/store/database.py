@@ -1,0 +1,71 @@
+"""Engines, URLs and the one place where driver exceptions become ``StoreError``."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from serviceframe.errors import StoreError
+from serviceframe.serialise import dumps_column
+
+DEFAULT_URL = "sqlite:///serviceframe.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL: the argument, else ``SERVICEFRAME_DB``, else ./serviceframe.db.
+
+    A bare path is taken as a SQLite file; ``postgresql://`` uses psycopg 3.
+    """
+    url = url or os.environ.get("SERVICEFRAME_DB") or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = resolve_url(url)
+    try:
+        engine = create_engine(url, json_serializer=dumps_column)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"cannot open database {safe_url(url)}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # Foreign keys are off by default in SQLite; WAL lets the CLI read while a worker writes.
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+def store_error(exc: SQLAlchemyError, url: str) -> StoreError:
+    """A ``StoreError`` naming the database and the first line of the driver's complaint."""
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return StoreError(f"database {safe_url(url)}: {detail}")
+
+
+@contextmanager
+def translating_errors(url: str) -> Iterator[None]:
+    """Turn any SQLAlchemy or driver failure inside the block into a ``StoreError``."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise store_error(exc, url) from exc

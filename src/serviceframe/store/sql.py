@@ -1,0 +1,38 @@
+"""Small SQL helpers shared by the repositories."""
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert rows, updating the other columns of those whose keys exist already (set-based)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table)
+    others = [c for c in rows[0] if c not in keys]
+    if others:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in others}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    for batch in chunks(rows, 2000):
+        conn.execute(stmt, list(batch))
+
+
+def chunks(items: Sequence[Any] | Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """Batches small enough for any driver's bound-parameter limit."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,219 @@
+"""The schema, as SQLAlchemy Core tables.
+
+Core rather than the ORM: the domain objects are frozen attrs values, the repositories translate
+rows to them explicitly, and bulk work is written as set-based SQL. Migrations under
+``migrations/`` build exactly this schema; a test compares the two.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Constraint names are part of the schema that migrations must reproduce (Alembic naming.rst).
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps are stored in UTC and always come back time-zone aware.
+
+    SQLite has no time zone type; without this a naive value would silently mean local time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: serviceframe stores aware times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+jurisdictions = Table(
+    "jurisdictions",
+    metadata,
+    Column("code", String(6), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("parent_code", String(6), ForeignKey("jurisdictions.code"), nullable=True),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("phone", String(50), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+
+officials = Table(
+    "officials",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("role", String(40), nullable=False),
+    Column("jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("unit_id", String(64), ForeignKey("units.id"), nullable=True),
+    Column("phone", String(50), nullable=False, server_default=""),
+    Column("email", String(200), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+
+# Portfolios (分管) as rows, so routing can join on them instead of scanning JSON.
+portfolio_categories = Table(
+    "portfolio_categories",
+    metadata,
+    Column("official_id", String(64), ForeignKey("officials.id"), primary_key=True),
+    Column("category", Integer, primary_key=True),
+)
+
+portfolio_units = Table(
+    "portfolio_units",
+    metadata,
+    Column("official_id", String(64), ForeignKey("officials.id"), primary_key=True),
+    Column("unit_id", String(64), ForeignKey("units.id"), primary_key=True),
+)
+
+leading_groups = Table(
+    "leading_groups",
+    metadata,
+    Column("jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("leader_id", String(64), ForeignKey("officials.id"), nullable=False),
+    Column("office_unit_id", String(64), ForeignKey("units.id"), nullable=False),
+)
+
+group_deputies = Table(
+    "group_deputies",
+    metadata,
+    Column(
+        "jurisdiction_code",
+        String(6),
+        ForeignKey("leading_groups.jurisdiction_code"),
+        primary_key=True,
+    ),
+    Column("official_id", String(64), ForeignKey("officials.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column(
+        "jurisdiction_code",
+        String(6),
+        ForeignKey("leading_groups.jurisdiction_code"),
+        primary_key=True,
+    ),
+    Column("unit_id", String(64), ForeignKey("units.id"), primary_key=True),
+)
+
+# Organisation-wide settings that are not rows of their own (deadline rules, taxonomy edits,
+# quotas), stored as the JSON the organisation file gave.
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+enterprises = Table(
+    "enterprises",
+    metadata,
+    Column("credit_code", String(18), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column(
+        "jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False, index=True
+    ),
+    Column("industry", String(5), nullable=False),
+    # none < county < city: "city" implies county key, so the invariant cannot be broken.
+    Column("key_level", String(10), nullable=False, server_default="none", index=True),
+    Column("contacts", JSON, nullable=False),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("key_level IN ('none', 'county', 'city')", name="key_level"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),
+    Column(
+        "enterprise_code",
+        String(18),
+        ForeignKey("enterprises.credit_code"),
+        nullable=False,
+        index=True,
+    ),
+    Column("official_id", String(64), ForeignKey("officials.id"), nullable=False, index=True),
+    Column("unit_id", String(64), ForeignKey("units.id"), nullable=True),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=True),
+    Column("ended_reason", String(200), nullable=False, server_default=""),
+    CheckConstraint("kind IN ('contact', 'liaison')", name="kind"),
+    CheckConstraint("kind = 'contact' OR unit_id IS NOT NULL", name="liaison_has_unit"),
+)
+# One current contact per enterprise, one current liaison per enterprise and department.
+Index(
+    "uq_assignments_current_contact",
+    assignments.c.enterprise_code,
+    unique=True,
+    sqlite_where=text("kind = 'contact' AND valid_to IS NULL"),
+    postgresql_where=text("kind = 'contact' AND valid_to IS NULL"),
+)
+Index(
+    "uq_assignments_current_liaison",
+    assignments.c.enterprise_code,
+    assignments.c.unit_id,
+    unique=True,
+    sqlite_where=text("kind = 'liaison' AND valid_to IS NULL"),
+    postgresql_where=text("kind = 'liaison' AND valid_to IS NULL"),
+)
+
+# Append-only history of every change (issue events, and audit records of the registry).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(100), nullable=False, index=True),  # "enterprise:<code>", "issue:<id>"
+    Column("data", JSON, nullable=False),
+)

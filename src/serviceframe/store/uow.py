@@ -1,0 +1,75 @@
+"""The unit of work: one connection, one transaction, the repositories over it.
+
+Every change goes through one of these; nothing is half-written because either ``commit`` is
+reached or everything is rolled back. Events recorded during the unit are kept in ``recorded``
+so the app can hand them to plugins *after* the commit: a plugin can never roll a change back.
+"""
+
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import SQLAlchemyError
+
+from serviceframe.store.database import store_error
+from serviceframe.store.repositories import (
+    AssignmentRepository,
+    EnterpriseRepository,
+    EventRepository,
+    OrganisationRepository,
+)
+
+
+class UnitOfWork:
+    connection: Connection
+    org: OrganisationRepository
+    enterprises: EnterpriseRepository
+    assignments: AssignmentRepository
+    events: EventRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.recorded: list[dict[str, Any]] = []
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        try:
+            self.connection = self.engine.connect()
+            self._tx = self.connection.begin()
+        except SQLAlchemyError as exc:
+            raise store_error(exc, str(self.engine.url)) from exc
+        conn = self.connection
+        self.org = OrganisationRepository(conn)
+        self.enterprises = EnterpriseRepository(conn)
+        self.assignments = AssignmentRepository(conn)
+        self.events = EventRepository(conn)
+        return self
+
+    def record(self, rows: list[dict[str, Any]]) -> None:
+        """Append event rows to the log, and remember them for the plugins."""
+        self.events.append(rows)
+        self.recorded.extend(rows)
+
+    def commit(self) -> None:
+        assert self._tx is not None, "commit outside the unit of work"
+        try:
+            self._tx.commit()
+        except SQLAlchemyError as exc:
+            raise store_error(exc, str(self.engine.url)) from exc
+        self._tx = None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+            self.connection.close()
+        except SQLAlchemyError:
+            pass  # the original error, raised below, is the one worth reporting
+        self._tx = None
+        if isinstance(exc, SQLAlchemyError):
+            raise store_error(exc, str(self.engine.url)) from exc

@@ -1,0 +1,88 @@
+"""Reading the tables clerks actually have: CSV in UTF-8 (with or without BOM) or GBK, and XLSX.
+
+Rows come back as (line number, {header: text}) so every error can point at the line a clerk
+sees in Excel or a text editor.
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from serviceframe.errors import ValidationError
+
+Row = tuple[int, dict[str, str]]
+
+
+def detect_encoding(data: bytes) -> str:
+    """UTF-8 (a BOM is dropped) when the bytes are valid UTF-8, else GB18030.
+
+    GB18030 is a superset of GBK and GB2312, which is what Excel on a Chinese Windows writes
+    for "CSV". Valid UTF-8 is almost never produced by accident from GBK text, so trying UTF-8
+    strictly first is a reliable test between the two encodings clerks have.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
+def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[str], Iterator[Row]]:
+    """Headers and rows of a CSV or XLSX file (chosen by the file's suffix)."""
+    path = Path(path)
+    if not path.exists():
+        raise ValidationError("file", str(path), "no such file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _xlsx_rows(path)
+    data = path.read_bytes()
+    if encoding is None:
+        encoding = detect_encoding(data)
+    elif encoding.lower().replace("-", "") in ("gbk", "gb2312"):
+        encoding = "gb18030"  # a superset: a GBK file with a rare character still reads
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise ValidationError("encoding", encoding, f"cannot read {path.name}: {exc}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    headers = [h.strip() for h in next(reader, [])]
+    return headers, _csv_rows(reader, headers)
+
+
+def _csv_rows(reader: "csv._reader", headers: list[str]) -> Iterator[Row]:
+    for values in reader:
+        if not any(v.strip() for v in values):
+            continue
+        yield reader.line_num, _pair(headers, values)
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    headers = [_cell(v).strip() for v in next(rows, ())]
+
+    def generate() -> Iterator[Row]:
+        try:
+            for number, values in enumerate(rows, start=2):
+                texts = [_cell(v) for v in values]
+                if any(t.strip() for t in texts):
+                    yield number, _pair(headers, texts)
+        finally:
+            workbook.close()
+
+    return headers, generate()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel turns a typed "20" into 20.0
+    return str(value)
+
+
+def _pair(headers: list[str], values: list[str]) -> dict[str, str]:
+    return {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(headers) if h}

@@ -1,0 +1,90 @@
+"""pytest fixtures: ``sf_databases``, ``sf_db_url``, ``sf_app``, ``jiaozuo_app``, ``cli_runner``.
+
+``jiaozuo_app`` is the bundled example city (organisation, enterprises, assignments) on a fresh
+database of its own, copied from a template built once per session.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from serviceframe.app import App, Settings, bootstrap
+from serviceframe.testing.databases import (
+    PostgreSQLDatabases,
+    SQLiteDatabases,
+    migrated,
+    test_databases,
+)
+
+
+@pytest.fixture(scope="session")
+def sf_databases() -> Iterator[SQLiteDatabases | PostgreSQLDatabases]:
+    databases = test_databases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def _sf_templates(sf_databases: SQLiteDatabases | PostgreSQLDatabases) -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture
+def sf_make_db(
+    sf_databases: SQLiteDatabases | PostgreSQLDatabases, _sf_templates: dict[str, str]
+) -> Iterator[Callable[[str, Callable[[str], None]], str]]:
+    """``make(name, builder)``: a fresh database copied from the session's template ``name``."""
+    made: list[str] = []
+
+    def make(name: str, build: Callable[[str], None]) -> str:
+        if name not in _sf_templates:
+            _sf_templates[name] = sf_databases.template(build)
+        url = sf_databases.clone(_sf_templates[name])
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        sf_databases.drop(url)
+
+
+@pytest.fixture
+def sf_db_url(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> str:
+    """A fresh database at the current schema, empty."""
+    return sf_make_db("migrated", migrated)
+
+
+def make_app(url: str, plugins: tuple[Any, ...] = ()) -> App:
+    return bootstrap(Settings(db_url=url, actor="test", load_entry_points=False), plugins=plugins)
+
+
+@pytest.fixture
+def sf_app(sf_db_url: str) -> Iterator[App]:
+    app = make_app(sf_db_url)
+    yield app
+    app.close()
+
+
+def _jiaozuo(url: str) -> None:
+    from serviceframe.demo import load_example
+
+    migrated(url)
+    app = make_app(url)
+    try:
+        load_example(app)
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def jiaozuo_url(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> str:
+    return sf_make_db("jiaozuo", _jiaozuo)
+
+
+@pytest.fixture
+def jiaozuo_app(jiaozuo_url: str) -> Iterator[App]:
+    """The bundled city: organisation, enterprises and assignments loaded."""
+    app = make_app(jiaozuo_url)
+    yield app
+    app.close()
