@@ -2,7 +2,7 @@
 
 import getpass
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ class App:
     plugins: PluginHost
     _engine: "Engine | None" = None
     _schema_checked: bool = False
+    _cache: dict[str, Any] = field(factory=dict)
 
     @property
     def engine(self) -> "Engine":
@@ -58,6 +59,23 @@ class App:
             require_head(self.engine)
             self._schema_checked = True
         return UnitOfWork(self.engine)
+
+    def cached(self, key: str, factory: "Callable[[], Any]") -> Any:
+        """A value derived from stored settings (taxonomy, calendar), built once per app."""
+        if key not in self._cache:
+            self._cache[key] = factory()
+        return self._cache[key]
+
+    def forget_cached(self) -> None:
+        """Drop derived values after the settings they came from changed (``org load``)."""
+        self._cache.clear()
+
+    def publish_issue_events(self, items: "Iterable[tuple[Any, Any]]") -> list[PluginFailure]:
+        """Hand (issue, event) pairs to plugins after their unit of work committed."""
+        failures = []
+        for issue, event in items:
+            failures += self.plugins.notify("serviceframe_issue_event", app=self, issue=issue, event=event)
+        return failures
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -5,14 +5,67 @@ Dates and datetimes are ISO 8601 strings; enums are their values; Chinese text s
 """
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from cattrs import transform_error
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.preconf.json import make_converter
 from cattrs.v import format_exception as cattrs_format_exception
 
 converter = make_converter(forbid_extra_keys=True)
+
+
+def _structure_bool(value: Any, _type: Any) -> bool:
+    # bool("false") is True: a quoted "false" in a TOML file must not mean the opposite.
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"{value!r} is not a boolean; write true or false without quotes")
+
+
+def _structure_int(value: Any, _type: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    raise ValueError(f"{value!r} is not a whole number")
+
+
+def _not_a_string(
+    inner: Callable[[Any, Any], Any],
+) -> Callable[[Any, Any], Any]:
+    """Refuse a string where a list belongs, instead of taking it as a list of characters."""
+
+    def structure(value: Any, type_: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(f"{value!r} is a single value; write a list: [{value!r}]")
+        return inner(value, type_)
+
+    return structure
+
+
+def _is_homogenous_tuple(type_: Any) -> bool:
+    args = get_args(type_)
+    return get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _is_frozenset(type_: Any) -> bool:
+    return get_origin(type_) is frozenset
+
+
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook_factory(
+    _is_homogenous_tuple,
+    lambda type_, conv: _not_a_string(homogenous_tuple_structure_factory(type_, conv)),
+)
+converter.register_structure_hook_factory(
+    _is_frozenset,
+    lambda type_: _not_a_string(converter._structure_frozenset),
+)
 converter.register_unstructure_hook(date, date.isoformat)
 converter.register_structure_hook(
     date, lambda v, _t: v if isinstance(v, date) else date.fromisoformat(v)

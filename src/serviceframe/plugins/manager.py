@@ -21,7 +21,7 @@ log = logging.getLogger("serviceframe.plugins")
 ENTRY_POINT_GROUP = "serviceframe"
 
 # Built-in behaviour is registered like any plugin (pytest's ``default_plugins``).
-BUILTIN_PLUGINS = ("serviceframe.plugins.sources",)
+BUILTIN_PLUGINS = ("serviceframe.plugins.sources", "serviceframe.plugins.classifier")
 
 
 @frozen

@@ -46,6 +46,9 @@ def save_organisation(
         "quotas": converter.unstructure(org_file.quotas),
         "deadlines": converter.unstructure(org_file.deadlines),
         "taxonomy": {str(k): v for k, v in org_file.taxonomy.items()},
+        # The holiday file's content, not its path: the database must not depend on a file
+        # that sits on one clerk's machine.
+        "calendar_overrides": calendar_overrides_data(org_file.deadlines),
     }
     with app.uow() as uow:
         counts = uow.org.save(org_file.organisation, settings)
@@ -62,8 +65,24 @@ def save_organisation(
         )
         uow.record([event])
         uow.commit()
+    app.forget_cached()
     app.publish_registry([event])
     return OrgLoadReport(source=source, ended_assignments=ended, **counts)
+
+
+def calendar_overrides_data(rules: DeadlineRules) -> dict[str, Any]:
+    from serviceframe.domain.workdays import load_overrides
+
+    if rules.calendar_overrides is None:
+        return {}
+    overrides = load_overrides(rules.calendar_overrides)
+    return {
+        str(year): {
+            "holidays": sorted(d.isoformat() for d in o.holidays),
+            "workdays": sorted(d.isoformat() for d in o.workdays),
+        }
+        for year, o in overrides.items()
+    }
 
 
 def organisation(app: App) -> Organisation:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     Table,
     text,
 )
@@ -216,4 +217,86 @@ events = Table(
     Column("kind", String(40), nullable=False),
     Column("subject", String(100), nullable=False, index=True),  # "enterprise:<code>", "issue:<id>"
     Column("data", JSON, nullable=False),
+)
+
+# --- Issues (migration 0002) -----------------------------------------------------------------
+
+# The folded state of each issue, for querying; the events table holds the record.
+issues = Table(
+    "issues",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), nullable=False, index=True),
+    Column("source", String(40), nullable=False),
+    Column("external_id", String(200), nullable=True),
+    Column("origin", String(200), nullable=True),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("category", Integer, nullable=False),
+    Column("suggested_category", Integer, nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+    Column("received_by", String(64), nullable=False),
+    Column("owner", String(64), nullable=False),
+    Column("lead_unit", String(64), ForeignKey("units.id"), nullable=True, index=True),
+    Column("dispatched_at", UTCDateTime, nullable=True),
+    Column("ack_due", Date, nullable=True),
+    Column("ack_provisional", Boolean, nullable=False, server_default=text("false")),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("feedback_due", Date, nullable=True),
+    Column("feedback_provisional", Boolean, nullable=False, server_default=text("false")),
+    Column("first_feedback_at", UTCDateTime, nullable=True),
+    Column("resolve_due", Date, nullable=True),
+    Column("resolve_provisional", Boolean, nullable=False, server_default=text("false")),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolution", Text, nullable=False, server_default=""),
+    Column("round", Integer, nullable=False, server_default="1"),
+    Column("redo_count", Integer, nullable=False, server_default="0"),
+    Column("satisfaction", String(12), nullable=True),
+    Column("rated_at", UTCDateTime, nullable=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("reject_reason", String(500), nullable=False, server_default=""),
+    Column("merged_into", Integer, ForeignKey("issues.id"), nullable=True),
+    Column("duplicates", Integer, nullable=False, server_default="0"),
+    Column("possible_duplicates", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("category BETWEEN 0 AND 9", name="category"),
+    CheckConstraint("severity IN ('general', 'major', 'policy')", name="severity"),
+)
+# The same message from the same channel is one issue, however often it is delivered.
+Index(
+    "uq_issues_source_external_id",
+    issues.c.source,
+    issues.c.external_id,
+    unique=True,
+    sqlite_where=text("external_id IS NOT NULL"),
+    postgresql_where=text("external_id IS NOT NULL"),
+)
+Index("ix_issues_status_received", issues.c.status, issues.c.received_at)
+Index("ix_issues_enterprise_received", issues.c.enterprise_code, issues.c.received_at)
+
+# Units handling an issue: the lead unit (主办) and co-handling units (协办), for the ledger.
+issue_units = Table(
+    "issue_units",
+    metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("unit_id", String(64), ForeignKey("units.id"), primary_key=True, index=True),
+    Column("role", String(4), nullable=False),
+    CheckConstraint("role IN ('lead', 'co')", name="role"),
+)
+
+# One rating per resolution round (R9: satisfaction is the sole standard).
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("satisfaction", String(12), nullable=False),
+    Column("comment", Text, nullable=False, server_default=""),
+    Column("rated_at", UTCDateTime, nullable=False),
+    Column("rated_by", String(100), nullable=False),
+    Column("lead_unit", String(64), ForeignKey("units.id"), nullable=True, index=True),
+    CheckConstraint("satisfaction IN ('satisfied', 'basic', 'unsatisfied')", name="satisfaction"),
 )

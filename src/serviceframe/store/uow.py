@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.store.database import store_error
+from serviceframe.store.issue_repository import IssueRepository
 from serviceframe.store.repositories import (
     AssignmentRepository,
     EnterpriseRepository,
@@ -26,6 +27,7 @@ class UnitOfWork:
     enterprises: EnterpriseRepository
     assignments: AssignmentRepository
     events: EventRepository
+    issues: IssueRepository
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -43,6 +45,7 @@ class UnitOfWork:
         self.enterprises = EnterpriseRepository(conn)
         self.assignments = AssignmentRepository(conn)
         self.events = EventRepository(conn)
+        self.issues = IssueRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:

@@ -1,7 +1,8 @@
-"""pytest fixtures: ``sf_databases``, ``sf_db_url``, ``sf_app``, ``jiaozuo_app``, ``cli_runner``.
+"""pytest fixtures: ``sf_databases``, ``sf_db_url``, ``sf_app``, ``sf_small_app``, ``jiaozuo_app``.
 
 ``jiaozuo_app`` is the bundled example city (organisation, enterprises, assignments) on a fresh
-database of its own, copied from a template built once per session.
+database of its own, copied from a template built once per session. ``sf_small_app`` is the
+small organisation of :mod:`serviceframe.testing.sample` with its four enterprises.
 """
 
 from collections.abc import Callable, Iterator
@@ -86,5 +87,31 @@ def jiaozuo_url(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> str:
 def jiaozuo_app(jiaozuo_url: str) -> Iterator[App]:
     """The bundled city: organisation, enterprises and assignments loaded."""
     app = make_app(jiaozuo_url)
+    yield app
+    app.close()
+
+
+def _small(url: str) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from serviceframe.services.enterprises import import_enterprises
+    from serviceframe.services.organisation import load_organisation
+    from serviceframe.testing.sample import SMALL_ENTERPRISES, write_csv, write_org
+
+    migrated(url)
+    app = make_app(url)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            load_organisation(app, write_org(Path(tmp) / "organisation.toml"))
+            import_enterprises(app, write_csv(Path(tmp) / "enterprises.csv", SMALL_ENTERPRISES))
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def sf_small_app(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> Iterator[App]:
+    """The small organisation of :mod:`serviceframe.testing.sample` and its four enterprises."""
+    app = make_app(sf_make_db("small", _small))
     yield app
     app.close()

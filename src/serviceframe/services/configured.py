@@ -1,0 +1,59 @@
+"""Rules derived from the stored organisation settings, built once per app and cached.
+
+``org load`` stores the deadline rules, the holiday overrides and the taxonomy edits; these
+functions turn them into the working objects and keep them on the app until the next load.
+"""
+
+from datetime import date
+
+from serviceframe.app import App
+from serviceframe.domain.taxonomy import Taxonomy, load_taxonomy
+from serviceframe.domain.workdays import WorkCalendar, YearOverride
+from serviceframe.orgfile import DeadlineRules
+from serviceframe.serialise import converter
+
+
+def _setting(app: App, key: str) -> object:
+    with app.uow() as uow:
+        return uow.org.setting(key)
+
+
+def deadline_rules(app: App) -> DeadlineRules:
+    return app.cached(  # type: ignore[no-any-return]
+        "deadline_rules", lambda: converter.structure(_setting(app, "deadlines") or {}, DeadlineRules)
+    )
+
+
+def work_calendar(app: App) -> WorkCalendar:
+    def build() -> WorkCalendar:
+        stored = _setting(app, "calendar_overrides") or {}
+        assert isinstance(stored, dict)
+        overrides = {
+            int(year): YearOverride(
+                holidays=frozenset(date.fromisoformat(d) for d in o.get("holidays", ())),
+                workdays=frozenset(date.fromisoformat(d) for d in o.get("workdays", ())),
+            )
+            for year, o in stored.items()
+        }
+        return WorkCalendar(overrides=overrides, strict=deadline_rules(app).strict_calendar)
+
+    return app.cached("work_calendar", build)  # type: ignore[no-any-return]
+
+
+def taxonomy(app: App) -> Taxonomy:
+    def build() -> Taxonomy:
+        edits = _setting(app, "taxonomy") or {}
+        assert isinstance(edits, dict)
+        return load_taxonomy().merged({int(k): v for k, v in edits.items()})
+
+    return app.cached("taxonomy", build)  # type: ignore[no-any-return]
+
+
+def known_sources(app: App) -> frozenset[str]:
+    def build() -> frozenset[str]:
+        names: set[str] = set()
+        for result in app.plugins.hook.serviceframe_sources(app=app):
+            names.update(result or ())
+        return frozenset(names)
+
+    return app.cached("sources", build)  # type: ignore[no-any-return]

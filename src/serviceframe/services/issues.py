@@ -1,0 +1,464 @@
+"""The issue lifecycle as use cases: file, accept, dispatch, acknowledge, feed back, resolve,
+rate, merge, reject (R4, R7, category 7).
+
+Each function runs one unit of work: it reads the issue, checks the transition, records one
+event, stores the folded state, commits, and only then tells the plugins.
+"""
+
+import difflib
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from attrs import evolve, frozen
+
+from serviceframe.app import App
+from serviceframe.domain.categories import Category, parse_category
+from serviceframe.domain.credit_code import normalise_credit_code
+from serviceframe.domain.issue import (
+    Due,
+    Issue,
+    IssueEvent,
+    Satisfaction,
+    Severity,
+    apply,
+    check_transition,
+    due_data,
+    parse_enum,
+    validate_text,
+)
+from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.taxonomy import Classification
+from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.orgfile import DeadlineRules
+from serviceframe.services.configured import deadline_rules, known_sources, work_calendar
+from serviceframe.store.issue_repository import event_row
+
+# Near-duplicates: the same enterprise raising much the same text within two weeks is
+# flagged for the office to merge; it is never dropped silently.
+DUPLICATE_WINDOW = timedelta(days=14)
+DUPLICATE_SIMILARITY = 0.6
+
+
+@frozen
+class IssueDraft:
+    """What a channel hands in: enough to file an issue, nothing decided yet."""
+
+    enterprise: str
+    source: str
+    body: str
+    title: str = ""
+    external_id: str | None = None
+    category: object = None  # 1-9 or a label, when the filer already knows
+    severity: object = None
+    received_at: datetime | None = None
+    received_by: str | None = None  # unit or official id; default: the office of the city group
+    origin: str | None = None
+
+
+@frozen
+class Filed:
+    issue: Issue
+    created: bool  # False when (source, external id) had been filed before
+
+
+@frozen
+class DraftError:
+    index: int  # position in the list handed in (a line number for file imports)
+    field: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.field}={self.value!r}: {self.reason}"
+
+
+@frozen
+class BulkReport:
+    filed: tuple[int, ...]
+    existing: tuple[int, ...]
+    errors: tuple[DraftError, ...]
+
+
+@frozen
+class IssueView:
+    issue: Issue
+    enterprise_name: str
+    events: tuple[IssueEvent, ...]
+    ratings: tuple[dict[str, Any], ...]
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+def file_issue(app: App, draft: IssueDraft, actor: str | None = None) -> Filed:
+    """File one issue from any source. Filing the same (source, external id) again returns the
+    issue filed the first time. Bad input raises a ValidationError naming the field; nothing
+    is stored then."""
+    report, issues = _file(app, [draft], actor)
+    if report.errors:
+        e = report.errors[0]
+        raise ValidationError(e.field, e.value, e.reason)
+    if report.existing:
+        with app.uow() as uow:
+            existing = uow.issues.get(report.existing[0])
+        assert existing is not None
+        return Filed(existing, created=False)
+    return Filed(issues[0], created=True)
+
+
+def file_issues(app: App, drafts: Sequence[IssueDraft], actor: str | None = None) -> BulkReport:
+    """File many issues in one transaction with set-based inserts (a hotline export).
+
+    Bad drafts are reported by position and skipped; the good ones are filed together.
+    """
+    report, _ = _file(app, drafts, actor)
+    return report
+
+
+def _file(app: App, drafts: Sequence[IssueDraft], actor: str | None) -> tuple[BulkReport, list[Issue]]:
+    actor = actor or app.settings.actor
+    now = app.now()
+    sources = known_sources(app)
+    errors: list[DraftError] = []
+    with app.uow() as uow:
+        org = _org(app, uow)
+        people = {o.id for o in org.officials} | {u.id for u in org.units}
+        office = _default_office(org)
+        checked: list[tuple[int, IssueDraft, dict[str, Any]]] = []
+        for index, draft in enumerate(drafts):
+            try:
+                checked.append((index, draft, _check_draft(draft, sources, people, office, now)))
+            except ValidationError as exc:
+                errors.append(DraftError(index, exc.field, str(exc.value), exc.reason))
+        codes = {c["enterprise"] for _, _, c in checked}
+        known = set(uow.enterprises.get_many(codes))
+        for index, _draft, c in checked:
+            if c["enterprise"] not in known:
+                errors.append(DraftError(index, "enterprise", c["enterprise"], "no such enterprise in the registry"))
+        checked = [x for x in checked if x[2]["enterprise"] in known]
+
+        # Idempotent intake: a (source, external id) filed before, or twice in this batch.
+        pairs = {(c["source"], c["external_id"]) for _, _, c in checked if c["external_id"]}
+        seen = uow.issues.by_external_ids(pairs)
+        existing: list[int] = []
+        fresh: list[dict[str, Any]] = []
+        for _index, _draft, c in checked:
+            key = (c["source"], c["external_id"])
+            if c["external_id"] and key in seen:
+                existing.append(seen[key])
+                continue
+            if c["external_id"]:
+                seen[key] = -1  # filed by this batch: later copies are the same issue
+            fresh.append(c)
+
+        earliest = min((datetime.fromisoformat(c["received_at"]) for c in fresh), default=now)
+        recent = uow.issues.recent_of({c["enterprise"] for c in fresh}, earliest - DUPLICATE_WINDOW)
+        for c in fresh:
+            c["suggested_category"] = int(_classify(app, c["title"], c["body"]).category)
+            c["possible_duplicates"] = _similar(c, recent)
+
+        events = [IssueEvent("filed", now, actor, {**c, "id": 0}) for c in fresh]
+        drafts_state = [apply(None, e) for e in events]
+        ids = uow.issues.insert_many(drafts_state)
+        issues = [evolve(i, id=new_id) for i, new_id in zip(drafts_state, ids, strict=True)]
+        events = [evolve(e, data={**e.data, "id": new_id}) for e, new_id in zip(events, ids, strict=True)]
+        uow.record([event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
+        existing = [i for i in existing if i != -1]
+        uow.commit()
+    app.publish_issue_events(zip(issues, events, strict=True))
+    return BulkReport(tuple(ids), tuple(existing), tuple(sorted(errors, key=lambda e: e.index))), issues
+
+
+def _check_draft(
+    draft: IssueDraft, sources: frozenset[str], people: set[str], office: str, now: datetime
+) -> dict[str, Any]:
+    enterprise = normalise_credit_code(draft.enterprise, "enterprise")
+    source = str(draft.source).strip()
+    if source not in sources:
+        raise ValidationError("source", source, f"unknown source; known: {', '.join(sorted(sources))}")
+    title, body = validate_text(draft.title, draft.body)
+    category = parse_category(draft.category) if draft.category not in (None, "") else Category.UNCLASSIFIED
+    severity = parse_enum(Severity, "severity", draft.severity) if draft.severity not in (None, "") else Severity.GENERAL
+    received_by = draft.received_by or office
+    if received_by not in people:
+        raise ValidationError("received_by", received_by, "not a unit or official of the organisation")
+    received_at = draft.received_at or now
+    if received_at.tzinfo is None:
+        raise ValidationError("received_at", received_at.isoformat(), "give a time zone (e.g. +08:00)")
+    if received_at > now + timedelta(minutes=5):
+        raise ValidationError("received_at", received_at.isoformat(), "is in the future")
+    external_id = (draft.external_id or "").strip() or None
+    return {
+        "enterprise": enterprise,
+        "source": source,
+        "title": title,
+        "body": body,
+        "external_id": external_id,
+        "origin": draft.origin,
+        "category": int(category),
+        "severity": severity.value,
+        "received_at": received_at.astimezone(UTC).isoformat(),
+        "received_by": received_by,
+    }
+
+
+def _similar(c: dict[str, Any], recent: list[tuple[int, str, str, str]]) -> list[int]:
+    text = f"{c['title']}\n{c['body']}"[:500]
+    found = []
+    for issue_id, enterprise, title, body in recent:
+        if enterprise != c["enterprise"]:
+            continue
+        matcher = difflib.SequenceMatcher(None, text, f"{title}\n{body}"[:500], autojunk=False)
+        if matcher.quick_ratio() >= DUPLICATE_SIMILARITY and matcher.ratio() >= DUPLICATE_SIMILARITY:
+            found.append(issue_id)
+    return sorted(found)
+
+
+def _classify(app: App, title: str, body: str) -> Classification:
+    result: Classification | None = app.plugins.hook.serviceframe_classify(app=app, title=title, body=body)
+    return result if result is not None else Classification(Category.UNCLASSIFIED, 0.0, (), None)
+
+
+def _org(app: App, uow: Any) -> Organisation:
+    def build() -> Organisation:
+        if not uow.org.is_loaded():
+            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
+        return uow.org.load()  # type: ignore[no-any-return]
+
+    return app.cached("organisation", build)  # type: ignore[no-any-return]
+
+
+def _default_office(org: Organisation) -> str:
+    """R4: whatever the channel, issues end in one place, the office of the city's group."""
+    group = org.group_of(org.city.code)
+    return group.office if group is not None else ""
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+Build = Callable[[Any, Issue, datetime], tuple[str, dict[str, Any]]]
+
+
+def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None) -> Issue:
+    """Run one transition: check it, record its event, store the new state, then notify."""
+    actor = actor or app.settings.actor
+    now = app.now()
+    with app.uow() as uow:
+        issue = uow.issues.get(issue_id, for_update=True)
+        if issue is None:
+            raise NotFound("issue", issue_id)
+        check_transition(issue, kind)
+        kind, data = build(uow, issue, now)
+        event = IssueEvent(kind, now, actor, data)
+        new = apply(issue, event)
+        uow.issues.save(new, expected_version=issue.version)
+        uow.record([event_row(issue.id, event)])
+        if kind == "dispatched":
+            uow.issues.set_units(issue.id, data["lead"], data["co"])
+        uow.commit()
+    app.publish_issue_events([(new, event)])
+    return new
+
+
+def accept(
+    app: App, issue_id: int, category: object = None, severity: object = None, actor: str | None = None
+) -> Issue:
+    """Classify and set the severity. Without a category the classifier hook decides (the
+    office can always give one, or reclassify later)."""
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        data: dict[str, Any] = {"severity": (parse_enum(Severity, "severity", severity) if severity else issue.severity).value}
+        if category not in (None, ""):
+            data |= {"category": int(parse_category(category)), "classified_by": "office"}
+        elif issue.category is not Category.UNCLASSIFIED:
+            data |= {"category": int(issue.category), "classified_by": "filer"}
+        else:
+            result = _classify(app, issue.title, issue.body)
+            if result.category is Category.UNCLASSIFIED:
+                raise ValidationError("category", "", "the classifier found no category; give --category 1-9")
+            data |= {"category": int(result.category), "classified_by": "classifier", "matched": list(result.matched)}
+        return "accepted", data
+
+    return _change(app, issue_id, "accepted", build, actor)
+
+
+def reclassify(
+    app: App, issue_id: int, category: object = None, severity: object = None, actor: str | None = None
+) -> Issue:
+    """The office overrides category or severity of an issue under way."""
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        new_category = parse_category(category) if category not in (None, "") else issue.category
+        new_severity = parse_enum(Severity, "severity", severity) if severity else issue.severity
+        return "reclassified", {
+            "category": int(new_category), "severity": new_severity.value,
+            "before": {"category": int(issue.category), "severity": issue.severity.value},
+        }
+
+    return _change(app, issue_id, "reclassified", build, actor)
+
+
+def _deadlines(app: App, start: datetime, severity: Severity) -> dict[str, Any]:
+    rules: DeadlineRules = deadline_rules(app)
+    calendar = work_calendar(app)
+    resolve_days = {
+        Severity.GENERAL: rules.resolve_general,
+        Severity.MAJOR: rules.resolve_major,
+        Severity.POLICY: rules.resolve_policy,
+    }[severity]
+
+    def due(n: int) -> dict[str, Any]:
+        d = calendar.add_workdays(start, n)
+        return due_data(Due(d.due, d.provisional))
+
+    return {"ack_due": due(rules.acknowledge), "feedback_due": due(rules.feedback), "resolve_due": due(resolve_days)}
+
+
+def dispatch(app: App, issue_id: int, lead: str, co: Iterable[str] = (), actor: str | None = None) -> Issue:
+    """交办: hand the issue to a lead unit (and co-handling units), starting the clocks."""
+    co = tuple(dict.fromkeys(co))
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        for field, unit_id in [("lead", lead), *(("co", u) for u in co)]:
+            unit = uow.org.unit(unit_id)
+            if unit is None or not unit.active:
+                raise ValidationError(field, unit_id, "no such unit")
+        if lead in co:
+            raise ValidationError("co", lead, "the lead unit cannot also be a co-handling unit")
+        return "dispatched", {"lead": lead, "co": list(co), **_deadlines(app, now, issue.severity)}
+
+    return _change(app, issue_id, "dispatched", build, actor)
+
+
+def acknowledge(app: App, issue_id: int, unit: str, actor: str | None = None) -> Issue:
+    """签收: the lead unit takes the issue over; first-inquiry ownership passes to it."""
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if unit != issue.lead_unit:
+            raise ValidationError("unit", unit, f"only the lead unit {issue.lead_unit} can acknowledge issue {issue.id}")
+        on_time = issue.ack_due is None or not _late(issue.ack_due, now)
+        return "acknowledged", {"unit": unit, "on_time": on_time, "owner_before": issue.owner}
+
+    return _change(app, issue_id, "acknowledged", build, actor)
+
+
+def progress(app: App, issue_id: int, note: str, actor: str | None = None) -> Issue:
+    """反馈: the handling unit reports how far it got (the first one is the 'first feedback')."""
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if not note.strip():
+            raise ValidationError("note", note, "must not be empty")
+        return "progressed", {"note": note.strip()}
+
+    return _change(app, issue_id, "progressed", build, actor)
+
+
+def resolve(app: App, issue_id: int, note: str, actor: str | None = None) -> Issue:
+    """办结: the lead unit reports the issue done; the enterprise is then asked to rate it."""
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if not note.strip():
+            raise ValidationError("note", note, "a resolution note is required")
+        on_time = issue.resolve_due is None or not _late(issue.resolve_due, now)
+        return "resolved", {"note": note.strip(), "round": issue.round, "on_time": on_time}
+
+    return _change(app, issue_id, "resolved", build, actor)
+
+
+def rate(
+    app: App,
+    issue_id: int,
+    satisfaction: object,
+    comment: str = "",
+    enterprise: str | None = None,
+    actor: str | None = None,
+) -> Issue:
+    """满意度: the enterprise rates a resolved issue, once per resolution round.
+
+    ``enterprise`` is who is rating; it must be the issue's own enterprise. Left out, the
+    rating is recorded as entered by the actor on the enterprise's behalf (a clerk taking
+    it by phone). An unsatisfied rating sends the issue back for redo with a new deadline.
+    """
+    value: Satisfaction = parse_enum(Satisfaction, "satisfaction", satisfaction)
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if enterprise is not None and normalise_credit_code(enterprise, "enterprise") != issue.enterprise:
+            raise ValidationError("enterprise", enterprise, f"only {issue.enterprise} may rate issue {issue.id}")
+        data: dict[str, Any] = {
+            "satisfaction": value.value, "comment": comment.strip(), "round": issue.round,
+            "on_behalf": enterprise is None,
+        }
+        if value is Satisfaction.UNSATISFIED:
+            d = work_calendar(app).add_workdays(now, deadline_rules(app).redo)
+            data["redo_due"] = due_data(Due(d.due, d.provisional))
+        uow.issues.add_rating(issue, value, comment.strip(), now, enterprise or issue.enterprise)
+        return "rated", data
+
+    return _change(app, issue_id, "rated", build, actor)
+
+
+def reject(app: App, issue_id: int, reason: str, actor: str | None = None) -> Issue:
+    """不予受理: out of scope, with the reason the enterprise will be told."""
+
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if not reason.strip():
+            raise ValidationError("reason", reason, "a reason is required")
+        return "rejected", {"reason": reason.strip()}
+
+    return _change(app, issue_id, "rejected", build, actor)
+
+
+def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue:
+    """Merge a duplicate into another issue. The duplicate keeps its enterprise and text and
+    counts on the target (``duplicates``); nothing is lost."""
+    actor = actor or app.settings.actor
+    if issue_id == into:
+        raise ValidationError("into", into, "an issue cannot be merged into itself")
+    now = app.now()
+    with app.uow() as uow:
+        issue = uow.issues.get(issue_id, for_update=True)
+        target = uow.issues.get(into, for_update=True)
+        if issue is None:
+            raise NotFound("issue", issue_id)
+        if target is None:
+            raise NotFound("issue", into)
+        check_transition(issue, "merged")
+        check_transition(target, "absorbed")
+        merged_event = IssueEvent("merged", now, actor, {"into": into})
+        absorbed_event = IssueEvent("absorbed", now, actor, {"issue": issue_id, "enterprise": issue.enterprise})
+        new_issue, new_target = apply(issue, merged_event), apply(target, absorbed_event)
+        uow.issues.save(new_issue, issue.version)
+        uow.issues.save(new_target, target.version)
+        uow.record([event_row(issue_id, merged_event), event_row(into, absorbed_event)])
+        uow.commit()
+    app.publish_issue_events([(new_issue, merged_event), (new_target, absorbed_event)])
+    return new_issue
+
+
+def _late(due: Due, now: datetime) -> bool:
+    from serviceframe.domain.workdays import Deadline
+
+    return Deadline(due.on, due.provisional).overdue_at(now)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_issue(app: App, issue_id: int) -> IssueView:
+    with app.uow() as uow:
+        issue = uow.issues.get(issue_id)
+        if issue is None:
+            raise NotFound("issue", issue_id)
+        enterprise = uow.enterprises.get(issue.enterprise)
+        return IssueView(
+            issue,
+            enterprise.name if enterprise else "",
+            tuple(uow.issues.events(issue_id)),
+            tuple(uow.issues.ratings(issue_id)),
+        )
+
+
+def list_issues(app: App, **filters: Any) -> list[Issue]:
+    with app.uow() as uow:
+        return uow.issues.find(**filters)  # type: ignore[no-any-return]

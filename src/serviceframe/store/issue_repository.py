@@ -1,0 +1,263 @@
+"""Issues in the store: the folded state as a row, the events in the log, units, ratings."""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
+
+from serviceframe.domain.categories import Category
+from serviceframe.domain.issue import Due, Issue, IssueEvent, Satisfaction, Severity, Status
+from serviceframe.errors import ServiceFrameError
+from serviceframe.store import tables as t
+from serviceframe.store.sql import chunks
+
+_DUES = (("ack_due", "ack_provisional"), ("feedback_due", "feedback_provisional"), ("resolve_due", "resolve_provisional"))
+
+
+class ConcurrentChange(ServiceFrameError):
+    """Someone else changed the issue between reading and writing it; try again."""
+
+
+def issue_row(issue: Issue) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "enterprise_code": issue.enterprise,
+        "source": issue.source,
+        "external_id": issue.external_id,
+        "origin": issue.origin,
+        "title": issue.title,
+        "body": issue.body,
+        "status": issue.status.value,
+        "category": int(issue.category),
+        "suggested_category": int(issue.suggested_category),
+        "severity": issue.severity.value,
+        "received_at": issue.received_at,
+        "received_by": issue.received_by,
+        "owner": issue.owner,
+        "lead_unit": issue.lead_unit,
+        "dispatched_at": issue.dispatched_at,
+        "acknowledged_at": issue.acknowledged_at,
+        "first_feedback_at": issue.first_feedback_at,
+        "resolved_at": issue.resolved_at,
+        "resolution": issue.resolution,
+        "round": issue.round,
+        "redo_count": issue.redo_count,
+        "satisfaction": issue.satisfaction.value if issue.satisfaction else None,
+        "rated_at": issue.rated_at,
+        "closed_at": issue.closed_at,
+        "reject_reason": issue.reject_reason,
+        "merged_into": issue.merged_into,
+        "duplicates": issue.duplicates,
+        "possible_duplicates": list(issue.possible_duplicates),
+        "updated_at": issue.updated_at,
+        "version": issue.version,
+    }
+    for (column, flag), due in zip(_DUES, (issue.ack_due, issue.feedback_due, issue.resolve_due), strict=True):
+        row[column] = due.on if due else None
+        row[flag] = due.provisional if due else False
+    return row
+
+
+def issue_from_row(r: Any, co_units: Sequence[str] = ()) -> Issue:
+    def due(column: str, flag: str) -> Due | None:
+        value: date | None = getattr(r, column)
+        return None if value is None else Due(value, bool(getattr(r, flag)))
+
+    return Issue(
+        id=r.id,
+        enterprise=r.enterprise_code,
+        source=r.source,
+        title=r.title,
+        body=r.body,
+        received_at=r.received_at,
+        received_by=r.received_by,
+        external_id=r.external_id,
+        origin=r.origin,
+        status=Status(r.status),
+        category=Category(r.category),
+        suggested_category=Category(r.suggested_category),
+        severity=Severity(r.severity),
+        owner=r.owner,
+        lead_unit=r.lead_unit,
+        co_units=tuple(co_units),
+        dispatched_at=r.dispatched_at,
+        ack_due=due(*_DUES[0]),
+        acknowledged_at=r.acknowledged_at,
+        feedback_due=due(*_DUES[1]),
+        first_feedback_at=r.first_feedback_at,
+        resolve_due=due(*_DUES[2]),
+        resolved_at=r.resolved_at,
+        resolution=r.resolution,
+        round=r.round,
+        redo_count=r.redo_count,
+        satisfaction=Satisfaction(r.satisfaction) if r.satisfaction else None,
+        rated_at=r.rated_at,
+        closed_at=r.closed_at,
+        reject_reason=r.reject_reason,
+        merged_into=r.merged_into,
+        duplicates=r.duplicates,
+        possible_duplicates=tuple(r.possible_duplicates or ()),
+        updated_at=r.updated_at,
+        version=r.version,
+    )
+
+
+def event_row(issue_id: int, event: IssueEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "subject": f"issue:{issue_id}",
+        "actor": event.actor,
+        "at": event.at,
+        "data": dict(event.data),
+    }
+
+
+class IssueRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, issue_id: int, for_update: bool = False) -> Issue | None:
+        q = select(t.issues).where(t.issues.c.id == issue_id)
+        if for_update and self.conn.dialect.name == "postgresql":
+            q = q.with_for_update()
+        r = self.conn.execute(q).first()
+        return None if r is None else issue_from_row(r, self._co_units([issue_id]).get(issue_id, ()))
+
+    def get_many(self, ids: Iterable[int]) -> list[Issue]:
+        ids = sorted(set(ids))
+        found: list[Issue] = []
+        for batch in chunks(ids, 1000):
+            co = self._co_units(batch)
+            q = select(t.issues).where(t.issues.c.id.in_(batch)).order_by(t.issues.c.id)
+            found += [issue_from_row(r, co.get(r.id, ())) for r in self.conn.execute(q)]
+        return found
+
+    def _co_units(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        u = t.issue_units.c
+        co: dict[int, list[str]] = {}
+        q = select(u.issue_id, u.unit_id).where(u.issue_id.in_(ids), u.role == "co").order_by(u.unit_id)
+        for issue_id, unit_id in self.conn.execute(q):
+            co.setdefault(issue_id, []).append(unit_id)
+        return co
+
+    def by_external_ids(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Issue ids already filed for these (source, external id) pairs."""
+        c = t.issues.c
+        found: dict[tuple[str, str], int] = {}
+        for batch in chunks(sorted(set(pairs)), 500):
+            q = select(c.source, c.external_id, c.id).where(tuple_(c.source, c.external_id).in_(batch))
+            for source, external_id, issue_id in self.conn.execute(q):
+                found[(source, external_id)] = issue_id
+        return found
+
+    def recent_of(self, enterprises: Iterable[str], since: datetime) -> list[tuple[int, str, str, str]]:
+        """(id, enterprise, title, body) of open issues received since ``since``."""
+        c = t.issues.c
+        rows: list[tuple[int, str, str, str]] = []
+        for batch in chunks(sorted(set(enterprises)), 500):
+            q = select(c.id, c.enterprise_code, c.title, c.body).where(
+                c.enterprise_code.in_(batch),
+                c.received_at >= since,
+                c.status.not_in(["rejected", "merged"]),
+            )
+            rows += [tuple(r) for r in self.conn.execute(q)]  # type: ignore[misc]
+        return rows
+
+    def find(
+        self,
+        status: Sequence[str] = (),
+        enterprise: str | None = None,
+        unit: str | None = None,
+        category: int | None = None,
+        severity: str | None = None,
+        source: str | None = None,
+        received_from: datetime | None = None,
+        received_to: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Issue]:
+        c = t.issues.c
+        q = select(t.issues).order_by(c.id)
+        if status:
+            q = q.where(c.status.in_(list(status)))
+        if enterprise:
+            q = q.where(c.enterprise_code == enterprise)
+        if unit:
+            handled = select(t.issue_units.c.issue_id).where(t.issue_units.c.unit_id == unit)
+            q = q.where(or_(c.id.in_(handled), c.received_by == unit))
+        if category is not None:
+            q = q.where(c.category == category)
+        if severity:
+            q = q.where(c.severity == severity)
+        if source:
+            q = q.where(c.source == source)
+        if received_from:
+            q = q.where(c.received_at >= received_from)
+        if received_to:
+            q = q.where(c.received_at < received_to)
+        if limit:
+            q = q.limit(limit)
+        rows = self.conn.execute(q).all()
+        co = self._co_units([r.id for r in rows]) if rows else {}
+        return [issue_from_row(r, co.get(r.id, ())) for r in rows]
+
+    def events(self, issue_id: int) -> list[IssueEvent]:
+        e = t.events.c
+        q = select(e.kind, e.at, e.actor, e.data).where(e.subject == f"issue:{issue_id}").order_by(e.id)
+        return [IssueEvent(kind, at, actor, data) for kind, at, actor, data in self.conn.execute(q)]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def insert(self, issue: Issue) -> int:
+        result = self.conn.execute(insert(t.issues).values(issue_row(issue)).returning(t.issues.c.id))
+        return int(result.scalar_one())
+
+    def insert_many(self, issues: Sequence[Issue]) -> list[int]:
+        """Set-based insert; ids come back in the order of ``issues``."""
+        ids: list[int] = []
+        stmt = insert(t.issues).returning(t.issues.c.id, sort_by_parameter_order=True)
+        for batch in chunks(issues, 1000):
+            ids += [int(i) for i in self.conn.scalars(stmt, [issue_row(x) for x in batch])]
+        return ids
+
+    def save(self, issue: Issue, expected_version: int) -> None:
+        """Write the new state; refuse if someone else wrote in between (optimistic lock)."""
+        row = issue_row(issue)
+        result = self.conn.execute(
+            update(t.issues).where(t.issues.c.id == issue.id, t.issues.c.version == expected_version).values(row)
+        )
+        if result.rowcount != 1:
+            raise ConcurrentChange(f"issue {issue.id} was changed by someone else meanwhile; try again")
+
+    def set_units(self, issue_id: int, lead: str, co: Sequence[str]) -> None:
+        self.conn.execute(delete(t.issue_units).where(t.issue_units.c.issue_id == issue_id))
+        rows = [{"issue_id": issue_id, "unit_id": lead, "role": "lead"}]
+        rows += [{"issue_id": issue_id, "unit_id": u, "role": "co"} for u in co if u != lead]
+        self.conn.execute(insert(t.issue_units), rows)
+
+    def add_rating(self, issue: Issue, satisfaction: Satisfaction, comment: str, at: datetime, by: str) -> None:
+        self.conn.execute(
+            insert(t.ratings).values(
+                issue_id=issue.id, round=issue.round, satisfaction=satisfaction.value, comment=comment,
+                rated_at=at, rated_by=by, lead_unit=issue.lead_unit,
+            )
+        )
+
+    def ratings(self, issue_id: int) -> list[dict[str, Any]]:
+        q = select(t.ratings).where(t.ratings.c.issue_id == issue_id).order_by(t.ratings.c.round)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def with_provisional_deadlines(self) -> list[Issue]:
+        c = t.issues.c
+        q = select(t.issues.c.id).where(
+            c.status.not_in(["closed", "rejected", "merged"]),
+            or_(c.ack_provisional, c.feedback_provisional, c.resolve_provisional),
+        )
+        return self.get_many(self.conn.scalars(q))
+
+    def count(self) -> int:
+        return int(self.conn.scalar(select(func.count()).select_from(t.issues)) or 0)
+
+
+
