@@ -40,6 +40,8 @@ class App:
     _engine: "Engine | None" = None
     _schema_checked: bool = False
     _cache: dict[str, Any] = field(factory=dict)
+    # What "now" is; tests and `escalate --now` replace it. Always time-zone aware.
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
     def engine(self) -> "Engine":
@@ -74,11 +76,13 @@ class App:
         """Hand (issue, event) pairs to plugins after their unit of work committed."""
         failures = []
         for issue, event in items:
-            failures += self.plugins.notify("serviceframe_issue_event", app=self, issue=issue, event=event)
+            failures += self.plugins.notify(
+                "serviceframe_issue_event", app=self, issue=issue, event=event
+            )
         return failures
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return self.clock()
 
     def publish_registry(self, events: Iterable[dict[str, Any]]) -> list[PluginFailure]:
         failures = []

@@ -24,13 +24,14 @@ def _structure_bool(value: Any, _type: Any) -> bool:
     raise ValueError(f"{value!r} is not a boolean; write true or false without quotes")
 
 
-def _structure_int(value: Any, _type: Any) -> int:
+def _structure_int(value: Any, type_: Any) -> Any:
+    # Also reached for IntEnum types such as Category: type_(...) then checks the member.
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return type_(value)
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        return type_(int(value))
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        return type_(int(value))
     raise ValueError(f"{value!r} is not a whole number")
 
 

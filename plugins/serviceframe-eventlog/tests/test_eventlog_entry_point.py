@@ -3,9 +3,9 @@
 from importlib.metadata import PackageNotFoundError, distribution, entry_points
 
 import pytest
+from serviceframe.app import Settings, bootstrap
 
 import serviceframe_eventlog
-from serviceframe.app import Settings, bootstrap
 
 
 @pytest.fixture(autouse=True)
@@ -13,7 +13,9 @@ def _installed() -> None:
     try:
         distribution("serviceframe-eventlog")
     except PackageNotFoundError:
-        pytest.skip("serviceframe-eventlog is not installed (pip install -e plugins/serviceframe-eventlog)")
+        pytest.skip(
+            "serviceframe-eventlog is not installed (pip install -e plugins/serviceframe-eventlog)"
+        )
 
 
 def test_entry_point_is_discoverable():

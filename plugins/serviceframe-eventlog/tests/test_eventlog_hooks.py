@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from attrs import frozen
-
-import serviceframe_eventlog
 from serviceframe.app import App, Settings, bootstrap
 from serviceframe.demo import example_dir
 from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.services.enterprises import designate, import_enterprises
+from serviceframe.services.issues import IssueDraft, file_issue
 from serviceframe.services.organisation import load_organisation
+
+import serviceframe_eventlog
 
 CODE = "914108026469439561"  # 河南东昌电缆集团有限公司 in the bundled example
 
@@ -43,7 +44,9 @@ def read(path: Path) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def test_registry_changes_are_appended_as_json_lines(app: App, log_file: Path, tmp_path: Path):
+@pytest.fixture
+def registry(app: App, tmp_path: Path, log_file: Path) -> App:
+    """The bundled organisation, one enterprise, made a city key enterprise: three events."""
     org = tmp_path / "焦作市组织机构.toml"
     shutil.copyfile(example_dir() / "organisation.toml", org)
     enterprises = tmp_path / "重点企业名录.csv"
@@ -52,11 +55,13 @@ def test_registry_changes_are_appended_as_json_lines(app: App, log_file: Path, t
         f"{CODE},河南东昌电缆集团有限公司,410802,C3831\n",
         encoding="utf-8",
     )
-
     load_organisation(app, org)
     import_enterprises(app, enterprises)
     designate(app, CODE, KeyLevel.CITY)
+    return app
 
+
+def test_registry_changes_are_appended_as_json_lines(registry: App, log_file: Path):
     events = read(log_file)
     assert [e["kind"] for e in events] == ["org_loaded", "enterprise_added", "key_level_changed"]
     assert {e["stream"] for e in events} == {"registry"}
@@ -112,9 +117,26 @@ def test_issue_events_are_serialised_with_the_converter(app: App, log_file: Path
     assert "变压器增容审批迟迟未办" in log_file.read_text(encoding="utf-8")
 
 
-def test_default_file_is_in_the_current_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_a_filed_issue_is_appended_with_the_issue(registry: App, log_file: Path):
+    draft = IssueDraft(
+        enterprise=CODE,
+        source="hotline",
+        title="企业用电增容申请",
+        body="我公司新上生产线,需要变压器增容,供电公司迟迟不予办理,影响按期投产。",
+    )
+    filed = file_issue(registry, draft)
+
+    line = read(log_file)[-1]
+    assert line["stream"] == "issue"
+    assert line["kind"] == "filed"
+    assert line["event"]["kind"] == "filed"
+    assert line["issue"]["id"] == filed.issue.id
+    assert line["issue"]["enterprise"] == CODE
+    assert line["issue"]["title"] == "企业用电增容申请"
+    assert "供电公司迟迟不予办理" in log_file.read_text(encoding="utf-8")
+
+
+def test_default_file_is_in_the_current_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delenv(serviceframe_eventlog.ENV_VAR, raising=False)
     monkeypatch.chdir(tmp_path)
     assert serviceframe_eventlog.log_path() == Path("serviceframe-events.jsonl")

@@ -21,6 +21,8 @@ COMMANDS = {
     "assign": "serviceframe.cli.assign:assign",
     "coverage": "serviceframe.cli.assign:coverage",
     "contact-card": "serviceframe.cli.assign:contact_card",
+    "issue": "serviceframe.cli.issue:issue",
+    "ledger": "serviceframe.cli.ledger:ledger",
     "plugins": "serviceframe.cli.plugins:plugins",
     "demo": "serviceframe.cli.demo:demo",
 }

@@ -148,7 +148,11 @@ class Issue:
 
     @property
     def deadlines(self) -> dict[str, Due | None]:
-        return {"acknowledge": self.ack_due, "feedback": self.feedback_due, "resolve": self.resolve_due}
+        return {
+            "acknowledge": self.ack_due,
+            "feedback": self.feedback_due,
+            "resolve": self.resolve_due,
+        }
 
 
 # Which statuses each kind of event may start from. Events not listed (notes, routing and
@@ -173,7 +177,9 @@ def check_transition(issue: Issue, kind: str) -> None:
     allowed = ALLOWED_FROM.get(kind)
     if allowed is None:
         if not issue.status.is_open:
-            raise IllegalTransition(f"issue {issue.id} is {issue.status.value} ({issue.status.label}); it is finished")
+            raise IllegalTransition(
+                f"issue {issue.id} is {issue.status.value} ({issue.status.label}); it is finished"
+            )
         return
     if issue.status not in allowed:
         wanted = ", ".join(sorted(s.value for s in allowed))
@@ -245,7 +251,11 @@ def apply(issue: Issue | None, event: IssueEvent) -> Issue:
             "resolve_due": _due(d["resolve_due"]),
         }
     elif kind == "acknowledged":
-        changes |= {"status": Status.ACKNOWLEDGED, "acknowledged_at": event.at, "owner": issue.lead_unit or ""}
+        changes |= {
+            "status": Status.ACKNOWLEDGED,
+            "acknowledged_at": event.at,
+            "owner": issue.lead_unit or "",
+        }
     elif kind == "progressed":
         changes["status"] = Status.IN_PROGRESS
         if issue.first_feedback_at is None:
@@ -296,7 +306,9 @@ def validate_text(title: str, body: str) -> tuple[str, str]:
     if not body:
         raise ValidationError("body", body, "must not be empty")
     if len(body) > MAX_BODY:
-        raise ValidationError("body", f"{body[:20]}… ({len(body)} characters)", f"longer than {MAX_BODY} characters")
+        raise ValidationError(
+            "body", f"{body[:20]}… ({len(body)} characters)", f"longer than {MAX_BODY} characters"
+        )
     if not title:
         title = body[:40]  # a hotline record often has no title: the start of the text serves
     if len(title) > MAX_TITLE:

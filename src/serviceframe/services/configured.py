@@ -20,7 +20,8 @@ def _setting(app: App, key: str) -> object:
 
 def deadline_rules(app: App) -> DeadlineRules:
     return app.cached(  # type: ignore[no-any-return]
-        "deadline_rules", lambda: converter.structure(_setting(app, "deadlines") or {}, DeadlineRules)
+        "deadline_rules",
+        lambda: converter.structure(_setting(app, "deadlines") or {}, DeadlineRules),
     )
 
 

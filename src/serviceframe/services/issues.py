@@ -116,7 +116,9 @@ def file_issues(app: App, drafts: Sequence[IssueDraft], actor: str | None = None
     return report
 
 
-def _file(app: App, drafts: Sequence[IssueDraft], actor: str | None) -> tuple[BulkReport, list[Issue]]:
+def _file(
+    app: App, drafts: Sequence[IssueDraft], actor: str | None
+) -> tuple[BulkReport, list[Issue]]:
     actor = actor or app.settings.actor
     now = app.now()
     sources = known_sources(app)
@@ -135,7 +137,11 @@ def _file(app: App, drafts: Sequence[IssueDraft], actor: str | None) -> tuple[Bu
         known = set(uow.enterprises.get_many(codes))
         for index, _draft, c in checked:
             if c["enterprise"] not in known:
-                errors.append(DraftError(index, "enterprise", c["enterprise"], "no such enterprise in the registry"))
+                errors.append(
+                    DraftError(
+                        index, "enterprise", c["enterprise"], "no such enterprise in the registry"
+                    )
+                )
         checked = [x for x in checked if x[2]["enterprise"] in known]
 
         # Idempotent intake: a (source, external id) filed before, or twice in this batch.
@@ -162,12 +168,16 @@ def _file(app: App, drafts: Sequence[IssueDraft], actor: str | None) -> tuple[Bu
         drafts_state = [apply(None, e) for e in events]
         ids = uow.issues.insert_many(drafts_state)
         issues = [evolve(i, id=new_id) for i, new_id in zip(drafts_state, ids, strict=True)]
-        events = [evolve(e, data={**e.data, "id": new_id}) for e, new_id in zip(events, ids, strict=True)]
+        events = [
+            evolve(e, data={**e.data, "id": new_id}) for e, new_id in zip(events, ids, strict=True)
+        ]
         uow.record([event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
         existing = [i for i in existing if i != -1]
         uow.commit()
     app.publish_issue_events(zip(issues, events, strict=True))
-    return BulkReport(tuple(ids), tuple(existing), tuple(sorted(errors, key=lambda e: e.index))), issues
+    return BulkReport(
+        tuple(ids), tuple(existing), tuple(sorted(errors, key=lambda e: e.index))
+    ), issues
 
 
 def _check_draft(
@@ -176,16 +186,30 @@ def _check_draft(
     enterprise = normalise_credit_code(draft.enterprise, "enterprise")
     source = str(draft.source).strip()
     if source not in sources:
-        raise ValidationError("source", source, f"unknown source; known: {', '.join(sorted(sources))}")
+        raise ValidationError(
+            "source", source, f"unknown source; known: {', '.join(sorted(sources))}"
+        )
     title, body = validate_text(draft.title, draft.body)
-    category = parse_category(draft.category) if draft.category not in (None, "") else Category.UNCLASSIFIED
-    severity = parse_enum(Severity, "severity", draft.severity) if draft.severity not in (None, "") else Severity.GENERAL
+    category = (
+        parse_category(draft.category)
+        if draft.category not in (None, "")
+        else Category.UNCLASSIFIED
+    )
+    severity = (
+        parse_enum(Severity, "severity", draft.severity)
+        if draft.severity not in (None, "")
+        else Severity.GENERAL
+    )
     received_by = draft.received_by or office
     if received_by not in people:
-        raise ValidationError("received_by", received_by, "not a unit or official of the organisation")
+        raise ValidationError(
+            "received_by", received_by, "not a unit or official of the organisation"
+        )
     received_at = draft.received_at or now
     if received_at.tzinfo is None:
-        raise ValidationError("received_at", received_at.isoformat(), "give a time zone (e.g. +08:00)")
+        raise ValidationError(
+            "received_at", received_at.isoformat(), "give a time zone (e.g. +08:00)"
+        )
     if received_at > now + timedelta(minutes=5):
         raise ValidationError("received_at", received_at.isoformat(), "is in the future")
     external_id = (draft.external_id or "").strip() or None
@@ -210,13 +234,18 @@ def _similar(c: dict[str, Any], recent: list[tuple[int, str, str, str]]) -> list
         if enterprise != c["enterprise"]:
             continue
         matcher = difflib.SequenceMatcher(None, text, f"{title}\n{body}"[:500], autojunk=False)
-        if matcher.quick_ratio() >= DUPLICATE_SIMILARITY and matcher.ratio() >= DUPLICATE_SIMILARITY:
+        if (
+            matcher.quick_ratio() >= DUPLICATE_SIMILARITY
+            and matcher.ratio() >= DUPLICATE_SIMILARITY
+        ):
             found.append(issue_id)
     return sorted(found)
 
 
 def _classify(app: App, title: str, body: str) -> Classification:
-    result: Classification | None = app.plugins.hook.serviceframe_classify(app=app, title=title, body=body)
+    result: Classification | None = app.plugins.hook.serviceframe_classify(
+        app=app, title=title, body=body
+    )
     return result if result is not None else Classification(Category.UNCLASSIFIED, 0.0, (), None)
 
 
@@ -262,13 +291,21 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
 
 
 def accept(
-    app: App, issue_id: int, category: object = None, severity: object = None, actor: str | None = None
+    app: App,
+    issue_id: int,
+    category: object = None,
+    severity: object = None,
+    actor: str | None = None,
 ) -> Issue:
     """Classify and set the severity. Without a category the classifier hook decides (the
     office can always give one, or reclassify later)."""
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
-        data: dict[str, Any] = {"severity": (parse_enum(Severity, "severity", severity) if severity else issue.severity).value}
+        data: dict[str, Any] = {
+            "severity": (
+                parse_enum(Severity, "severity", severity) if severity else issue.severity
+            ).value
+        }
         if category not in (None, ""):
             data |= {"category": int(parse_category(category)), "classified_by": "office"}
         elif issue.category is not Category.UNCLASSIFIED:
@@ -276,15 +313,25 @@ def accept(
         else:
             result = _classify(app, issue.title, issue.body)
             if result.category is Category.UNCLASSIFIED:
-                raise ValidationError("category", "", "the classifier found no category; give --category 1-9")
-            data |= {"category": int(result.category), "classified_by": "classifier", "matched": list(result.matched)}
+                raise ValidationError(
+                    "category", "", "the classifier found no category; give --category 1-9"
+                )
+            data |= {
+                "category": int(result.category),
+                "classified_by": "classifier",
+                "matched": list(result.matched),
+            }
         return "accepted", data
 
     return _change(app, issue_id, "accepted", build, actor)
 
 
 def reclassify(
-    app: App, issue_id: int, category: object = None, severity: object = None, actor: str | None = None
+    app: App,
+    issue_id: int,
+    category: object = None,
+    severity: object = None,
+    actor: str | None = None,
 ) -> Issue:
     """The office overrides category or severity of an issue under way."""
 
@@ -292,7 +339,8 @@ def reclassify(
         new_category = parse_category(category) if category not in (None, "") else issue.category
         new_severity = parse_enum(Severity, "severity", severity) if severity else issue.severity
         return "reclassified", {
-            "category": int(new_category), "severity": new_severity.value,
+            "category": int(new_category),
+            "severity": new_severity.value,
             "before": {"category": int(issue.category), "severity": issue.severity.value},
         }
 
@@ -312,10 +360,16 @@ def _deadlines(app: App, start: datetime, severity: Severity) -> dict[str, Any]:
         d = calendar.add_workdays(start, n)
         return due_data(Due(d.due, d.provisional))
 
-    return {"ack_due": due(rules.acknowledge), "feedback_due": due(rules.feedback), "resolve_due": due(resolve_days)}
+    return {
+        "ack_due": due(rules.acknowledge),
+        "feedback_due": due(rules.feedback),
+        "resolve_due": due(resolve_days),
+    }
 
 
-def dispatch(app: App, issue_id: int, lead: str, co: Iterable[str] = (), actor: str | None = None) -> Issue:
+def dispatch(
+    app: App, issue_id: int, lead: str, co: Iterable[str] = (), actor: str | None = None
+) -> Issue:
     """交办: hand the issue to a lead unit (and co-handling units), starting the clocks."""
     co = tuple(dict.fromkeys(co))
 
@@ -336,7 +390,11 @@ def acknowledge(app: App, issue_id: int, unit: str, actor: str | None = None) ->
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
         if unit != issue.lead_unit:
-            raise ValidationError("unit", unit, f"only the lead unit {issue.lead_unit} can acknowledge issue {issue.id}")
+            raise ValidationError(
+                "unit",
+                unit,
+                f"only the lead unit {issue.lead_unit} can acknowledge issue {issue.id}",
+            )
         on_time = issue.ack_due is None or not _late(issue.ack_due, now)
         return "acknowledged", {"unit": unit, "on_time": on_time, "owner_before": issue.owner}
 
@@ -383,10 +441,17 @@ def rate(
     value: Satisfaction = parse_enum(Satisfaction, "satisfaction", satisfaction)
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
-        if enterprise is not None and normalise_credit_code(enterprise, "enterprise") != issue.enterprise:
-            raise ValidationError("enterprise", enterprise, f"only {issue.enterprise} may rate issue {issue.id}")
+        if (
+            enterprise is not None
+            and normalise_credit_code(enterprise, "enterprise") != issue.enterprise
+        ):
+            raise ValidationError(
+                "enterprise", enterprise, f"only {issue.enterprise} may rate issue {issue.id}"
+            )
         data: dict[str, Any] = {
-            "satisfaction": value.value, "comment": comment.strip(), "round": issue.round,
+            "satisfaction": value.value,
+            "comment": comment.strip(),
+            "round": issue.round,
             "on_behalf": enterprise is None,
         }
         if value is Satisfaction.UNSATISFIED:
@@ -426,7 +491,9 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
         check_transition(issue, "merged")
         check_transition(target, "absorbed")
         merged_event = IssueEvent("merged", now, actor, {"into": into})
-        absorbed_event = IssueEvent("absorbed", now, actor, {"issue": issue_id, "enterprise": issue.enterprise})
+        absorbed_event = IssueEvent(
+            "absorbed", now, actor, {"issue": issue_id, "enterprise": issue.enterprise}
+        )
         new_issue, new_target = apply(issue, merged_event), apply(target, absorbed_event)
         uow.issues.save(new_issue, issue.version)
         uow.issues.save(new_target, target.version)

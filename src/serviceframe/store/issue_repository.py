@@ -12,7 +12,11 @@ from serviceframe.errors import ServiceFrameError
 from serviceframe.store import tables as t
 from serviceframe.store.sql import chunks
 
-_DUES = (("ack_due", "ack_provisional"), ("feedback_due", "feedback_provisional"), ("resolve_due", "resolve_provisional"))
+_DUES = (
+    ("ack_due", "ack_provisional"),
+    ("feedback_due", "feedback_provisional"),
+    ("resolve_due", "resolve_provisional"),
+)
 
 
 class ConcurrentChange(ServiceFrameError):
@@ -52,7 +56,9 @@ def issue_row(issue: Issue) -> dict[str, Any]:
         "updated_at": issue.updated_at,
         "version": issue.version,
     }
-    for (column, flag), due in zip(_DUES, (issue.ack_due, issue.feedback_due, issue.resolve_due), strict=True):
+    for (column, flag), due in zip(
+        _DUES, (issue.ack_due, issue.feedback_due, issue.resolve_due), strict=True
+    ):
         row[column] = due.on if due else None
         row[flag] = due.provisional if due else False
     return row
@@ -123,7 +129,9 @@ class IssueRepository:
         if for_update and self.conn.dialect.name == "postgresql":
             q = q.with_for_update()
         r = self.conn.execute(q).first()
-        return None if r is None else issue_from_row(r, self._co_units([issue_id]).get(issue_id, ()))
+        return (
+            None if r is None else issue_from_row(r, self._co_units([issue_id]).get(issue_id, ()))
+        )
 
     def get_many(self, ids: Iterable[int]) -> list[Issue]:
         ids = sorted(set(ids))
@@ -137,7 +145,11 @@ class IssueRepository:
     def _co_units(self, ids: Sequence[int]) -> dict[int, list[str]]:
         u = t.issue_units.c
         co: dict[int, list[str]] = {}
-        q = select(u.issue_id, u.unit_id).where(u.issue_id.in_(ids), u.role == "co").order_by(u.unit_id)
+        q = (
+            select(u.issue_id, u.unit_id)
+            .where(u.issue_id.in_(ids), u.role == "co")
+            .order_by(u.unit_id)
+        )
         for issue_id, unit_id in self.conn.execute(q):
             co.setdefault(issue_id, []).append(unit_id)
         return co
@@ -147,12 +159,16 @@ class IssueRepository:
         c = t.issues.c
         found: dict[tuple[str, str], int] = {}
         for batch in chunks(sorted(set(pairs)), 500):
-            q = select(c.source, c.external_id, c.id).where(tuple_(c.source, c.external_id).in_(batch))
+            q = select(c.source, c.external_id, c.id).where(
+                tuple_(c.source, c.external_id).in_(batch)
+            )
             for source, external_id, issue_id in self.conn.execute(q):
                 found[(source, external_id)] = issue_id
         return found
 
-    def recent_of(self, enterprises: Iterable[str], since: datetime) -> list[tuple[int, str, str, str]]:
+    def recent_of(
+        self, enterprises: Iterable[str], since: datetime
+    ) -> list[tuple[int, str, str, str]]:
         """(id, enterprise, title, body) of open issues received since ``since``."""
         c = t.issues.c
         rows: list[tuple[int, str, str, str]] = []
@@ -204,13 +220,19 @@ class IssueRepository:
 
     def events(self, issue_id: int) -> list[IssueEvent]:
         e = t.events.c
-        q = select(e.kind, e.at, e.actor, e.data).where(e.subject == f"issue:{issue_id}").order_by(e.id)
+        q = (
+            select(e.kind, e.at, e.actor, e.data)
+            .where(e.subject == f"issue:{issue_id}")
+            .order_by(e.id)
+        )
         return [IssueEvent(kind, at, actor, data) for kind, at, actor, data in self.conn.execute(q)]
 
     # --- writing -------------------------------------------------------------------------
 
     def insert(self, issue: Issue) -> int:
-        result = self.conn.execute(insert(t.issues).values(issue_row(issue)).returning(t.issues.c.id))
+        result = self.conn.execute(
+            insert(t.issues).values(issue_row(issue)).returning(t.issues.c.id)
+        )
         return int(result.scalar_one())
 
     def insert_many(self, issues: Sequence[Issue]) -> list[int]:
@@ -225,10 +247,14 @@ class IssueRepository:
         """Write the new state; refuse if someone else wrote in between (optimistic lock)."""
         row = issue_row(issue)
         result = self.conn.execute(
-            update(t.issues).where(t.issues.c.id == issue.id, t.issues.c.version == expected_version).values(row)
+            update(t.issues)
+            .where(t.issues.c.id == issue.id, t.issues.c.version == expected_version)
+            .values(row)
         )
         if result.rowcount != 1:
-            raise ConcurrentChange(f"issue {issue.id} was changed by someone else meanwhile; try again")
+            raise ConcurrentChange(
+                f"issue {issue.id} was changed by someone else meanwhile; try again"
+            )
 
     def set_units(self, issue_id: int, lead: str, co: Sequence[str]) -> None:
         self.conn.execute(delete(t.issue_units).where(t.issue_units.c.issue_id == issue_id))
@@ -236,11 +262,18 @@ class IssueRepository:
         rows += [{"issue_id": issue_id, "unit_id": u, "role": "co"} for u in co if u != lead]
         self.conn.execute(insert(t.issue_units), rows)
 
-    def add_rating(self, issue: Issue, satisfaction: Satisfaction, comment: str, at: datetime, by: str) -> None:
+    def add_rating(
+        self, issue: Issue, satisfaction: Satisfaction, comment: str, at: datetime, by: str
+    ) -> None:
         self.conn.execute(
             insert(t.ratings).values(
-                issue_id=issue.id, round=issue.round, satisfaction=satisfaction.value, comment=comment,
-                rated_at=at, rated_by=by, lead_unit=issue.lead_unit,
+                issue_id=issue.id,
+                round=issue.round,
+                satisfaction=satisfaction.value,
+                comment=comment,
+                rated_at=at,
+                rated_by=by,
+                lead_unit=issue.lead_unit,
             )
         )
 
@@ -258,6 +291,3 @@ class IssueRepository:
 
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(t.issues)) or 0)
-
-
-

@@ -1,0 +1,382 @@
+"""``serviceframe issue``: intake and the lifecycle of an issue."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from serviceframe.cli.context import CliContext
+from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+
+if TYPE_CHECKING:
+    from serviceframe.domain.issue import Issue
+
+
+def parse_time(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    from serviceframe.domain.clock import parse_local_time
+
+    return parse_local_time(value, option)
+
+
+def issue_dict(issue: "Issue") -> dict[str, Any]:
+    """The documented JSON of an issue: ids, states and deadlines as ISO dates."""
+    from serviceframe.serialise import converter
+
+    data: dict[str, Any] = converter.unstructure(issue)
+    data["status_label"] = issue.status.label
+    data["category_label"] = issue.category.label
+    data["deadlines"] = {
+        name: None if due is None else {"due": due.on.isoformat(), "provisional": due.provisional}
+        for name, due in issue.deadlines.items()
+    }
+    for name in ("ack_due", "feedback_due", "resolve_due"):
+        del data[name]
+    return data
+
+
+def _due_text(issue: "Issue") -> str:
+    parts = []
+    for name, due in issue.deadlines.items():
+        if due is not None:
+            parts.append(
+                f"{name} {due.on.isoformat()}{' (provisional)' if due.provisional else ''}"
+            )
+    return ", ".join(parts)
+
+
+def show_issue(obj: CliContext, issue: "Issue", as_json: bool) -> None:
+    warn_failures(obj.app.plugins.failures)
+    if as_json:
+        emit_json(issue_dict(issue))
+        return
+    click.echo(
+        f"issue {issue.id} [{issue.status.value} {issue.status.label}] {issue.category.value} {issue.category.label} "
+        f"/ {issue.severity.label} — owner {issue.owner}"
+    )
+    if issue.lead_unit:
+        co = f" + {', '.join(issue.co_units)}" if issue.co_units else ""
+        click.echo(f"  lead {issue.lead_unit}{co}; {_due_text(issue)}")
+    if any(d is not None and d.provisional for d in issue.deadlines.values()):
+        click.echo(
+            "warning: a deadline falls in a year with no holiday data and is provisional (Mon–Fri)",
+            err=True,
+        )
+    if issue.possible_duplicates:
+        click.echo(
+            f"  possible duplicate of {', '.join(map(str, issue.possible_duplicates))}: consider `issue merge`"
+        )
+
+
+@click.group()
+def issue() -> None:
+    """Issues raised by enterprises: file, classify, dispatch, resolve, rate."""
+
+
+@issue.command("file")
+@click.option("--enterprise", required=True, metavar="CODE", help="Unified social credit code.")
+@click.option(
+    "--source",
+    required=True,
+    help="self_declared, government, department, hotline, portal, visit, letter, or a plugin channel.",
+)
+@click.option("--title", default="", help="Short title (defaults to the start of the body).")
+@click.option("--body", required=True, help="What the enterprise raised.")
+@click.option("--category", help="1-9 or the Chinese name, when already known.")
+@click.option("--severity", type=click.Choice(["general", "major", "policy"]))
+@click.option(
+    "--external-id",
+    help="The id of the message/call it came from; filing it again gives the same issue.",
+)
+@click.option("--received-at", help="ISO time received (default now; no zone = Beijing time).")
+@click.option(
+    "--received-by",
+    metavar="ID",
+    help="Unit or official who first received it (default: the office).",
+)
+@json_option
+@click.pass_obj
+def file_(
+    obj: CliContext,
+    enterprise: str,
+    source: str,
+    title: str,
+    body: str,
+    category: str | None,
+    severity: str | None,
+    external_id: str | None,
+    received_at: str | None,
+    received_by: str | None,
+    as_json: bool,
+) -> None:
+    """File an issue from any channel."""
+    from serviceframe.services.issues import IssueDraft, file_issue
+
+    filed = file_issue(
+        obj.app,
+        IssueDraft(
+            enterprise=enterprise,
+            source=source,
+            title=title,
+            body=body,
+            category=category,
+            severity=severity,
+            external_id=external_id,
+            received_at=parse_time(received_at, "--received-at"),
+            received_by=received_by,
+        ),
+    )
+    if not filed.created and not as_json:
+        click.echo(f"already filed as issue {filed.issue.id} ({source} {external_id})")
+    show_issue(obj, filed.issue, as_json)
+
+
+@issue.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--source", required=True, help="The channel the file came from (e.g. hotline).")
+@click.option("--encoding", help="CSV encoding; detected when omitted.")
+@json_option
+@click.pass_obj
+def import_(obj: CliContext, file: str, source: str, encoding: str | None, as_json: bool) -> None:
+    """Bulk intake from a CSV/XLSX export (columns 统一社会信用代码, 标题, 内容, 编号, 受理时间)."""
+    from serviceframe.services.intake_file import import_issues
+
+    report = import_issues(obj.app, file, source, encoding)
+    warn_failures(obj.app.plugins.failures)
+    if as_json:
+        emit_json(report)
+    else:
+        click.echo(
+            f"{file}: {len(report.filed)} filed, {len(report.existing)} already filed, {len(report.errors)} rejected"
+        )
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)
+
+
+@issue.command("list")
+@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
+@click.option("--enterprise", metavar="CODE")
+@click.option("--unit", metavar="ID", help="Received, led or co-handled by this unit.")
+@click.option("--category", type=click.IntRange(0, 9))
+@click.option("--severity", type=click.Choice(["general", "major", "policy"]))
+@click.option("--source")
+@click.option("--limit", type=int)
+@json_option
+@click.pass_obj
+def list_(
+    obj: CliContext,
+    status: tuple[str, ...],
+    enterprise: str | None,
+    unit: str | None,
+    category: int | None,
+    severity: str | None,
+    source: str | None,
+    limit: int | None,
+    as_json: bool,
+) -> None:
+    """List issues."""
+    from serviceframe.services.issues import list_issues
+
+    found = list_issues(
+        obj.app,
+        status=status,
+        enterprise=enterprise,
+        unit=unit,
+        category=category,
+        severity=severity,
+        source=source,
+        limit=limit,
+    )
+    if as_json:
+        emit_json([issue_dict(i) for i in found])
+        return
+    table(
+        ("id", "状态", "类别", "性质", "企业", "标题", "主办", "办结期限"),
+        [
+            (
+                i.id,
+                i.status.label,
+                i.category.label,
+                i.severity.label,
+                i.enterprise,
+                i.title[:20],
+                i.lead_unit or "",
+                f"{i.resolve_due.on}{'*' if i.resolve_due.provisional else ''}"
+                if i.resolve_due
+                else "",
+            )
+            for i in found
+        ],
+    )
+    click.echo(f"{len(found)} issues")
+
+
+@issue.command()
+@click.argument("issue_id", type=int)
+@json_option
+@click.pass_obj
+def show(obj: CliContext, issue_id: int, as_json: bool) -> None:
+    """Show an issue with its whole history (who did what, when)."""
+    from serviceframe.serialise import converter
+    from serviceframe.services.issues import get_issue
+
+    view = get_issue(obj.app, issue_id)
+    if as_json:
+        emit_json(
+            {
+                **issue_dict(view.issue),
+                "enterprise_name": view.enterprise_name,
+                "events": converter.unstructure(list(view.events)),
+                "ratings": converter.unstructure(list(view.ratings)),
+            }
+        )
+        return
+    i = view.issue
+    click.echo(f"issue {i.id}: {i.title}\n  {view.enterprise_name} ({i.enterprise}) via {i.source}")
+    click.echo(f"  {i.body}")
+    show_issue(obj, i, False)
+    click.echo("history:")
+    from serviceframe.domain.workdays import SHANGHAI
+
+    for e in view.events:
+        note = (
+            e.data.get("note")
+            or e.data.get("reason")
+            or e.data.get("satisfaction")
+            or e.data.get("lead")
+            or ""
+        )
+        click.echo(
+            f"  {e.at.astimezone(SHANGHAI).strftime('%Y-%m-%d %H:%M')}  {e.kind:<14} {e.actor}  {note}"
+        )
+
+
+def _lifecycle(name: str, help_: str, *options: Any) -> Any:
+    """A command ID [options] that runs one lifecycle service and prints the issue."""
+
+    def decorate(run: Any) -> Any:
+        @click.argument("issue_id", type=int)
+        @json_option
+        @click.pass_obj
+        def command(obj: CliContext, issue_id: int, as_json: bool, **kwargs: Any) -> None:
+            show_issue(obj, run(obj.app, issue_id, **kwargs), as_json)
+
+        command.__doc__ = help_
+        for option in reversed(options):
+            command = option(command)
+        return issue.command(name)(command)
+
+    return decorate
+
+
+@_lifecycle(
+    "accept",
+    "Classify the issue and set its severity (the classifier decides when no category is given).",
+    click.option("--category", help="1-9 or the Chinese name."),
+    click.option("--severity", type=click.Choice(["general", "major", "policy"])),
+)
+def _accept(app: Any, issue_id: int, category: str | None, severity: str | None) -> Any:
+    from serviceframe.services.issues import accept
+
+    return accept(app, issue_id, category, severity)
+
+
+@_lifecycle(
+    "reclassify",
+    "Change the category or severity of an issue under way.",
+    click.option("--category"),
+    click.option("--severity", type=click.Choice(["general", "major", "policy"])),
+)
+def _reclassify(app: Any, issue_id: int, category: str | None, severity: str | None) -> Any:
+    from serviceframe.services.issues import reclassify
+
+    return reclassify(app, issue_id, category, severity)
+
+
+@_lifecycle(
+    "dispatch",
+    "Hand the issue to a lead unit (交办), optionally with co-handling units.",
+    click.option("--lead", required=True, metavar="UNIT"),
+    click.option("--co", multiple=True, metavar="UNIT", help="Co-handling unit (repeatable)."),
+)
+def _dispatch(app: Any, issue_id: int, lead: str, co: tuple[str, ...]) -> Any:
+    from serviceframe.services.issues import dispatch
+
+    return dispatch(app, issue_id, lead, co)
+
+
+@_lifecycle(
+    "ack",
+    "The lead unit acknowledges the dispatch (签收) and becomes the owner.",
+    click.option("--unit", required=True, metavar="UNIT"),
+)
+def _ack(app: Any, issue_id: int, unit: str) -> Any:
+    from serviceframe.services.issues import acknowledge
+
+    return acknowledge(app, issue_id, unit)
+
+
+@_lifecycle(
+    "progress",
+    "Report progress (the first report is the issue's first feedback).",
+    click.option("--note", required=True),
+)
+def _progress(app: Any, issue_id: int, note: str) -> Any:
+    from serviceframe.services.issues import progress
+
+    return progress(app, issue_id, note)
+
+
+@_lifecycle(
+    "resolve",
+    "Report the issue resolved (办结) with a note; the enterprise then rates it.",
+    click.option("--note", required=True),
+)
+def _resolve(app: Any, issue_id: int, note: str) -> Any:
+    from serviceframe.services.issues import resolve
+
+    return resolve(app, issue_id, note)
+
+
+@_lifecycle(
+    "rate",
+    "Record the enterprise's rating; unsatisfied sends the issue back for redo.",
+    click.option(
+        "--satisfaction", required=True, type=click.Choice(["satisfied", "basic", "unsatisfied"])
+    ),
+    click.option("--comment", default=""),
+    click.option(
+        "--enterprise",
+        metavar="CODE",
+        help="The rating enterprise (checked); omit when entering it on its behalf.",
+    ),
+)
+def _rate(app: Any, issue_id: int, satisfaction: str, comment: str, enterprise: str | None) -> Any:
+    from serviceframe.services.issues import rate
+
+    return rate(app, issue_id, satisfaction, comment, enterprise)
+
+
+@_lifecycle(
+    "merge",
+    "Merge this issue into another (a duplicate keeps its enterprise and is counted).",
+    click.option("--into", required=True, type=int, metavar="ID"),
+)
+def _merge(app: Any, issue_id: int, into: int) -> Any:
+    from serviceframe.services.issues import merge
+
+    return merge(app, issue_id, into)
+
+
+@_lifecycle(
+    "reject",
+    "Reject the issue as out of scope, with the reason.",
+    click.option("--reason", required=True),
+)
+def _reject(app: Any, issue_id: int, reason: str) -> Any:
+    from serviceframe.services.issues import reject
+
+    return reject(app, issue_id, reason)
