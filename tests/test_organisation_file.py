@@ -104,7 +104,13 @@ def test_bad_unit_kind_names_the_value(tmp_path):
 
 
 def test_missing_required_key_is_named(tmp_path):
-    message = problems(tmp_path, edit('title = "局长"\nrole = "department_head"\njurisdiction = "410802"', 'role = "department_head"\njurisdiction = "410802"'))
+    message = problems(
+        tmp_path,
+        edit(
+            'title = "局长"\nrole = "department_head"\njurisdiction = "410802"',
+            'role = "department_head"\njurisdiction = "410802"',
+        ),
+    )
     assert "title" in message
     assert "$.officials[6]" in message
 
@@ -129,8 +135,16 @@ def test_unknown_references_are_reported(tmp_path):
     text = edit('unit = "jz-fgw"', 'unit = "jz-nowhere"')
     text = edit('leader = "jf-mayor"', 'leader = "jf-ghost"', text)
     text = edit('members = ["jf-edsb"]', 'members = ["jf-edsb", "jf-lost"]', text)
-    text = edit('name = "解放区企业服务局"\njurisdiction = "410802"', 'name = "解放区企业服务局"\njurisdiction = "410899"', text)
-    text = edit('{ code = "410821", name = "修武县", kind = "county", parent = "410800" }', '{ code = "410821", name = "修武县", kind = "county", parent = "410900" }', text)
+    text = edit(
+        'name = "解放区企业服务局"\njurisdiction = "410802"',
+        'name = "解放区企业服务局"\njurisdiction = "410899"',
+        text,
+    )
+    text = edit(
+        '{ code = "410821", name = "修武县", kind = "county", parent = "410800" }',
+        '{ code = "410821", name = "修武县", kind = "county", parent = "410900" }',
+        text,
+    )
     message = problems(tmp_path, text)
     assert "official jz-fgw-leader: unit='jz-nowhere' is not a unit" in message
     assert "'jf-ghost' is not an official" in message

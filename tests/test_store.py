@@ -24,18 +24,9 @@ from serviceframe.testing.fixtures import make_app
 from serviceframe.testing.sample import JIEFANG, credit_code
 
 
-def _empty(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.connect():
-            pass  # creates the SQLite file; a PostgreSQL database exists already
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
-def empty_url(sf_make_db):
-    return sf_make_db("empty", _empty)
+def empty_url(sf_empty_db_url):
+    return sf_empty_db_url
 
 
 @pytest.fixture
@@ -209,9 +200,7 @@ def test_foreign_keys_are_enforced(sf_small_app):
 
 def test_timestamps_come_back_aware_in_utc(sf_small_app):
     with sf_small_app.engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT credit_code FROM enterprises ORDER BY credit_code")
-        ).first()
+        row = conn.execute(text("SELECT credit_code FROM enterprises ORDER BY credit_code")).first()
     with sf_small_app.uow() as uow:
         events = uow.events.for_subject(f"enterprise:{row[0]}")
     assert events

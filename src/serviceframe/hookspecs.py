@@ -66,3 +66,61 @@ def serviceframe_registry_event(app: Any, event: Any) -> None:
 
     As with :func:`serviceframe_issue_event`, a plugin that raises is reported and ignored.
     """
+
+
+@hookspec(firstresult=True)
+def serviceframe_route(app: Any, issue: Any, facts: Any, organisation: Any) -> Any:
+    """Decide which leader answers for an accepted issue, and at which level.
+
+    :param app: the running app.
+    :param issue: the :class:`~serviceframe.domain.issue.Issue` (accepted or later).
+    :param facts: :class:`~serviceframe.domain.routing.RoutingFacts`: category, severity,
+        whether it is widespread, the enterprise's county and key level, the lead unit.
+    :param organisation: the stored :class:`~serviceframe.domain.organisation.Organisation`.
+    :return: a :class:`~serviceframe.domain.routing.RouteDecision`, or ``None`` to let the next
+        implementation decide. Stops at the first non-``None`` result. The built-in router
+        (the seed's rules: general → the vice mayor in charge, major → the executive vice
+        mayor, widespread → the executive vice mayor or mayor, policy → the executive meeting;
+        a city key enterprise's issue to the city, a county key one's to its county) runs last.
+    """
+
+
+@hookspec(firstresult=True)
+def serviceframe_topic(app: Any, issue: Any) -> str | None:
+    """Name the topic of an issue, for grouping widespread issues (倾向性、普遍性).
+
+    :param app: the running app.
+    :param issue: the accepted :class:`~serviceframe.domain.issue.Issue`.
+    :return: a short string (issues of the same category and topic from many enterprises form a
+        cluster), or ``None`` to let the next implementation decide. Stops at the first
+        non-``None`` result. The built-in one gives ``"<category>:<strongest keyword>"`` from the
+        keyword taxonomy, or ``None`` when no keyword of the issue's category matched.
+    """
+
+
+@hookspec
+def serviceframe_escalated(app: Any, issue: Any, order: Any) -> None:
+    """Called after the escalation sweep issued a supervision order (督办) for an issue.
+
+    :param app: the running app.
+    :param issue: the :class:`~serviceframe.domain.issue.Issue` that missed a deadline.
+    :param order: a dict as stored in ``supervision_orders``: ``deadline`` (acknowledge,
+        feedback, resolve, redo), ``due``, ``overdue_unit``, ``overdue_official``, and the
+        ``from_*`` / ``to_*`` level, rung and official of the move up the ladder.
+
+    Called after the sweep committed; a plugin that raises is reported and ignored.
+    """
+
+
+@hookspec
+def serviceframe_cluster_event(app: Any, cluster: Any, kind: str, issues: list[int]) -> None:
+    """Called after a widespread-issue cluster formed, grew or was resolved.
+
+    :param app: the running app.
+    :param cluster: the cluster as a dict (``id``, ``topic``, ``category``, ``level``, ``rung``,
+        ``official``, ``status``, ``resolution``).
+    :param kind: ``formed``, ``grown`` or ``resolved``.
+    :param issues: ids of the issues this event concerns (new members, or settled members).
+
+    Called after commit; a plugin that raises is reported and ignored.
+    """

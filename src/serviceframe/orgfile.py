@@ -5,6 +5,7 @@ at once with its key path and value, before anything is written to the store.
 """
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
 from attrs import evolve, field, frozen
@@ -15,6 +16,7 @@ from serviceframe.domain.organisation import (
     Official,
     Organisation,
     Quotas,
+    Role,
     Unit,
     check_organisation,
 )
@@ -37,6 +39,25 @@ class DeadlineRules:
 
 
 @frozen
+class EscalationRules:
+    """Where widespread issues go and what counts as widespread (倾向性、普遍性)."""
+
+    widespread_to: Role = Role.EXECUTIVE_VICE_MAYOR  # or "mayor"
+    cluster_min_enterprises: int = 5  # different enterprises raising the same topic…
+    cluster_min_counties: int = 2  # …in at least this many counties…
+    cluster_window_days: int = 30  # …within this many days
+
+
+@frozen
+class Meeting:
+    """A scheduled executive meeting of a government (常务会议)."""
+
+    jurisdiction: str
+    date: date
+    name: str = ""
+
+
+@frozen
 class OrgFile:
     """Everything one organisation file holds."""
 
@@ -49,6 +70,8 @@ class OrgFile:
     deadlines: DeadlineRules = DeadlineRules()
     # Extra classification keywords per category number: {"1": {"拉闸": 2.0}}; weight 0 removes.
     taxonomy: dict[int, dict[str, float]] = field(factory=dict)
+    escalation: EscalationRules = EscalationRules()
+    meetings: tuple[Meeting, ...] = ()
 
     @property
     def organisation(self) -> Organisation:
@@ -68,6 +91,16 @@ def parse_org(data: dict[str, object], source: str = "organisation file") -> Org
         problems = structure_errors(exc, path="$")
         raise ConfigError(_report(source, problems)) from None
     problems = check_organisation(org_file.organisation)
+    codes = {j.code for j in org_file.jurisdictions}
+    for i, meeting in enumerate(org_file.meetings):
+        if meeting.jurisdiction not in codes:
+            problems.append(
+                f"meetings[{i}]: jurisdiction={meeting.jurisdiction!r} is not a jurisdiction"
+            )
+    if org_file.escalation.widespread_to not in (Role.EXECUTIVE_VICE_MAYOR, Role.MAYOR):
+        problems.append(
+            f"escalation.widespread_to={org_file.escalation.widespread_to.value!r}: must be executive_vice_mayor or mayor"
+        )
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file

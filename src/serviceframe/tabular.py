@@ -4,12 +4,17 @@ Rows come back as (line number, {header: text}) so every error can point at the 
 sees in Excel or a text editor.
 """
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from serviceframe.errors import ValidationError
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 Row = tuple[int, dict[str, str]]
 
@@ -36,20 +41,32 @@ def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[str],
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _xlsx_rows(path)
     data = path.read_bytes()
+    given = encoding
     if encoding is None:
         encoding = detect_encoding(data)
-    elif encoding.lower().replace("-", "") in ("gbk", "gb2312"):
-        encoding = "gb18030"  # a superset: a GBK file with a rare character still reads
+    else:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise ValidationError("encoding", given, "not an encoding Python knows") from None
+        if name in ("gbk", "gb2312"):
+            encoding = "gb18030"  # a superset: a GBK file with a rare character still reads
+        elif name == "utf-8":
+            encoding = "utf-8-sig"  # Excel's "CSV UTF-8" starts with a BOM; drop it
     try:
         text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise ValidationError("encoding", encoding, f"cannot read {path.name}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            "encoding",
+            given or encoding,
+            f"cannot read {path.name} as {encoding}: {exc.reason} at byte {exc.start}",
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     headers = [h.strip() for h in next(reader, [])]
     return headers, _csv_rows(reader, headers)
 
 
-def _csv_rows(reader: "csv._reader", headers: list[str]) -> Iterator[Row]:
+def _csv_rows(reader: "Reader", headers: list[str]) -> Iterator[Row]:
     for values in reader:
         if not any(v.strip() for v in values):
             continue

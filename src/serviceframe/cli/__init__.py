@@ -23,6 +23,13 @@ COMMANDS = {
     "contact-card": "serviceframe.cli.assign:contact_card",
     "issue": "serviceframe.cli.issue:issue",
     "ledger": "serviceframe.cli.ledger:ledger",
+    "route": "serviceframe.cli.route:route",
+    "escalate": "serviceframe.cli.route:escalate",
+    "supervision": "serviceframe.cli.route:supervision",
+    "trends": "serviceframe.cli.trends:trends",
+    "cluster": "serviceframe.cli.trends:cluster",
+    "agenda": "serviceframe.cli.agenda:agenda",
+    "coordination": "serviceframe.cli.coordination:coordination",
     "plugins": "serviceframe.cli.plugins:plugins",
     "demo": "serviceframe.cli.demo:demo",
 }

@@ -22,6 +22,7 @@ def demo(obj: CliContext, out: str) -> None:
     from serviceframe.demo import run_demo
 
     path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     app = bootstrap(

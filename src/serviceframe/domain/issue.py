@@ -166,6 +166,18 @@ ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "acknowledged": frozenset({Status.DISPATCHED}),
     "progressed": frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REDO}),
     "resolved": frozenset({Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REDO}),
+    # A resolution decided above the units (a widespread-issue cluster resolved, an executive
+    # meeting's decision) settles every open member at once, whatever step it had reached.
+    "settled": frozenset(
+        {
+            Status.RECEIVED,
+            Status.ACCEPTED,
+            Status.DISPATCHED,
+            Status.ACKNOWLEDGED,
+            Status.IN_PROGRESS,
+            Status.REDO,
+        }
+    ),
     "rated": frozenset({Status.RESOLVED}),
     "rejected": frozenset({Status.RECEIVED, Status.ACCEPTED}),
     "merged": frozenset({Status.RECEIVED, Status.ACCEPTED, Status.DISPATCHED}),
@@ -244,7 +256,8 @@ def apply(issue: Issue | None, event: IssueEvent) -> Issue:
         changes |= {
             "status": Status.DISPATCHED,
             "lead_unit": d["lead"],
-            "co_units": tuple(d.get("co", ())),
+            # Sorted: co-handling units are a set, and the store gives them back in this order.
+            "co_units": tuple(sorted(set(d.get("co", ())))),
             "dispatched_at": event.at,
             "ack_due": _due(d["ack_due"]),
             "feedback_due": _due(d["feedback_due"]),
@@ -264,6 +277,8 @@ def apply(issue: Issue | None, event: IssueEvent) -> Issue:
         changes |= {"status": Status.RESOLVED, "resolved_at": event.at, "resolution": d["note"]}
         if issue.first_feedback_at is None:  # a resolution is also the first feedback
             changes["first_feedback_at"] = event.at
+    elif kind == "settled":
+        changes |= {"status": Status.RESOLVED, "resolved_at": event.at, "resolution": d["note"]}
     elif kind == "rated":
         satisfaction = Satisfaction(d["satisfaction"])
         changes |= {"satisfaction": satisfaction, "rated_at": event.at}

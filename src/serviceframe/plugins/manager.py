@@ -21,7 +21,11 @@ log = logging.getLogger("serviceframe.plugins")
 ENTRY_POINT_GROUP = "serviceframe"
 
 # Built-in behaviour is registered like any plugin (pytest's ``default_plugins``).
-BUILTIN_PLUGINS = ("serviceframe.plugins.sources", "serviceframe.plugins.classifier")
+BUILTIN_PLUGINS = (
+    "serviceframe.plugins.sources",
+    "serviceframe.plugins.classifier",
+    "serviceframe.plugins.router",
+)
 
 
 @frozen

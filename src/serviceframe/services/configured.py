@@ -9,7 +9,7 @@ from datetime import date
 from serviceframe.app import App
 from serviceframe.domain.taxonomy import Taxonomy, load_taxonomy
 from serviceframe.domain.workdays import WorkCalendar, YearOverride
-from serviceframe.orgfile import DeadlineRules
+from serviceframe.orgfile import DeadlineRules, EscalationRules
 from serviceframe.serialise import converter
 
 
@@ -58,3 +58,11 @@ def known_sources(app: App) -> frozenset[str]:
         return frozenset(names)
 
     return app.cached("sources", build)  # type: ignore[no-any-return]
+
+
+def escalation_rules(app: App) -> EscalationRules:
+
+    return app.cached(  # type: ignore[no-any-return]
+        "escalation_rules",
+        lambda: converter.structure(_setting(app, "escalation") or {}, EscalationRules),
+    )

@@ -183,6 +183,8 @@ def designate(app: App, code: str, level: KeyLevel, actor: str | None = None) ->
     """
     actor = actor or app.settings.actor
     enterprise = get_enterprise(app, code)
+    if enterprise.key_level is level:
+        return enterprise  # already so: no change, no event
     now = app.now()
     with app.uow() as uow:
         uow.enterprises.set_key_level(enterprise.credit_code, level, now)

@@ -39,6 +39,11 @@ from serviceframe.store.issue_repository import event_row
 DUPLICATE_WINDOW = timedelta(days=14)
 DUPLICATE_SIMILARITY = 0.6
 
+# The sizes of the store's columns: longer text is refused here, naming the field, rather than
+# failing in the database (PostgreSQL enforces them; SQLite would silently keep it all).
+MAX_EXTERNAL_ID = 200  # also the origin
+MAX_REASON = 500
+
 
 @frozen
 class IssueDraft:
@@ -147,32 +152,65 @@ def _file(
         # Idempotent intake: a (source, external id) filed before, or twice in this batch.
         pairs = {(c["source"], c["external_id"]) for _, _, c in checked if c["external_id"]}
         seen = uow.issues.by_external_ids(pairs)
-        existing: list[int] = []
+        in_batch: dict[tuple[str, str], int] = {}  # key -> position in `fresh`
+        # Each repeated delivery, in draft order: an issue id, or a position in `fresh` for a
+        # message delivered twice in this batch (its id is known once inserted).
+        repeats: list[tuple[str, int]] = []
         fresh: list[dict[str, Any]] = []
         for _index, _draft, c in checked:
             key = (c["source"], c["external_id"])
             if c["external_id"] and key in seen:
-                existing.append(seen[key])
+                repeats.append(("id", seen[key]))
+                continue
+            if c["external_id"] and key in in_batch:
+                repeats.append(("batch", in_batch[key]))
                 continue
             if c["external_id"]:
-                seen[key] = -1  # filed by this batch: later copies are the same issue
+                in_batch[key] = len(fresh)
             fresh.append(c)
 
-        earliest = min((datetime.fromisoformat(c["received_at"]) for c in fresh), default=now)
-        recent = uow.issues.recent_of({c["enterprise"] for c in fresh}, earliest - DUPLICATE_WINDOW)
-        for c in fresh:
+        # Near-duplicates: stored issues of the same enterprises, and earlier drafts of this
+        # batch, each compared within the window around the draft's own time of receipt.
+        times = [datetime.fromisoformat(c["received_at"]) for c in fresh]
+        recent = (
+            uow.issues.recent_of(
+                {c["enterprise"] for c in fresh},
+                min(times) - DUPLICATE_WINDOW,
+                max(times) + DUPLICATE_WINDOW,
+            )
+            if fresh
+            else []
+        )
+        batch_similar: list[list[int]] = []  # positions of similar earlier drafts
+        for k, c in enumerate(fresh):
             c["suggested_category"] = int(_classify(app, c["title"], c["body"]).category)
-            c["possible_duplicates"] = _similar(c, recent)
+            c["possible_duplicates"] = _similar(c, times[k], recent)
+            earlier = [(j, *_text_of(fresh[j]), times[j]) for j in range(k)]
+            batch_similar.append(_similar(c, times[k], earlier))
 
         events = [IssueEvent("filed", now, actor, {**c, "id": 0}) for c in fresh]
-        drafts_state = [apply(None, e) for e in events]
-        ids = uow.issues.insert_many(drafts_state)
-        issues = [evolve(i, id=new_id) for i, new_id in zip(drafts_state, ids, strict=True)]
+        ids = uow.issues.insert_many([apply(None, e) for e in events])
         events = [
-            evolve(e, data={**e.data, "id": new_id}) for e, new_id in zip(events, ids, strict=True)
+            evolve(
+                e,
+                data={
+                    **e.data,
+                    "id": new_id,
+                    "possible_duplicates": sorted(
+                        [*e.data["possible_duplicates"], *(ids[j] for j in similar)]
+                    ),
+                },
+            )
+            for e, new_id, similar in zip(events, ids, batch_similar, strict=True)
         ]
+        for event, similar in zip(events, batch_similar, strict=True):
+            if similar:
+                uow.issues.set_possible_duplicates(
+                    event.data["id"], event.data["possible_duplicates"]
+                )
+        issues = [apply(None, e) for e in events]
         uow.record([event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
-        existing = [i for i in existing if i != -1]
+        existing = [value if how == "id" else ids[value] for how, value in repeats]
         uow.commit()
     app.publish_issue_events(zip(issues, events, strict=True))
     return BulkReport(
@@ -213,6 +251,14 @@ def _check_draft(
     if received_at > now + timedelta(minutes=5):
         raise ValidationError("received_at", received_at.isoformat(), "is in the future")
     external_id = (draft.external_id or "").strip() or None
+    if external_id is not None and len(external_id) > MAX_EXTERNAL_ID:
+        raise ValidationError(
+            "external_id", external_id[:20] + "…", f"longer than {MAX_EXTERNAL_ID} characters"
+        )
+    if draft.origin is not None and len(draft.origin) > MAX_EXTERNAL_ID:
+        raise ValidationError(
+            "origin", draft.origin[:20] + "…", f"longer than {MAX_EXTERNAL_ID} characters"
+        )
     return {
         "enterprise": enterprise,
         "source": source,
@@ -227,11 +273,19 @@ def _check_draft(
     }
 
 
-def _similar(c: dict[str, Any], recent: list[tuple[int, str, str, str]]) -> list[int]:
+def _text_of(c: dict[str, Any]) -> tuple[str, str, str]:
+    return c["enterprise"], c["title"], c["body"]
+
+
+def _similar(
+    c: dict[str, Any], received_at: datetime, candidates: list[tuple[int, str, str, str, datetime]]
+) -> list[int]:
+    """The candidates of the same enterprise, received within the window around
+    ``received_at``, whose text is much the same as the draft's."""
     text = f"{c['title']}\n{c['body']}"[:500]
     found = []
-    for issue_id, enterprise, title, body in recent:
-        if enterprise != c["enterprise"]:
+    for issue_id, enterprise, title, body, when in candidates:
+        if enterprise != c["enterprise"] or abs(when - received_at) > DUPLICATE_WINDOW:
             continue
         matcher = difflib.SequenceMatcher(None, text, f"{title}\n{body}"[:500], autojunk=False)
         if (
@@ -285,9 +339,19 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
         uow.record([event_row(issue.id, event)])
         if kind == "dispatched":
             uow.issues.set_units(issue.id, data["lead"], data["co"])
+        published = [(new, event)]
+        if kind in ROUTED_BY:  # an accepted issue always has a responsible leader (R7)
+            from serviceframe.services.routing import route_in
+
+            published += [(new, e) for e in route_in(app, uow, new, now, actor)]
         uow.commit()
-    app.publish_issue_events([(new, event)])
+    app.publish_issue_events(published)
     return new
+
+
+# Events after which the issue's place on the leaders' ladder is decided again: the category
+# and severity decide the leader, the lead unit is the fallback when no leader is in charge.
+ROUTED_BY = frozenset({"accepted", "reclassified", "dispatched"})
 
 
 def accept(
@@ -469,6 +533,10 @@ def reject(app: App, issue_id: int, reason: str, actor: str | None = None) -> Is
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
         if not reason.strip():
             raise ValidationError("reason", reason, "a reason is required")
+        if len(reason.strip()) > MAX_REASON:
+            raise ValidationError(
+                "reason", reason.strip()[:20] + "…", f"longer than {MAX_REASON} characters"
+            )
         return "rejected", {"reason": reason.strip()}
 
     return _change(app, issue_id, "rejected", build, actor)

@@ -49,9 +49,20 @@ def save_organisation(
         # The holiday file's content, not its path: the database must not depend on a file
         # that sits on one clerk's machine.
         "calendar_overrides": calendar_overrides_data(org_file.deadlines),
+        "escalation": converter.unstructure(org_file.escalation),
     }
     with app.uow() as uow:
         counts = uow.org.save(org_file.organisation, settings)
+        uow.routing.save_meetings(
+            [
+                {"jurisdiction": m.jurisdiction, "date": m.date, "name": m.name}
+                for m in org_file.meetings
+            ]
+        )
+        for m in org_file.meetings:  # items waiting for "the next meeting" now have one
+            scheduled = uow.routing.next_meeting(m.jurisdiction, m.date)
+            if scheduled is not None and scheduled["date"] == m.date:
+                uow.routing.attach_pending(m.jurisdiction, scheduled["id"])
         inactive = [o.id for o in uow.org.load().officials if not o.active]
         ended = uow.assignments.end_for_officials(inactive, now.date(), "official left")
         event = event_row(

@@ -152,7 +152,9 @@ class IssueRepository:
         )
         for issue_id, unit_id in self.conn.execute(q):
             co.setdefault(issue_id, []).append(unit_id)
-        return co
+        # Sorted here, not by the database: PostgreSQL's collation may order "jz-a-b" and
+        # "jz-ab" otherwise than Python, and the state must equal what the events replay to.
+        return {issue_id: sorted(units) for issue_id, units in co.items()}
 
     def by_external_ids(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Issue ids already filed for these (source, external id) pairs."""
@@ -167,19 +169,30 @@ class IssueRepository:
         return found
 
     def recent_of(
-        self, enterprises: Iterable[str], since: datetime
-    ) -> list[tuple[int, str, str, str]]:
-        """(id, enterprise, title, body) of open issues received since ``since``."""
+        self, enterprises: Iterable[str], since: datetime, until: datetime | None = None
+    ) -> list[tuple[int, str, str, str, datetime]]:
+        """(id, enterprise, title, body, received_at) of the issues, neither rejected nor
+        merged, received between ``since`` and ``until`` (inclusive)."""
         c = t.issues.c
-        rows: list[tuple[int, str, str, str]] = []
+        rows: list[tuple[int, str, str, str, datetime]] = []
         for batch in chunks(sorted(set(enterprises)), 500):
-            q = select(c.id, c.enterprise_code, c.title, c.body).where(
+            q = select(c.id, c.enterprise_code, c.title, c.body, c.received_at).where(
                 c.enterprise_code.in_(batch),
                 c.received_at >= since,
                 c.status.not_in(["rejected", "merged"]),
             )
-            rows += [tuple(r) for r in self.conn.execute(q)]  # type: ignore[misc]
+            if until is not None:
+                q = q.where(c.received_at <= until)
+            rows += [tuple(r) for r in self.conn.execute(q.order_by(c.id))]  # type: ignore[misc]
         return rows
+
+    def set_possible_duplicates(self, issue_id: int, duplicates: Sequence[int]) -> None:
+        """Used by bulk intake once the ids of the issues filed together are known."""
+        self.conn.execute(
+            update(t.issues)
+            .where(t.issues.c.id == issue_id)
+            .values(possible_duplicates=list(duplicates))
+        )
 
     def find(
         self,

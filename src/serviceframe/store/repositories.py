@@ -230,7 +230,7 @@ class OrganisationRepository:
         )
 
     def is_loaded(self) -> bool:
-        return self.conn.scalar(select(func.count()).select_from(t.jurisdictions)) > 0
+        return (self.conn.scalar(select(func.count()).select_from(t.jurisdictions)) or 0) > 0
 
     def setting(self, key: str) -> Any:
         return self.conn.scalar(select(t.settings.c.value).where(t.settings.c.key == key))

@@ -20,8 +20,9 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Text,
     Table,
+    Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -306,3 +307,97 @@ ratings = Table(
     Column("lead_unit", String(64), ForeignKey("units.id"), nullable=True, index=True),
     CheckConstraint("satisfaction IN ('satisfied', 'basic', 'unsatisfied')", name="satisfaction"),
 )
+
+# --- Routing and escalation (migration 0003) -------------------------------------------------
+
+# The issue's place on the ladder, folded from its routing events (routed, escalated,
+# clustered, queued, decided); kept apart from the lifecycle row, which it does not change.
+issue_routing = Table(
+    "issue_routing",
+    metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("level", String(6), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("rung", String(24), nullable=False),
+    Column("official", String(64), ForeignKey("officials.id"), nullable=True, index=True),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Column("informed", JSON, nullable=False),
+    Column("escalations", Integer, nullable=False, server_default="0"),
+    Column("topic", String(100), nullable=True, index=True),
+    Column("cluster_id", Integer, ForeignKey("clusters.id"), nullable=True, index=True),
+    Column("agenda_item_id", Integer, nullable=True),
+    Column("decision", Text, nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# 督办: one order per missed deadline (issue, which deadline, which round), so a sweep run
+# twice at the same moment finds the order already there and changes nothing.
+supervision_orders = Table(
+    "supervision_orders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False, index=True),
+    Column("deadline", String(12), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("overdue_unit", String(64), nullable=True),
+    Column("overdue_official", String(64), nullable=True),
+    Column("from_level", String(6), nullable=False),
+    Column("from_rung", String(24), nullable=False),
+    Column("from_official", String(64), nullable=True),
+    Column("to_level", String(6), nullable=False),
+    Column("to_rung", String(24), nullable=False),
+    Column("to_official", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+    Column("actor", String(100), nullable=False),
+    UniqueConstraint("issue_id", "deadline", "round", name="uq_supervision_orders_breach"),
+)
+
+# 倾向性、普遍性问题: the same topic raised by many enterprises in several counties.
+clusters = Table(
+    "clusters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("topic", String(100), nullable=False, index=True),
+    Column("category", Integer, nullable=False),
+    Column("level", String(6), nullable=False),
+    Column("rung", String(24), nullable=False),
+    Column("official", String(64), nullable=True),
+    Column("reason", String(500), nullable=False, server_default=""),
+    Column("status", String(10), nullable=False, server_default="open"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolution", Text, nullable=False, server_default=""),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("jurisdiction", String(6), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("name", String(200), nullable=False, server_default=""),
+    UniqueConstraint("jurisdiction", "date", name="uq_meetings_jurisdiction_date"),
+)
+
+# Items for the government's executive meeting (常务会议): policy issues and clusters.
+agenda_items = Table(
+    "agenda_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("jurisdiction", String(6), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=True, index=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True, unique=True),
+    Column("cluster_id", Integer, ForeignKey("clusters.id"), nullable=True, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("queued_at", UTCDateTime, nullable=False),
+    Column("status", String(10), nullable=False, server_default="pending"),
+    Column("decision", Text, nullable=False, server_default=""),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("decided_by", String(100), nullable=True),
+    CheckConstraint("(issue_id IS NULL) <> (cluster_id IS NULL)", name="one_subject"),
+)
+
+# The sweep reads only issues whose deadline has passed: one index per deadline it checks.
+Index("ix_issues_status_ack_due", issues.c.status, issues.c.ack_due)
+Index("ix_issues_status_feedback_due", issues.c.status, issues.c.feedback_due)
+Index("ix_issues_status_resolve_due", issues.c.status, issues.c.resolve_due)

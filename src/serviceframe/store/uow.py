@@ -19,6 +19,7 @@ from serviceframe.store.repositories import (
     EventRepository,
     OrganisationRepository,
 )
+from serviceframe.store.routing_repository import RoutingRepository
 
 
 class UnitOfWork:
@@ -28,6 +29,7 @@ class UnitOfWork:
     assignments: AssignmentRepository
     events: EventRepository
     issues: IssueRepository
+    routing: RoutingRepository
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.assignments = AssignmentRepository(conn)
         self.events = EventRepository(conn)
         self.issues = IssueRepository(conn)
+        self.routing = RoutingRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:

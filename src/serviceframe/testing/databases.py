@@ -88,6 +88,18 @@ def test_databases() -> SQLiteDatabases | PostgreSQLDatabases:
     return SQLiteDatabases()
 
 
+def empty(url: str) -> None:
+    """Builder: a database with nothing in it, not even the schema (for migration tests)."""
+    from serviceframe.store.database import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect():
+            pass  # creates the SQLite file; a PostgreSQL database exists already
+    finally:
+        engine.dispose()
+
+
 def migrated(url: str) -> None:
     """Builder: the schema at head and nothing else."""
     from serviceframe.store.database import make_engine

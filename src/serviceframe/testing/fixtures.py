@@ -14,6 +14,7 @@ from serviceframe.app import App, Settings, bootstrap
 from serviceframe.testing.databases import (
     PostgreSQLDatabases,
     SQLiteDatabases,
+    empty,
     migrated,
     test_databases,
 )
@@ -48,6 +49,12 @@ def sf_make_db(
     yield make
     for url in made:
         sf_databases.drop(url)
+
+
+@pytest.fixture
+def sf_empty_db_url(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> str:
+    """A fresh database without any tables: what ``serviceframe db upgrade`` starts from."""
+    return sf_make_db("empty", empty)
 
 
 @pytest.fixture

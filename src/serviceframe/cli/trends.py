@@ -1,0 +1,116 @@
+"""``serviceframe trends`` and ``cluster``: widespread issues (倾向性、普遍性问题)."""
+
+import click
+
+from serviceframe.cli.context import CliContext
+from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+
+
+@click.command()
+@click.option(
+    "--window",
+    type=click.IntRange(1, 366),
+    help="Days to look back (default from the organisation file, 30).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would form; store nothing.")
+@json_option
+@click.pass_obj
+def trends(obj: CliContext, window: int | None, dry_run: bool, as_json: bool) -> None:
+    """Detect topics raised by many enterprises in several counties; form and grow clusters."""
+    from serviceframe.services.trends import detect, list_clusters
+
+    changes = detect(obj.app, window_days=window, dry_run=dry_run)
+    warn_failures(obj.app.plugins.failures)
+    clusters = [] if dry_run else list_clusters(obj.app, "open")
+    if as_json:
+        emit_json({"changes": changes, "open_clusters": clusters})
+        return
+    for c in changes:
+        click.echo(
+            f"cluster {c.cluster} {c.kind}: topic {c.topic}, {c.enterprises} enterprises in {c.counties} counties, "
+            f"+{len(c.new_members)} issues → {c.rung} {c.official or ''}"
+        )
+    if not changes:
+        click.echo("no new widespread issues")
+    if clusters:
+        table(
+            ("cluster", "topic", "issues", "enterprises", "counties", "leader"),
+            [
+                (
+                    c["id"],
+                    c["topic"],
+                    c["issues"],
+                    c["enterprises"],
+                    c["counties"],
+                    c["official"] or "",
+                )
+                for c in clusters
+            ],
+        )
+
+
+@click.group()
+def cluster() -> None:
+    """Clusters of widespread issues."""
+
+
+@cluster.command()
+@click.argument("cluster_id", type=int)
+@json_option
+@click.pass_obj
+def show(obj: CliContext, cluster_id: int, as_json: bool) -> None:
+    """Show a cluster and its member issues."""
+    from serviceframe.services.trends import show_cluster
+
+    view = show_cluster(obj.app, cluster_id)
+    if as_json:
+        emit_json(view)
+        return
+    c = view.cluster
+    click.echo(
+        f"cluster {c['id']} [{c['status']}] topic {c['topic']}: {len(view.members)} issues, "
+        f"{view.enterprises} enterprises, {view.counties} counties"
+    )
+    click.echo(f"  {c['reason']}")
+    if c["resolution"]:
+        click.echo(f"  resolution: {c['resolution']}")
+    if view.agenda_item:
+        click.echo(f"  agenda item {view.agenda_item['id']} ({view.agenda_item['status']})")
+    table(
+        ("issue", "enterprise", "status", "title"),
+        [(m["id"], m["enterprise"], m["status"], m["title"][:30]) for m in view.members],
+    )
+
+
+@cluster.command()
+@click.argument("cluster_id", type=int)
+@click.option("--note", required=True, help="The resolution, applied to every open member.")
+@json_option
+@click.pass_obj
+def resolve(obj: CliContext, cluster_id: int, note: str, as_json: bool) -> None:
+    """Resolve a cluster: all its open member issues are settled with the same note."""
+    from serviceframe.services.trends import resolve_cluster
+
+    found, settled = resolve_cluster(obj.app, cluster_id, note)
+    warn_failures(obj.app.plugins.failures)
+    if as_json:
+        emit_json({"cluster": found, "settled": settled})
+    else:
+        click.echo(
+            f"cluster {cluster_id} resolved; {len(settled)} issues settled and awaiting ratings"
+        )
+
+
+@cluster.command()
+@click.argument("cluster_id", type=int)
+@json_option
+@click.pass_obj
+def queue(obj: CliContext, cluster_id: int, as_json: bool) -> None:
+    """Put a cluster that needs a collective decision on the next executive meeting's agenda."""
+    from serviceframe.services.trends import queue_cluster
+
+    item = queue_cluster(obj.app, cluster_id)
+    if as_json:
+        emit_json(item)
+    else:
+        click.echo(f"agenda item {item['id']}: {item['title']}")

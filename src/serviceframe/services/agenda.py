@@ -1,0 +1,103 @@
+"""The executive meeting's agenda (市政府常务会议): policy issues and widespread clusters that
+need a collective decision. The office records each decision; it is written to every issue
+the item stands for."""
+
+from datetime import date
+from typing import Any
+
+from serviceframe.app import App
+from serviceframe.domain.issue import IssueEvent
+from serviceframe.domain.routing import apply_routing
+from serviceframe.domain.workdays import SHANGHAI
+from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.services.routing import organisation_of
+from serviceframe.services.trends import settle_issues
+from serviceframe.store.issue_repository import event_row
+
+
+def agenda(
+    app: App, meeting: date | None = None, jurisdiction: str | None = None
+) -> dict[str, Any]:
+    """Items of a meeting (default: the next one of the city), and those still waiting for a
+    meeting to be scheduled."""
+    with app.uow() as uow:
+        where = jurisdiction or organisation_of(app, uow).city.code
+        today = app.now().astimezone(SHANGHAI).date()
+        if meeting is not None:
+            found = [m for m in uow.routing.meetings(where) if m["date"] == meeting]
+            if not found:
+                raise ValidationError(
+                    "meeting", meeting.isoformat(), f"no executive meeting of {where} on that date"
+                )
+            chosen = found[0]
+        else:
+            chosen = uow.routing.next_meeting(where, today)
+        items = uow.routing.items(chosen["id"] if chosen else None)
+        items = [i for i in items if i["jurisdiction"] == where]
+        if chosen is None:
+            items = [i for i in items if i["meeting_id"] is None]
+        return {"jurisdiction": where, "meeting": chosen, "items": items}
+
+
+def schedule_meeting(
+    app: App, on: date, jurisdiction: str | None = None, name: str = ""
+) -> dict[str, Any]:
+    """Add an executive meeting; items waiting for 'the next meeting' are put on it."""
+    with app.uow() as uow:
+        where = jurisdiction or organisation_of(app, uow).city.code
+        if where not in uow.org.jurisdiction_codes():
+            raise ValidationError("jurisdiction", where, "not a jurisdiction")
+        uow.routing.save_meetings([{"jurisdiction": where, "date": on, "name": name}])
+        meeting = uow.routing.next_meeting(where, on)
+        assert meeting is not None
+        today = app.now().astimezone(SHANGHAI).date()
+        upcoming = uow.routing.next_meeting(where, today)
+        if upcoming is not None:
+            uow.routing.attach_pending(where, upcoming["id"])
+        uow.commit()
+        return meeting  # type: ignore[no-any-return]
+
+
+def decide(
+    app: App, item_id: int, decision: str, settle: bool = False, actor: str | None = None
+) -> dict[str, Any]:
+    """Record the meeting's decision on an item and write it to every linked issue; with
+    ``settle`` the decision also resolves the open linked issues (they then await ratings)."""
+    actor = actor or app.settings.actor
+    if not decision.strip():
+        raise ValidationError("decision", decision, "must not be empty")
+    now = app.now()
+    with app.uow() as uow:
+        item = uow.routing.item(item_id)
+        if item is None:
+            raise NotFound("agenda item", item_id)
+        if item["status"] == "decided":
+            raise ServiceFrameError(
+                f"agenda item {item_id} was decided already: {item['decision']}"
+            )
+        ids = [item["issue_id"]] if item["issue_id"] else uow.routing.members(item["cluster_id"])
+        data = {"agenda_item": item_id, "decision": decision.strip()}
+        states = uow.routing.get_many(ids)
+        uow.routing.save_many(
+            [
+                s
+                for s in (apply_routing(states.get(i), i, "decided", data) for i in ids)
+                if s is not None
+            ],
+            now,
+        )
+        events = [(i, IssueEvent("decided", now, actor, data)) for i in ids]
+        uow.record([event_row(i, e) for i, e in events])
+        settled = (
+            settle_issues(uow, ids, decision.strip(), now, actor, {"agenda_item": item_id})
+            if settle
+            else []
+        )
+        uow.routing.decide(item_id, decision.strip(), now, actor)
+        if item["cluster_id"] and settle:
+            uow.routing.resolve_cluster(item["cluster_id"], decision.strip(), now)
+        result = uow.routing.item(item_id)
+        issues = {i.id: i for i in uow.issues.get_many(ids)}
+        uow.commit()
+    app.publish_issue_events([(issues[i], e) for i, e in events] + settled)
+    return {**result, "issues": ids, "settled": [i.id for i, _ in settled]}  # type: ignore[dict-item]

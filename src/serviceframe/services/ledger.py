@@ -1,0 +1,835 @@
+"""The service ledger (服务台帐, R3; category 7): per unit and period, every issue the unit received
+first or handled, who owned it when, each deadline and whether it was kept, and the rating.
+
+An issue belongs to a unit's ledger when the unit (or one of its officials) first received it
+(首问), or it was dispatched to the unit as lead (主办) or co-handling unit (协办). It belongs to
+a period when it was received in it, or dispatched to the unit in it (Beijing dates, inclusive).
+
+The ledger is read with a few set-based queries (issues joined to their units, enterprises and
+latest rating), never one query per issue. Deadlines are judged "as of now" (``app.clock``):
+
+* met (按期完成): done by the end of the due day, Beijing time;
+* missed (逾期完成): done, but after the due day;
+* pending (未到期): not done, the due day not over yet;
+* overdue (超期未完成): not done and the due day is over.
+
+It is exported as CSV (UTF-8 with BOM by default, or GBK) and XLSX with Chinese headers.
+"""
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from attrs import frozen
+from sqlalchemy import Connection, and_, func, or_, select
+
+from serviceframe.app import App
+from serviceframe.domain.categories import Category
+from serviceframe.domain.issue import Satisfaction, Severity, Status
+from serviceframe.domain.workdays import SHANGHAI, Deadline
+from serviceframe.errors import ValidationError
+from serviceframe.plugins.sources import BUILTIN_SOURCES
+from serviceframe.store import tables as t
+
+# --- periods ---------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"(\d{4})", re.ASCII)
+_QUARTER = re.compile(r"(\d{4})-?[Qq](\d)", re.ASCII)
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+_DAY = r"\d{4}-\d{1,2}-\d{1,2}"
+_RANGE = re.compile(rf"({_DAY})\s*\.\.\s*({_DAY})", re.ASCII)
+_ONE_DAY = re.compile(_DAY, re.ASCII)
+_MIN_YEAR, _MAX_YEAR = 1900, 2999
+
+PERIOD_FORMS = "2026, 2026-Q3 (or 2026Q3), 2026-09, 2026-09-28, or 2026-09-01..2026-09-30"
+
+
+@frozen
+class Period:
+    """Beijing dates, both inclusive."""
+
+    start: date
+    end: date
+    text: str = ""
+
+    @property
+    def start_at(self) -> datetime:
+        """The first moment of the period (Beijing midnight of ``start``)."""
+        return datetime.combine(self.start, time(), tzinfo=SHANGHAI)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first moment after the period (exclusive)."""
+        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=SHANGHAI)
+
+    def __str__(self) -> str:
+        return self.text or f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+def parse_period(value: str) -> Period:
+    """``2026``, ``2026-Q3``/``2026Q3``, ``2026-09``, ``2026-09-28`` or ``A..B`` (inclusive)."""
+    text = str(value).strip()
+
+    def bad(reason: str) -> ValidationError:
+        return ValidationError("period", value, reason)
+
+    def year_of(digits: str) -> int:
+        year = int(digits)
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            raise bad(f"year {year} is out of range ({_MIN_YEAR}-{_MAX_YEAR})")
+        return year
+
+    def day_of(part: str) -> date:
+        year, month, day = (int(x) for x in part.split("-"))
+        year_of(str(year))
+        try:
+            return date(year, month, day)
+        except ValueError as exc:
+            raise bad(f"{part} is not a date ({exc})") from None
+
+    if m := _YEAR.fullmatch(text):
+        year = year_of(m[1])
+        return Period(date(year, 1, 1), date(year, 12, 31), text)
+    if m := _QUARTER.fullmatch(text):
+        year, quarter = year_of(m[1]), int(m[2])
+        if not 1 <= quarter <= 4:
+            raise bad(f"quarter Q{quarter} does not exist; use Q1-Q4")
+        first = date(year, 3 * quarter - 2, 1)
+        return Period(first, _month_end(year, 3 * quarter), f"{year}-Q{quarter}")
+    if m := _MONTH.fullmatch(text):
+        year, month = year_of(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise bad(f"month {month} does not exist; use 01-12")
+        return Period(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
+    if _ONE_DAY.fullmatch(text):
+        day = day_of(text)
+        return Period(day, day, day.isoformat())
+    if m := _RANGE.fullmatch(text):
+        start, end = day_of(m[1]), day_of(m[2])
+        if end < start:
+            raise bad(f"the end {end.isoformat()} is before the start {start.isoformat()}")
+        return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+    if not text:
+        raise bad(f"is empty; give {PERIOD_FORMS}")
+    raise bad(f"not a period; give {PERIOD_FORMS}")
+
+
+def _month_end(year: int, month: int) -> date:
+    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first_of_next - timedelta(days=1)
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    RECEIVED = "received"  # 首问: first received it (the unit or one of its officials)
+    LEAD = "lead"  # 主办
+    CO = "co"  # 协办
+
+    @property
+    def label(self) -> str:
+        return {"received": "首问", "lead": "主办", "co": "协办"}[self.value]
+
+
+class DeadlineState(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    PENDING = "pending"
+    OVERDUE = "overdue"
+
+    @property
+    def label(self) -> str:
+        return DEADLINE_STATE_LABELS[self]
+
+
+DEADLINE_STATE_LABELS = {
+    DeadlineState.MET: "按期完成",
+    DeadlineState.MISSED: "逾期完成",
+    DeadlineState.PENDING: "未到期",
+    DeadlineState.OVERDUE: "超期未完成",
+}
+
+DEADLINE_NAMES = ("acknowledge", "feedback", "resolve")
+DEADLINE_LABELS = {"acknowledge": "签收", "feedback": "反馈", "resolve": "办结"}
+PROVISIONAL_SUFFIX = "(暂定)"
+
+
+@frozen
+class DeadlineCheck:
+    """One deadline of one issue, judged as of the ledger's ``now``.
+
+    ``state`` is None when there is no deadline (not dispatched yet) or it no longer applies
+    (the issue was rejected or merged before the step was done).
+    """
+
+    due: date | None
+    provisional: bool
+    done_at: datetime | None
+    state: DeadlineState | None
+
+    @property
+    def due_text(self) -> str:
+        if self.due is None:
+            return ""
+        return self.due.isoformat() + (PROVISIONAL_SUFFIX if self.provisional else "")
+
+    @property
+    def state_label(self) -> str:
+        return self.state.label if self.state else ""
+
+
+@frozen
+class OwnerSpan:
+    """Who owned the issue (首问负责) from ``since`` on."""
+
+    owner: str
+    since: datetime
+
+
+@frozen
+class LedgerRow:
+    issue_id: int
+    enterprise_code: str
+    enterprise_name: str
+    source: str
+    source_label: str
+    title: str
+    category: Category
+    severity: Severity
+    roles: tuple[Role, ...]
+    received_by: str
+    received_by_name: str
+    lead_unit: str | None
+    lead_unit_name: str
+    co_units: tuple[str, ...]
+    co_unit_names: tuple[str, ...]
+    owner: str
+    owner_history: tuple[OwnerSpan, ...]
+    received_at: datetime
+    dispatched_at: datetime | None
+    acknowledged_at: datetime | None
+    first_feedback_at: datetime | None
+    resolved_at: datetime | None
+    acknowledge: DeadlineCheck
+    feedback: DeadlineCheck
+    resolve: DeadlineCheck
+    status: Status
+    redo_count: int
+    satisfaction: Satisfaction | None
+    rating_comment: str
+    rated_at: datetime | None
+
+    @property
+    def role_label(self) -> str:
+        return "、".join(r.label for r in self.roles)
+
+    @property
+    def owner_history_text(self) -> str:
+        """``jz-edsb 2026-09-28 10:00 → jz-fgw 2026-09-29 09:12`` (Beijing time)."""
+        return " → ".join(f"{s.owner} {_minute(s.since)}" for s in self.owner_history)
+
+    @property
+    def deadlines(self) -> dict[str, DeadlineCheck]:
+        return {
+            "acknowledge": self.acknowledge,
+            "feedback": self.feedback,
+            "resolve": self.resolve,
+        }
+
+
+@frozen
+class DeadlineCounts:
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
+    overdue: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Met among the deadlines that are decided (met, missed or overdue)."""
+        decided = self.met + self.missed + self.overdue
+        return None if decided == 0 else self.met / decided
+
+
+@frozen
+class LedgerSummary:
+    total: int
+    received: int  # 首问
+    handled: int  # 主办 or 协办
+    lead: int
+    co: int
+    resolved: int  # resolved in the current round (办结), rated or not
+    acknowledge: DeadlineCounts
+    feedback: DeadlineCounts
+    resolve: DeadlineCounts
+    satisfied: int
+    basic: int
+    unsatisfied: int
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basic + self.unsatisfied
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        """满意率: (满意 + 基本满意) / rated issues, on each issue's latest rating."""
+        return None if self.rated == 0 else (self.satisfied + self.basic) / self.rated
+
+
+@frozen
+class Ledger:
+    unit: str
+    unit_name: str
+    period: Period
+    generated_at: datetime  # the "now" the deadlines were judged at
+    rows: tuple[LedgerRow, ...]
+    summary: LedgerSummary
+
+
+def build_ledger(app: App, unit: str, period: str | Period, now: datetime | None = None) -> Ledger:
+    """The ledger of ``unit`` for ``period``; deadlines judged as of ``now`` (default app.clock).
+
+    Raises ValidationError("unit", …) for an unknown unit and ValidationError("period", …) for
+    a period that cannot be read.
+    """
+    if not isinstance(period, Period):
+        period = parse_period(period)
+    now = (now or app.now()).astimezone(SHANGHAI)
+    unit = str(unit).strip()
+    with app.uow() as uow:
+        conn = uow.connection
+        unit_name = conn.scalar(select(t.units.c.name).where(t.units.c.id == unit))
+        if unit_name is None:
+            raise ValidationError("unit", unit, "no such unit")
+        rows = ledger_rows(conn, unit, period, now)
+    return Ledger(unit, unit_name, period, now, tuple(rows), summarise(rows))
+
+
+def ledger_rows(conn: Connection, unit: str, period: Period, now: datetime) -> list[LedgerRow]:
+    """The rows, with set-based SQL: one query for the issues, one for their co units."""
+    i = t.issues.c
+    mine = t.issue_units.alias("mine")
+    receiver_unit = t.units.alias("receiver_unit")
+    receiver_official = t.officials.alias("receiver_official")
+    lead = t.units.alias("lead")
+    r = t.ratings.c
+    latest = (
+        select(r.issue_id, func.max(r.round).label("round")).group_by(r.issue_id).subquery("latest")
+    )
+
+    # First inquiry by the unit itself or by one of its officials.
+    officials = select(t.officials.c.id).where(t.officials.c.unit_id == unit)
+    received_here = or_(i.received_by == unit, i.received_by.in_(officials))
+    handled_here = mine.c.unit_id.is_not(None)
+    start, end = period.start_at, period.end_at
+    in_period = or_(
+        and_(i.received_at >= start, i.received_at < end),
+        and_(handled_here, i.dispatched_at >= start, i.dispatched_at < end),
+    )
+    joined = t.issues.join(
+        t.enterprises, t.enterprises.c.credit_code == i.enterprise_code
+    ).outerjoin(mine, and_(mine.c.issue_id == i.id, mine.c.unit_id == unit))
+    where = and_(or_(received_here, handled_here), in_period)
+
+    query = (
+        select(
+            t.issues,
+            t.enterprises.c.name.label("enterprise_name"),
+            mine.c.role.label("unit_role"),
+            received_here.label("received_here"),
+            func.coalesce(receiver_unit.c.name, receiver_official.c.name).label("receiver_name"),
+            lead.c.name.label("lead_name"),
+            t.ratings.c.satisfaction.label("latest_satisfaction"),
+            t.ratings.c.comment.label("latest_comment"),
+            t.ratings.c.rated_at.label("latest_rated_at"),
+        )
+        .select_from(
+            joined.outerjoin(receiver_unit, receiver_unit.c.id == i.received_by)
+            .outerjoin(receiver_official, receiver_official.c.id == i.received_by)
+            .outerjoin(lead, lead.c.id == i.lead_unit)
+            .outerjoin(latest, latest.c.issue_id == i.id)
+            .outerjoin(
+                t.ratings,
+                and_(t.ratings.c.issue_id == i.id, t.ratings.c.round == latest.c.round),
+            )
+        )
+        .where(where)
+        .order_by(i.received_at, i.id)
+    )
+    records = conn.execute(query).all()
+
+    co: dict[int, list[tuple[str, str]]] = {}
+    if records:
+        u = t.issue_units.c
+        co_query = (
+            select(u.issue_id, u.unit_id, t.units.c.name)
+            .join(t.units, t.units.c.id == u.unit_id)
+            .where(u.role == "co", u.issue_id.in_(select(i.id).select_from(joined).where(where)))
+            .order_by(u.issue_id, u.unit_id)
+        )
+        for issue_id, unit_id, name in conn.execute(co_query):
+            co.setdefault(issue_id, []).append((unit_id, name))
+    return [_row(rec, co.get(rec.id, []), now) for rec in records]
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(SHANGHAI)
+
+
+def _check(
+    due: date | None, provisional: bool, done_at: datetime | None, status: Status, now: datetime
+) -> DeadlineCheck:
+    done_at = _local(done_at)
+    if due is None:
+        return DeadlineCheck(None, False, done_at, None)
+    deadline = Deadline(due, bool(provisional))
+    state: DeadlineState | None
+    if done_at is not None:
+        state = DeadlineState.MISSED if deadline.overdue_at(done_at) else DeadlineState.MET
+    elif status in (Status.REJECTED, Status.MERGED):
+        state = None  # the step will never be done; nobody is late for it
+    elif deadline.overdue_at(now):
+        state = DeadlineState.OVERDUE
+    else:
+        state = DeadlineState.PENDING
+    return DeadlineCheck(due, bool(provisional), done_at, state)
+
+
+def _row(rec: Any, co: Sequence[tuple[str, str]], now: datetime) -> LedgerRow:
+    status = Status(rec.status)
+    roles: list[Role] = []
+    if rec.received_here:
+        roles.append(Role.RECEIVED)
+    if rec.unit_role:
+        roles.append(Role(rec.unit_role))
+    received_at = rec.received_at.astimezone(SHANGHAI)
+    history = [OwnerSpan(rec.received_by, received_at)]
+    if rec.acknowledged_at is not None and rec.lead_unit:
+        history.append(OwnerSpan(rec.lead_unit, rec.acknowledged_at.astimezone(SHANGHAI)))
+    satisfaction = rec.latest_satisfaction
+    return LedgerRow(
+        issue_id=rec.id,
+        enterprise_code=rec.enterprise_code,
+        enterprise_name=rec.enterprise_name,
+        source=rec.source,
+        source_label=BUILTIN_SOURCES.get(rec.source, rec.source),
+        title=rec.title,
+        category=Category(rec.category),
+        severity=Severity(rec.severity),
+        roles=tuple(roles),
+        received_by=rec.received_by,
+        received_by_name=rec.receiver_name or rec.received_by,
+        lead_unit=rec.lead_unit,
+        lead_unit_name=rec.lead_name or (rec.lead_unit or ""),
+        co_units=tuple(unit_id for unit_id, _ in co),
+        co_unit_names=tuple(name for _, name in co),
+        owner=rec.owner,
+        owner_history=tuple(history),
+        received_at=received_at,
+        dispatched_at=_local(rec.dispatched_at),
+        acknowledged_at=_local(rec.acknowledged_at),
+        first_feedback_at=_local(rec.first_feedback_at),
+        resolved_at=_local(rec.resolved_at),
+        acknowledge=_check(rec.ack_due, rec.ack_provisional, rec.acknowledged_at, status, now),
+        feedback=_check(
+            rec.feedback_due, rec.feedback_provisional, rec.first_feedback_at, status, now
+        ),
+        resolve=_check(rec.resolve_due, rec.resolve_provisional, rec.resolved_at, status, now),
+        status=status,
+        redo_count=rec.redo_count,
+        satisfaction=Satisfaction(satisfaction) if satisfaction else None,
+        rating_comment=rec.latest_comment or "",
+        rated_at=_local(rec.latest_rated_at),
+    )
+
+
+def summarise(rows: Iterable[LedgerRow]) -> LedgerSummary:
+    rows = list(rows)
+    counts: dict[str, dict[DeadlineState, int]] = {
+        name: dict.fromkeys(DeadlineState, 0) for name in DEADLINE_NAMES
+    }
+    for row in rows:
+        for name, check in row.deadlines.items():
+            if check.state is not None:
+                counts[name][check.state] += 1
+
+    def deadline(name: str) -> DeadlineCounts:
+        c = counts[name]
+        return DeadlineCounts(
+            c[DeadlineState.MET],
+            c[DeadlineState.MISSED],
+            c[DeadlineState.PENDING],
+            c[DeadlineState.OVERDUE],
+        )
+
+    def count(predicate: Any) -> int:
+        return sum(1 for row in rows if predicate(row))
+
+    return LedgerSummary(
+        total=len(rows),
+        received=count(lambda r: Role.RECEIVED in r.roles),
+        handled=count(lambda r: Role.LEAD in r.roles or Role.CO in r.roles),
+        lead=count(lambda r: Role.LEAD in r.roles),
+        co=count(lambda r: Role.CO in r.roles),
+        resolved=count(lambda r: r.resolved_at is not None),
+        acknowledge=deadline("acknowledge"),
+        feedback=deadline("feedback"),
+        resolve=deadline("resolve"),
+        satisfied=count(lambda r: r.satisfaction is Satisfaction.SATISFIED),
+        basic=count(lambda r: r.satisfaction is Satisfaction.BASIC),
+        unsatisfied=count(lambda r: r.satisfaction is Satisfaction.UNSATISFIED),
+    )
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _minute(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def row_dict(row: LedgerRow) -> dict[str, Any]:
+    return {
+        "issue_id": row.issue_id,
+        "enterprise": {"code": row.enterprise_code, "name": row.enterprise_name},
+        "source": row.source,
+        "source_label": row.source_label,
+        "title": row.title,
+        "category": int(row.category),
+        "category_label": row.category.label,
+        "severity": row.severity.value,
+        "severity_label": row.severity.label,
+        "roles": [r.value for r in row.roles],
+        "role_label": row.role_label,
+        "received_by": row.received_by,
+        "received_by_name": row.received_by_name,
+        "lead_unit": row.lead_unit,
+        "co_units": list(row.co_units),
+        "owner": row.owner,
+        "owner_history": [
+            {"owner": s.owner, "since": s.since.isoformat()} for s in row.owner_history
+        ],
+        "owner_history_text": row.owner_history_text,
+        "received_at": _iso(row.received_at),
+        "dispatched_at": _iso(row.dispatched_at),
+        "acknowledged_at": _iso(row.acknowledged_at),
+        "first_feedback_at": _iso(row.first_feedback_at),
+        "resolved_at": _iso(row.resolved_at),
+        "deadlines": {
+            name: {
+                "due": check.due.isoformat() if check.due else None,
+                "provisional": check.provisional,
+                "done_at": _iso(check.done_at),
+                "state": check.state.value if check.state else None,
+                "state_label": check.state_label,
+            }
+            for name, check in row.deadlines.items()
+        },
+        "status": row.status.value,
+        "status_label": row.status.label,
+        "redo_count": row.redo_count,
+        "satisfaction": row.satisfaction.value if row.satisfaction else None,
+        "satisfaction_label": row.satisfaction.label if row.satisfaction else None,
+        "rating_comment": row.rating_comment,
+        "rated_at": _iso(row.rated_at),
+    }
+
+
+def summary_dict(summary: LedgerSummary) -> dict[str, Any]:
+    def deadline(c: DeadlineCounts) -> dict[str, Any]:
+        return {
+            "met": c.met,
+            "missed": c.missed,
+            "pending": c.pending,
+            "overdue": c.overdue,
+            "on_time_rate": c.on_time_rate,
+        }
+
+    return {
+        "total": summary.total,
+        "received": summary.received,
+        "handled": summary.handled,
+        "lead": summary.lead,
+        "co": summary.co,
+        "resolved": summary.resolved,
+        "deadlines": {
+            "acknowledge": deadline(summary.acknowledge),
+            "feedback": deadline(summary.feedback),
+            "resolve": deadline(summary.resolve),
+        },
+        "satisfied": summary.satisfied,
+        "basic": summary.basic,
+        "unsatisfied": summary.unsatisfied,
+        "rated": summary.rated,
+        "satisfaction_rate": summary.satisfaction_rate,
+    }
+
+
+def ledger_dict(ledger: Ledger) -> dict[str, Any]:
+    """The documented JSON of a ledger: ISO dates, Beijing times with their offset."""
+    return {
+        "unit": ledger.unit,
+        "unit_name": ledger.unit_name,
+        "period": {"start": ledger.period.start.isoformat(), "end": ledger.period.end.isoformat()},
+        "generated_at": ledger.generated_at.isoformat(),
+        "rows": [row_dict(r) for r in ledger.rows],
+        "summary": summary_dict(ledger.summary),
+    }
+
+
+# --- export ----------------------------------------------------------------------------------
+
+HEADERS = (
+    "编号",
+    "统一社会信用代码",
+    "企业名称",
+    "来源",
+    "标题",
+    "类别",
+    "性质",
+    "本单位角色",
+    "首问责任单位",
+    "主办单位",
+    "协办单位",
+    "责任归属变化",
+    "受理时间",
+    "交办时间",
+    "签收期限",
+    "签收时间",
+    "签收情况",
+    "反馈期限",
+    "首次反馈时间",
+    "反馈情况",
+    "办结期限",
+    "办结时间",
+    "办结情况",
+    "状态",
+    "重办次数",
+    "满意度",
+    "评价意见",
+)
+_TIME_COLUMNS = frozenset({"受理时间", "交办时间", "签收时间", "首次反馈时间", "办结时间"})
+_FREE_TEXT = frozenset({"企业名称", "标题", "评价意见"})
+
+
+def row_cells(row: LedgerRow) -> list[Any]:
+    """One ledger row in the order of HEADERS; times stay datetimes (Beijing time)."""
+    return [
+        row.issue_id,
+        row.enterprise_code,
+        row.enterprise_name,
+        row.source_label,
+        row.title,
+        row.category.label,
+        row.severity.label,
+        row.role_label,
+        row.received_by_name,
+        row.lead_unit_name,
+        "、".join(row.co_unit_names),
+        row.owner_history_text,
+        row.received_at,
+        row.dispatched_at,
+        row.acknowledge.due_text,
+        row.acknowledged_at,
+        row.acknowledge.state_label,
+        row.feedback.due_text,
+        row.first_feedback_at,
+        row.feedback.state_label,
+        row.resolve.due_text,
+        row.resolved_at,
+        row.resolve.state_label,
+        row.status.label,
+        row.redo_count,
+        row.satisfaction.label if row.satisfaction else "",
+        row.rating_comment,
+    ]
+
+
+def _defuse(text: str) -> str:
+    """Text an enterprise typed must not run as a spreadsheet formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _rate_text(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.1%}"
+
+
+def summary_lines(ledger: Ledger) -> list[tuple[str, Any]]:
+    """(label, value) pairs of the summary, in Chinese, as the 汇总 sheet shows them."""
+    s = ledger.summary
+    lines: list[tuple[str, Any]] = [
+        ("单位", f"{ledger.unit_name}({ledger.unit})"),
+        ("期间", f"{ledger.period.start.isoformat()} 至 {ledger.period.end.isoformat()}"),
+        ("统计时间", _minute(ledger.generated_at)),
+        ("台帐件数", s.total),
+        ("首问受理", s.received),
+        ("承办(主办+协办)", s.handled),
+        ("其中主办", s.lead),
+        ("其中协办", s.co),
+        ("已办结", s.resolved),
+    ]
+    for name in DEADLINE_NAMES:
+        counts: DeadlineCounts = getattr(s, name)
+        label = DEADLINE_LABELS[name]
+        lines += [
+            (f"{label}{DeadlineState.MET.label}", counts.met),
+            (f"{label}{DeadlineState.MISSED.label}", counts.missed),
+            (f"{label}{DeadlineState.PENDING.label}", counts.pending),
+            (f"{label}{DeadlineState.OVERDUE.label}", counts.overdue),
+            (f"{label}按期率", counts.on_time_rate),
+        ]
+    lines += [
+        ("满意", s.satisfied),
+        ("基本满意", s.basic),
+        ("不满意", s.unsatisfied),
+        ("已评价", s.rated),
+        ("满意率(满意+基本满意)", s.satisfaction_rate),
+    ]
+    return lines
+
+
+def normalise_encoding(encoding: str | None) -> str:
+    """``utf-8-sig`` by default; GBK and GB2312 are written as GB18030, their superset, so that
+    a rare character in a name is kept instead of failing (GBK text is byte-for-byte the same)."""
+    if not encoding:
+        return "utf-8-sig"
+    key = encoding.strip().lower().replace("_", "-")
+    if key.replace("-", "") in ("gbk", "gb2312", "cp936", "gb18030"):
+        return "gb18030"
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        raise ValidationError(
+            "encoding", encoding, "unknown encoding; use utf-8-sig or gbk"
+        ) from None
+
+
+def csv_text(ledger: Ledger) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    for row in ledger.rows:
+        cells = []
+        for header, value in zip(HEADERS, row_cells(row), strict=True):
+            if isinstance(value, datetime):
+                value = _minute(value)
+            elif value is None:
+                value = ""
+            elif header in _FREE_TEXT:
+                value = _defuse(str(value))
+            cells.append(value)
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def write_csv(ledger: Ledger, out: str | Path | IO[bytes], encoding: str | None = None) -> None:
+    """CSV for Excel: UTF-8 with BOM by default (Excel on Chinese Windows reads it), or GBK."""
+    data = csv_text(ledger).encode(normalise_encoding(encoding))
+    if isinstance(out, str | Path):
+        Path(out).write_bytes(data)
+    else:
+        out.write(data)
+
+
+def write_xlsx(ledger: Ledger, out: str | Path | IO[bytes]) -> None:
+    """XLSX: the ledger sheet (bold frozen header, filters, column widths) and 汇总."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "服务台帐"
+    sheet.append(list(HEADERS))
+    widths = [_display_width(h) for h in HEADERS]
+    for row in ledger.rows:
+        values: list[Any] = []
+        for n, value in enumerate(row_cells(row)):
+            if isinstance(value, datetime):
+                value = value.astimezone(SHANGHAI).replace(tzinfo=None)  # Excel has no zones
+                widths[n] = max(widths[n], 16)
+            else:
+                widths[n] = max(widths[n], _display_width(str(value)))
+            values.append(value)
+        sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text an enterprise typed is never a formula
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{max(sheet.max_row, 1)}"
+    for n, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = min(max(width + 2, 8), 60)
+
+    summary = workbook.create_sheet("汇总")
+    summary.append(["项目", "数值"])
+    for cell in summary[1]:
+        cell.font = bold
+        cell.fill = fill
+    for label, value in summary_lines(ledger):
+        summary.append([label, value])
+        if isinstance(value, float):
+            summary.cell(summary.max_row, 2).number_format = "0.0%"
+    summary.freeze_panes = "A2"
+    summary.column_dimensions["A"].width = 26
+    summary.column_dimensions["B"].width = max(
+        16, *(_display_width(str(v)) + 2 for _, v in summary_lines(ledger))
+    )
+    workbook.save(out)
+
+
+def _display_width(text: str) -> int:
+    """Columns a text takes: a Chinese character is about two Latin ones wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+FORMATS = ("csv", "xlsx")
+
+
+def format_for(path: str | Path, fmt: str | None = None) -> str:
+    """The export format: the one given, else from the file's suffix."""
+    if fmt:
+        fmt = fmt.lower()
+        if fmt not in FORMATS:
+            raise ValidationError("format", fmt, "use csv or xlsx")
+        return fmt
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    raise ValidationError(
+        "format", suffix or str(path), "cannot tell the format from the file name; give csv or xlsx"
+    )
+
+
+def export_ledger(
+    ledger: Ledger, path: str | Path, fmt: str | None = None, encoding: str | None = None
+) -> str:
+    """Write the ledger to ``path`` as CSV or XLSX (from ``fmt`` or the suffix); the format."""
+    fmt = format_for(path, fmt)
+    if fmt == "xlsx":
+        if encoding:
+            raise ValidationError("encoding", encoding, "applies to CSV only; XLSX is always UTF-8")
+        write_xlsx(ledger, path)
+    else:
+        write_csv(ledger, path, encoding)
+    return fmt

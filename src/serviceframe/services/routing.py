@@ -1,0 +1,341 @@
+"""Routing to leaders and escalation up the ladder (R7): the heart of the seed.
+
+``route_in`` runs inside the unit of work that accepted (or reclassified) an issue, so an
+accepted issue always has a responsible leader. ``escalate`` is the sweep over missed
+deadlines; it is set-based and idempotent (one supervision order per missed deadline).
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from attrs import evolve, frozen
+
+from serviceframe.app import App
+from serviceframe.domain.enterprise import KeyLevel
+from serviceframe.domain.issue import Issue, IssueEvent
+from serviceframe.domain.organisation import Organisation, Role
+from serviceframe.domain.routing import (
+    RouteDecision,
+    Routing,
+    RoutingFacts,
+    Rung,
+    apply_routing,
+    next_rung,
+)
+from serviceframe.domain.workdays import SHANGHAI
+from serviceframe.errors import NotFound, ServiceFrameError
+from serviceframe.store.issue_repository import event_row
+
+
+def organisation_of(app: App, uow: Any) -> Organisation:
+    def build() -> Organisation:
+        if not uow.org.is_loaded():
+            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
+        return uow.org.load()  # type: ignore[no-any-return]
+
+    return app.cached("organisation", build)  # type: ignore[no-any-return]
+
+
+def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
+    enterprise = uow.enterprises.get(issue.enterprise)
+    return RoutingFacts(
+        category=issue.category,
+        severity=issue.severity.value,
+        widespread=widespread,
+        enterprise_county=enterprise.jurisdiction if enterprise else "",
+        key_level=enterprise.key_level if enterprise else KeyLevel.NONE,
+        lead_unit=issue.lead_unit,
+    )
+
+
+def decide_route(app: App, uow: Any, issue: Issue, widespread: bool = False) -> RouteDecision:
+    org = organisation_of(app, uow)
+    facts = facts_of(uow, issue, widespread)
+    decision: RouteDecision | None = app.plugins.hook.serviceframe_route(
+        app=app, issue=issue, facts=facts, organisation=org
+    )
+    if decision is None:
+        raise ServiceFrameError(f"no router decided issue {issue.id}")
+    return decision
+
+
+def _topic(app: App, issue: Issue) -> str | None:
+    topic: str | None = app.plugins.hook.serviceframe_topic(app=app, issue=issue)
+    return topic
+
+
+def route_in(app: App, uow: Any, issue: Issue, now: datetime, actor: str) -> list[IssueEvent]:
+    """Route an accepted issue inside the caller's unit of work; returns the events recorded.
+
+    A policy issue is queued for the next executive meeting; an issue whose topic already has
+    an open widespread-issue cluster joins it and follows the cluster's leader.
+    """
+    current = uow.routing.get(issue.id)
+    cluster = uow.routing.open_cluster(t) if (t := _topic(app, issue)) else None
+    decision = decide_route(app, uow, issue, widespread=cluster is not None)
+    events: list[IssueEvent] = []
+    data = {
+        "level": decision.level,
+        "rung": decision.rung.value,
+        "official": decision.official,
+        "reason": decision.reason,
+        "informed": list(decision.informed),
+        "topic": t,
+    }
+    if current is None or (current.level, current.rung, current.official, current.topic) != (
+        decision.level,
+        decision.rung,
+        decision.official,
+        t,
+    ):
+        events.append(IssueEvent("routed", now, actor, data))
+    if cluster is not None and (current is None or current.cluster != cluster["id"]):
+        events.append(IssueEvent("clustered", now, actor, cluster_data(cluster)))
+    if decision.rung is Rung.EXECUTIVE_MEETING and uow.routing.item_for(issue_id=issue.id) is None:
+        item = queue_item(uow, decision.level, now, issue_id=issue.id, title=issue.title)
+        events.append(IssueEvent("queued", now, actor, item))
+    _record(uow, issue.id, current, events, now)
+    return events
+
+
+def cluster_data(cluster: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cluster": cluster["id"],
+        "topic": cluster["topic"],
+        "level": cluster["level"],
+        "rung": cluster["rung"],
+        "official": cluster["official"],
+        "reason": cluster["reason"],
+    }
+
+
+def _record(
+    uow: Any, issue_id: int, current: Routing | None, events: Sequence[IssueEvent], now: datetime
+) -> None:
+    state = current
+    for event in events:
+        state = apply_routing(state, issue_id, event.kind, dict(event.data))
+    if events and state is not None:
+        uow.routing.save_many([state], now)
+        uow.record([event_row(issue_id, e) for e in events])
+
+
+def queue_item(
+    uow: Any,
+    level: str,
+    now: datetime,
+    title: str,
+    issue_id: int | None = None,
+    cluster_id: int | None = None,
+) -> dict[str, Any]:
+    meeting = uow.routing.next_meeting(level, now.astimezone(SHANGHAI).date())
+    item_id = uow.routing.add_item(
+        {
+            "jurisdiction": level,
+            "meeting_id": meeting["id"] if meeting else None,
+            "issue_id": issue_id,
+            "cluster_id": cluster_id,
+            "title": title[:300],
+            "queued_at": now,
+        }
+    )
+    return {"agenda_item": item_id, "meeting": meeting["date"].isoformat() if meeting else None}
+
+
+@frozen
+class RouteView:
+    issue: int
+    current: Routing | None
+    decision: RouteDecision  # what the router says now (the same unless the org changed)
+    supervision: tuple[dict[str, Any], ...]
+
+
+def explain_route(app: App, issue_id: int) -> RouteView:
+    with app.uow() as uow:
+        issue = uow.issues.get(issue_id)
+        if issue is None:
+            raise NotFound("issue", issue_id)
+        current = uow.routing.get(issue_id)
+        decision = decide_route(app, uow, issue, widespread=bool(current and current.cluster))
+        return RouteView(
+            issue_id,
+            current,
+            decision,
+            tuple(uow.routing.orders(open_only=False, issue_id=issue_id)),
+        )
+
+
+def route_issue(app: App, issue_id: int, actor: str | None = None) -> RouteView:
+    """(Re)route one accepted issue now: after the organisation changed, say."""
+    actor = actor or app.settings.actor
+    now = app.now()
+    with app.uow() as uow:
+        issue = uow.issues.get(issue_id, for_update=True)
+        if issue is None:
+            raise NotFound("issue", issue_id)
+        if issue.status.value in ("received", "rejected", "merged"):
+            raise ServiceFrameError(
+                f"issue {issue_id} is {issue.status.value}; only an accepted issue is routed"
+            )
+        events = route_in(app, uow, issue, now, actor)
+        uow.commit()
+    app.publish_issue_events([(issue, e) for e in events])
+    return explain_route(app, issue_id)
+
+
+# --- the escalation sweep ----------------------------------------------------------------------
+
+
+@frozen
+class Escalation:
+    issue: int
+    order: int
+    deadline: str  # acknowledge / feedback / resolve / redo
+    due: str
+    overdue_unit: str | None
+    overdue_official: str | None
+    from_level: str
+    from_rung: str
+    from_official: str | None
+    to_level: str
+    to_rung: str
+    to_official: str | None
+    moved: bool  # False at the top of the ladder: supervised, but nobody higher to take it
+    reason: str
+
+
+def escalate(
+    app: App, now: datetime | None = None, dry_run: bool = False, actor: str | None = None
+) -> list[Escalation]:
+    """Supervise (督办) every missed deadline that has no order yet, and move each such issue
+    one rung up the ladder. Running it twice at the same moment changes nothing the second
+    time. With ``dry_run`` nothing is stored and no plugin is told."""
+    actor = actor or app.settings.actor
+    now = now or app.now()
+    today = now.astimezone(SHANGHAI).date()
+    done: list[Escalation] = []
+    with app.uow() as uow:
+        org = organisation_of(app, uow)
+        breaches = uow.routing.breaches(today)
+        issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
+        states = uow.routing.get_many(list(issues))
+        heads = _unit_heads(org)
+        orders: list[dict[str, Any]] = []
+        for b in breaches:
+            issue = issues[b.issue_id]
+            state = states.get(b.issue_id)
+            if state is None:  # accepted before routing existed: route it first
+                d = decide_route(app, uow, issue)
+                state = Routing(issue.id, d.level, d.rung, d.official, d.reason, d.informed)
+            facts = RoutingFacts(
+                issue.category,
+                issue.severity.value,
+                state.cluster is not None,
+                b.county,
+                KeyLevel(b.key_level),
+                issue.lead_unit,
+            )
+            up = next_rung(org, state.level, state.rung, facts)
+            to = up or RouteDecision(
+                state.level, state.rung, state.official, "已至最高层级,继续督办"
+            )
+            orders.append(
+                {
+                    "issue_id": issue.id,
+                    "deadline": b.deadline,
+                    "round": b.round,
+                    "due": b.due,
+                    "overdue_unit": issue.lead_unit,
+                    "overdue_official": heads.get(issue.lead_unit or ""),
+                    "from_level": state.level,
+                    "from_rung": state.rung.value,
+                    "from_official": state.official,
+                    "to_level": to.level,
+                    "to_rung": to.rung.value,
+                    "to_official": to.official,
+                    "created_at": now,
+                    "actor": actor,
+                }
+            )
+            states[issue.id] = evolve(
+                state,
+                level=to.level,
+                rung=to.rung,
+                official=to.official,
+                reason=to.reason,
+                escalations=state.escalations + (1 if up else 0),
+            )
+            done.append(
+                Escalation(
+                    issue.id,
+                    0,
+                    b.deadline,
+                    b.due.isoformat(),
+                    issue.lead_unit,
+                    heads.get(issue.lead_unit or ""),
+                    state.level,
+                    state.rung.value,
+                    state.official,
+                    to.level,
+                    to.rung.value,
+                    to.official,
+                    up is not None,
+                    to.reason,
+                )
+            )
+        if dry_run or not orders:
+            return done
+        ids = uow.routing.add_orders(orders)
+        done = [evolve(e, order=i) for e, i in zip(done, ids, strict=True)]
+        events = [
+            (
+                e.issue,
+                IssueEvent(
+                    "escalated",
+                    now,
+                    actor,
+                    {
+                        "order": e.order,
+                        "deadline": e.deadline,
+                        "due": e.due,
+                        "overdue_unit": e.overdue_unit,
+                        "overdue_official": e.overdue_official,
+                        "moved": e.moved,
+                        "from": {
+                            "level": e.from_level,
+                            "rung": e.from_rung,
+                            "official": e.from_official,
+                        },
+                        "to": {
+                            "level": e.to_level,
+                            "rung": e.to_rung,
+                            "official": e.to_official,
+                            "reason": e.reason,
+                        },
+                    },
+                ),
+            )
+            for e in done
+        ]
+        uow.routing.save_many([states[i] for i in sorted({e.issue for e in done})], now)
+        uow.record([event_row(i, ev) for i, ev in events])
+        uow.commit()
+    for e, order in zip(done, orders, strict=True):
+        app.plugins.notify(
+            "serviceframe_escalated", app=app, issue=issues[e.issue], order={**order, "id": e.order}
+        )
+    return done
+
+
+def _unit_heads(org: Organisation) -> dict[str, str]:
+    heads: dict[str, str] = {}
+    for o in sorted(org.officials, key=lambda o: o.id):
+        if o.active and o.unit and o.role is Role.DEPARTMENT_HEAD:
+            heads.setdefault(o.unit, o.id)
+    return heads
+
+
+def supervision_orders(app: App, open_only: bool = True) -> list[dict[str, Any]]:
+    with app.uow() as uow:
+        return uow.routing.orders(open_only=open_only)  # type: ignore[no-any-return]

@@ -1,0 +1,227 @@
+"""Widespread issues (倾向性、普遍性问题): many enterprises, several counties, one topic.
+
+A topic raised by enough different enterprises in enough counties within the window forms a
+cluster, escalated as one item to the executive vice mayor (or the mayor); every member is
+linked to it and later members follow it. Resolving the cluster settles all its open
+members at once: solve one, settle a class.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from attrs import frozen
+
+from serviceframe.app import App
+from serviceframe.domain.categories import Category
+from serviceframe.domain.enterprise import KeyLevel
+from serviceframe.domain.issue import IssueEvent, apply
+from serviceframe.domain.routing import RoutingFacts, apply_routing
+from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.services.configured import escalation_rules
+from serviceframe.services.routing import cluster_data, organisation_of, queue_item
+from serviceframe.store.issue_repository import event_row
+
+
+@frozen
+class ClusterChange:
+    cluster: int
+    topic: str
+    kind: str  # formed / grown
+    official: str | None
+    rung: str
+    new_members: tuple[int, ...]
+    enterprises: int
+    counties: int
+
+
+def detect(
+    app: App,
+    now: datetime | None = None,
+    window_days: int | None = None,
+    dry_run: bool = False,
+    actor: str | None = None,
+) -> list[ClusterChange]:
+    """Find trending topics, form clusters and link their members (set-based)."""
+    actor = actor or app.settings.actor
+    now = now or app.now()
+    rules = escalation_rules(app)
+    since = now - timedelta(days=window_days or rules.cluster_window_days)
+    changes: list[ClusterChange] = []
+    published: list[tuple[dict[str, Any], str, list[int]]] = []
+    with app.uow() as uow:
+        org = organisation_of(app, uow)
+        for trend in uow.routing.trending_topics(
+            since, rules.cluster_min_enterprises, rules.cluster_min_counties
+        ):
+            cluster = uow.routing.open_cluster(trend.topic)
+            kind = "grown"
+            if cluster is None:
+                kind = "formed"
+                # Several counties are involved: the city's ladder takes it, as one item.
+                from serviceframe.domain.routing import decide
+
+                facts = RoutingFacts(
+                    Category(trend.category), "major", True, org.city.code, KeyLevel.CITY
+                )
+                d = decide(org, facts, rules.widespread_to)
+                values = {
+                    "topic": trend.topic,
+                    "category": trend.category,
+                    "level": d.level,
+                    "rung": d.rung.value,
+                    "official": d.official,
+                    "reason": d.reason,
+                    "created_at": now,
+                }
+                cluster = {
+                    **values,
+                    "id": 0 if dry_run else uow.routing.add_cluster(values),
+                    "status": "open",
+                }
+            members = uow.routing.unclustered(trend.topic, since)
+            if not members and kind == "grown":
+                continue
+            changes.append(
+                ClusterChange(
+                    cluster["id"],
+                    trend.topic,
+                    kind,
+                    cluster["official"],
+                    cluster["rung"],
+                    tuple(members),
+                    trend.enterprises,
+                    trend.counties,
+                )
+            )
+            if dry_run:
+                continue
+            data = cluster_data(cluster)
+            states = uow.routing.get_many(members)
+            new_states = [
+                apply_routing(states[m], m, "clustered", data) for m in members if m in states
+            ]
+            uow.routing.save_many([s for s in new_states if s is not None], now)
+            uow.record([event_row(m, IssueEvent("clustered", now, actor, data)) for m in members])
+            published.append((cluster, kind, members))
+        if not dry_run:
+            uow.commit()
+    for cluster, kind, members in published:
+        app.plugins.notify(
+            "serviceframe_cluster_event", app=app, cluster=cluster, kind=kind, issues=members
+        )
+    return changes
+
+
+@frozen
+class ClusterView:
+    cluster: dict[str, Any]
+    members: tuple[dict[str, Any], ...]
+    enterprises: int
+    counties: int
+    agenda_item: dict[str, Any] | None
+
+
+def show_cluster(app: App, cluster_id: int) -> ClusterView:
+    with app.uow() as uow:
+        cluster = uow.routing.cluster(cluster_id)
+        if cluster is None:
+            raise NotFound("cluster", cluster_id)
+        ids = uow.routing.members(cluster_id)
+        issues = uow.issues.get_many(ids)
+        counts = uow.routing.member_counts([cluster_id]).get(cluster_id, (0, 0, 0))
+        members = tuple(
+            {"id": i.id, "enterprise": i.enterprise, "title": i.title, "status": i.status.value}
+            for i in issues
+        )
+        return ClusterView(
+            cluster, members, counts[1], counts[2], uow.routing.item_for(cluster_id=cluster_id)
+        )
+
+
+def list_clusters(app: App, status: str | None = None) -> list[dict[str, Any]]:
+    with app.uow() as uow:
+        clusters = uow.routing.clusters(status)
+        counts = uow.routing.member_counts([c["id"] for c in clusters]) if clusters else {}
+        return [
+            {
+                **c,
+                "issues": counts.get(c["id"], (0, 0, 0))[0],
+                "enterprises": counts.get(c["id"], (0, 0, 0))[1],
+                "counties": counts.get(c["id"], (0, 0, 0))[2],
+            }
+            for c in clusters
+        ]
+
+
+def settle_issues(
+    uow: Any, ids: list[int], note: str, now: datetime, actor: str, cause: dict[str, Any]
+) -> list[tuple[Any, IssueEvent]]:
+    """Settle every open member at once with one resolution (set-based: one read, one write
+    per table); members already resolved or finished are left as they are."""
+    done = []
+    for issue in uow.issues.get_many(ids):
+        if issue.status.value not in (
+            "received",
+            "accepted",
+            "dispatched",
+            "acknowledged",
+            "in_progress",
+            "redo",
+        ):
+            continue
+        event = IssueEvent("settled", now, actor, {"note": note, **cause})
+        new = apply(issue, event)
+        uow.issues.save(new, expected_version=issue.version)
+        done.append((new, event))
+    uow.record([event_row(i.id, e) for i, e in done])
+    return done
+
+
+def resolve_cluster(
+    app: App, cluster_id: int, note: str, actor: str | None = None
+) -> tuple[dict[str, Any], list[int]]:
+    """Resolve a cluster: its open members are settled with the same note and await ratings."""
+    actor = actor or app.settings.actor
+    if not note.strip():
+        raise ValidationError("note", note, "a resolution note is required")
+    now = app.now()
+    with app.uow() as uow:
+        cluster = uow.routing.cluster(cluster_id)
+        if cluster is None:
+            raise NotFound("cluster", cluster_id)
+        if cluster["status"] != "open":
+            raise ServiceFrameError(f"cluster {cluster_id} is already {cluster['status']}")
+        settled = settle_issues(
+            uow, uow.routing.members(cluster_id), note.strip(), now, actor, {"cluster": cluster_id}
+        )
+        uow.routing.resolve_cluster(cluster_id, note.strip(), now)
+        cluster = uow.routing.cluster(cluster_id)
+        uow.commit()
+    app.publish_issue_events(settled)
+    ids = [i.id for i, _ in settled]
+    app.plugins.notify(
+        "serviceframe_cluster_event", app=app, cluster=cluster, kind="resolved", issues=ids
+    )
+    return cluster, ids
+
+
+def queue_cluster(app: App, cluster_id: int, actor: str | None = None) -> dict[str, Any]:
+    """Put a cluster that needs a collective decision on the next executive meeting's agenda."""
+    actor = actor or app.settings.actor
+    now = app.now()
+    with app.uow() as uow:
+        cluster = uow.routing.cluster(cluster_id)
+        if cluster is None:
+            raise NotFound("cluster", cluster_id)
+        existing = uow.routing.item_for(cluster_id=cluster_id)
+        if existing is not None:
+            return existing  # type: ignore[no-any-return]
+        title = f"倾向性、普遍性问题:{cluster['topic']}"
+        queued = queue_item(uow, cluster["level"], now, title, cluster_id=cluster_id)
+        members = uow.routing.members(cluster_id)
+        states = uow.routing.get_many(members)
+        uow.routing.save_many([apply_routing(states[m], m, "queued", queued) for m in members], now)  # type: ignore[misc]
+        uow.record([event_row(m, IssueEvent("queued", now, actor, queued)) for m in members])
+        item = uow.routing.item(queued["agenda_item"])
+        uow.commit()
+    return item  # type: ignore[no-any-return]

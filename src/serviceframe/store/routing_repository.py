@@ -1,0 +1,337 @@
+"""The ladder in the store: routing state, supervision orders, clusters, meetings, agenda."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select, union_all, update
+
+from serviceframe.domain.routing import Routing, Rung
+from serviceframe.store import tables as t
+from serviceframe.store.sql import chunks, upsert
+
+
+def routing_row(r: Routing, now: datetime) -> dict[str, Any]:
+    return {
+        "issue_id": r.issue,
+        "level": r.level,
+        "rung": r.rung.value,
+        "official": r.official,
+        "reason": r.reason,
+        "informed": list(r.informed),
+        "escalations": r.escalations,
+        "topic": r.topic,
+        "cluster_id": r.cluster,
+        "agenda_item_id": r.agenda_item,
+        "decision": r.decision,
+        "updated_at": now,
+    }
+
+
+def routing_from_row(r: Any) -> Routing:
+    return Routing(
+        issue=r.issue_id,
+        level=r.level,
+        rung=Rung(r.rung),
+        official=r.official,
+        reason=r.reason,
+        informed=tuple(r.informed or ()),
+        escalations=r.escalations,
+        topic=r.topic,
+        cluster=r.cluster_id,
+        agenda_item=r.agenda_item_id,
+        decision=r.decision,
+    )
+
+
+# Each deadline and the open statuses in which it can be missed. An issue that is never
+# acknowledged misses all three in turn, and so climbs one rung for each.
+BREACHES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("acknowledge", "ack_due", ("dispatched",)),
+    ("feedback", "feedback_due", ("dispatched", "acknowledged")),
+    ("resolve", "resolve_due", ("dispatched", "acknowledged", "in_progress", "redo")),
+)
+
+
+class RoutingRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # --- routing state -------------------------------------------------------------------
+
+    def get(self, issue_id: int) -> Routing | None:
+        r = self.conn.execute(
+            select(t.issue_routing).where(t.issue_routing.c.issue_id == issue_id)
+        ).first()
+        return None if r is None else routing_from_row(r)
+
+    def get_many(self, ids: Sequence[int]) -> dict[int, Routing]:
+        found: dict[int, Routing] = {}
+        for batch in chunks(sorted(set(ids)), 1000):
+            q = select(t.issue_routing).where(t.issue_routing.c.issue_id.in_(batch))
+            found |= {r.issue_id: routing_from_row(r) for r in self.conn.execute(q)}
+        return found
+
+    def save_many(self, routings: Sequence[Routing], now: datetime) -> None:
+        upsert(self.conn, t.issue_routing, [routing_row(r, now) for r in routings], ["issue_id"])
+
+    # --- the sweep -----------------------------------------------------------------------
+
+    def breaches(self, today: date) -> list[Any]:
+        """Deadlines missed (due before ``today``) with no supervision order yet.
+
+        One indexed range query per deadline kind on (status, due): the cost follows the
+        number of issues past due, not the number of open issues.
+        """
+        i, s, r, e = t.issues.c, t.supervision_orders.c, t.issue_routing.c, t.enterprises.c
+        parts = []
+        for name, column, statuses in BREACHES:
+            due = i[column]
+            kinds = ["resolve", "redo"] if name == "resolve" else [name]
+            no_order = ~(
+                select(s.id)
+                .where(s.issue_id == i.id, s.deadline.in_(kinds), s.round == i.round)
+                .exists()
+            )
+            # The resolve deadline of a round sent back by an unsatisfied enterprise is "redo".
+            label = (
+                case((i.round > 1, literal("redo")), else_=literal(name))
+                if name == "resolve"
+                else literal(name)
+            )
+            condition = [i.status.in_(statuses), due < today, no_order]
+            if name == "feedback":
+                condition.append(i.first_feedback_at.is_(None))
+            parts.append(
+                select(
+                    i.id.label("issue_id"),
+                    label.label("deadline"),
+                    i.round,
+                    due.label("due"),
+                    i.lead_unit,
+                    i.category,
+                    i.severity,
+                    i.enterprise_code,
+                    e.jurisdiction_code.label("county"),
+                    e.key_level,
+                    r.level,
+                    r.rung,
+                    r.official,
+                )
+                .select_from(
+                    t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
+                        t.issue_routing, r.issue_id == i.id
+                    )
+                )
+                .where(*condition)
+            )
+        q = union_all(*parts).order_by("issue_id", "deadline")
+        return list(self.conn.execute(q))
+
+    def add_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:
+        ids: list[int] = []
+        stmt = insert(t.supervision_orders).returning(
+            t.supervision_orders.c.id, sort_by_parameter_order=True
+        )
+        for batch in chunks(orders, 1000):
+            ids += [int(x) for x in self.conn.scalars(stmt, list(batch))]
+        return ids
+
+    def orders(self, open_only: bool = True, issue_id: int | None = None) -> list[dict[str, Any]]:
+        s, i = t.supervision_orders.c, t.issues.c
+        q = (
+            select(t.supervision_orders, i.status, i.title, i.enterprise_code)
+            .join(t.issues, i.id == s.issue_id)
+            .order_by(s.id)
+        )
+        if open_only:  # an order stands while its issue is still being handled
+            q = q.where(i.status.in_(["dispatched", "acknowledged", "in_progress", "redo"]))
+        if issue_id is not None:
+            q = q.where(s.issue_id == issue_id)
+        return [dict(row._mapping) for row in self.conn.execute(q)]
+
+    # --- clusters ------------------------------------------------------------------------
+
+    def trending_topics(
+        self, since: datetime, min_enterprises: int, min_counties: int
+    ) -> list[Any]:
+        """Topics raised by at least ``min_enterprises`` different enterprises in at least
+        ``min_counties`` counties since ``since``: one grouped query."""
+        i, r, e = t.issues.c, t.issue_routing.c, t.enterprises.c
+        q = (
+            select(
+                r.topic,
+                func.min(i.category).label("category"),
+                func.count(func.distinct(i.enterprise_code)).label("enterprises"),
+                func.count(func.distinct(e.jurisdiction_code)).label("counties"),
+                func.count().label("issues"),
+            )
+            .select_from(
+                t.issues.join(t.issue_routing, r.issue_id == i.id).join(
+                    t.enterprises, e.credit_code == i.enterprise_code
+                )
+            )
+            .where(
+                i.received_at >= since,
+                i.status.not_in(["rejected", "merged"]),
+                r.topic.is_not(None),
+            )
+            .group_by(r.topic)
+            .having(
+                and_(
+                    func.count(func.distinct(i.enterprise_code)) >= min_enterprises,
+                    func.count(func.distinct(e.jurisdiction_code)) >= min_counties,
+                )
+            )
+            .order_by(r.topic)
+        )
+        return list(self.conn.execute(q))
+
+    def unclustered(self, topic: str, since: datetime) -> list[int]:
+        i, r = t.issues.c, t.issue_routing.c
+        q = (
+            select(i.id)
+            .join(t.issue_routing, r.issue_id == i.id)
+            .where(
+                r.topic == topic,
+                r.cluster_id.is_(None),
+                i.received_at >= since,
+                i.status.not_in(["rejected", "merged", "closed"]),
+            )
+            .order_by(i.id)
+        )
+        return list(self.conn.scalars(q))
+
+    def open_cluster(self, topic: str) -> dict[str, Any] | None:
+        c = t.clusters.c
+        row = self.conn.execute(
+            select(t.clusters).where(c.topic == topic, c.status == "open")
+        ).first()
+        return None if row is None else dict(row._mapping)
+
+    def add_cluster(self, values: dict[str, Any]) -> int:
+        return int(
+            self.conn.execute(
+                insert(t.clusters).values(values).returning(t.clusters.c.id)
+            ).scalar_one()
+        )
+
+    def cluster(self, cluster_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(select(t.clusters).where(t.clusters.c.id == cluster_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def clusters(self, status: str | None = None) -> list[dict[str, Any]]:
+        q = select(t.clusters).order_by(t.clusters.c.id)
+        if status:
+            q = q.where(t.clusters.c.status == status)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def members(self, cluster_id: int) -> list[int]:
+        r = t.issue_routing.c
+        return list(
+            self.conn.scalars(
+                select(r.issue_id).where(r.cluster_id == cluster_id).order_by(r.issue_id)
+            )
+        )
+
+    def member_counts(self, cluster_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
+        """cluster id -> (issues, enterprises, counties)."""
+        r, i, e = t.issue_routing.c, t.issues.c, t.enterprises.c
+        q = (
+            select(
+                r.cluster_id,
+                func.count(),
+                func.count(func.distinct(i.enterprise_code)),
+                func.count(func.distinct(e.jurisdiction_code)),
+            )
+            .select_from(
+                t.issue_routing.join(t.issues, i.id == r.issue_id).join(
+                    t.enterprises, e.credit_code == i.enterprise_code
+                )
+            )
+            .where(r.cluster_id.in_(list(cluster_ids)))
+            .group_by(r.cluster_id)
+        )
+        return {cid: (n, ents, counties) for cid, n, ents, counties in self.conn.execute(q)}
+
+    def resolve_cluster(self, cluster_id: int, note: str, now: datetime) -> None:
+        self.conn.execute(
+            update(t.clusters)
+            .where(t.clusters.c.id == cluster_id)
+            .values(status="resolved", resolution=note, resolved_at=now)
+        )
+
+    # --- meetings and agenda -------------------------------------------------------------
+
+    def save_meetings(self, meetings: Sequence[dict[str, Any]]) -> None:
+        upsert(self.conn, t.meetings, list(meetings), ["jurisdiction", "date"])
+
+    def meetings(self, jurisdiction: str | None = None) -> list[dict[str, Any]]:
+        q = select(t.meetings).order_by(t.meetings.c.date, t.meetings.c.jurisdiction)
+        if jurisdiction:
+            q = q.where(t.meetings.c.jurisdiction == jurisdiction)
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def next_meeting(self, jurisdiction: str, on_or_after: date) -> dict[str, Any] | None:
+        m = t.meetings.c
+        row = self.conn.execute(
+            select(t.meetings)
+            .where(m.jurisdiction == jurisdiction, m.date >= on_or_after)
+            .order_by(m.date)
+            .limit(1)
+        ).first()
+        return None if row is None else dict(row._mapping)
+
+    def attach_pending(self, jurisdiction: str, meeting_id: int) -> int:
+        """Items still waiting for 'the next meeting' go to a newly scheduled one."""
+        a = t.agenda_items.c
+        return self.conn.execute(
+            update(t.agenda_items)
+            .where(a.jurisdiction == jurisdiction, a.meeting_id.is_(None), a.status == "pending")
+            .values(meeting_id=meeting_id)
+        ).rowcount
+
+    def add_item(self, values: dict[str, Any]) -> int:
+        return int(
+            self.conn.execute(
+                insert(t.agenda_items).values(values).returning(t.agenda_items.c.id)
+            ).scalar_one()
+        )
+
+    def item(self, item_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            select(t.agenda_items).where(t.agenda_items.c.id == item_id)
+        ).first()
+        return None if row is None else dict(row._mapping)
+
+    def item_for(
+        self, issue_id: int | None = None, cluster_id: int | None = None
+    ) -> dict[str, Any] | None:
+        a = t.agenda_items.c
+        cond = a.issue_id == issue_id if issue_id is not None else a.cluster_id == cluster_id
+        row = self.conn.execute(select(t.agenda_items).where(cond)).first()
+        return None if row is None else dict(row._mapping)
+
+    def items(
+        self, meeting_id: int | None = None, pending_only: bool = False
+    ) -> list[dict[str, Any]]:
+        a, m = t.agenda_items.c, t.meetings.c
+        q = (
+            select(t.agenda_items, m.date.label("meeting_date"), m.name.label("meeting_name"))
+            .outerjoin(t.meetings, m.id == a.meeting_id)
+            .order_by(a.id)
+        )
+        if meeting_id is not None:
+            q = q.where(
+                or_(a.meeting_id == meeting_id, and_(a.meeting_id.is_(None), a.status == "pending"))
+            )
+        if pending_only:
+            q = q.where(a.status == "pending")
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
+    def decide(self, item_id: int, decision: str, now: datetime, actor: str) -> None:
+        self.conn.execute(
+            update(t.agenda_items)
+            .where(t.agenda_items.c.id == item_id)
+            .values(status="decided", decision=decision, decided_at=now, decided_by=actor)
+        )

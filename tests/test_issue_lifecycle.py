@@ -1,0 +1,724 @@
+"""The issue lifecycle through the services, on the bundled Jiaozuo city (R4, R7, category 7).
+
+Every test here runs on SQLite and, with ``SERVICEFRAME_TEST_DB`` set, on PostgreSQL.
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from serviceframe.domain.categories import Category
+from serviceframe.domain.issue import MAX_BODY, Satisfaction, Status, replay
+from serviceframe.domain.taxonomy import Classification
+from serviceframe.errors import IllegalTransition, NotFound, ValidationError
+from serviceframe.hookspecs import hookimpl
+from serviceframe.plugins.manager import PluginFailure
+from serviceframe.services import issues as svc
+from serviceframe.services.issues import IssueDraft
+from serviceframe.testing.fixtures import make_app
+from serviceframe.testing.sample import credit_code
+
+SH = ZoneInfo("Asia/Shanghai")
+E1 = "914108026469439561"  # 河南东昌电缆集团有限公司, 解放区
+E2 = "9141080242426208X7"  # 焦作市恒泽制药有限公司, 解放区
+OFFICE = "jz-edsb"  # the office of the city's leading group: where every issue ends up (R4)
+LEAD = "jz-fgw"
+CO = ("jz-hbj", "jz-czj")
+
+POWER = "我公司近期频繁遭遇拉闸限电，生产线多次停工，请协调供电部门保障用电。"
+FINANCE = "企业流动资金紧张，申请协调银行贷款和融资担保。"
+
+
+class Clock:
+    """A settable ``app.clock``."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, *args: int) -> None:
+        self.now = datetime(*args, tzinfo=SH)
+
+
+@pytest.fixture
+def clock():
+    return Clock(datetime(2026, 9, 28, 10, 0, tzinfo=SH))
+
+
+@pytest.fixture
+def app(jiaozuo_app, clock):
+    jiaozuo_app.clock = clock
+    return jiaozuo_app
+
+
+def draft(body: str = POWER, enterprise: str = E1, **kw) -> IssueDraft:
+    kw.setdefault("source", "hotline")
+    return IssueDraft(enterprise=enterprise, body=body, **kw)
+
+
+def file(app, body: str = POWER, enterprise: str = E1, **kw):
+    return svc.file_issue(app, draft(body, enterprise, **kw)).issue
+
+
+def stored(app, issue_id: int):
+    with app.uow() as uow:
+        return uow.issues.get(issue_id)
+
+
+def events(app, issue_id: int):
+    with app.uow() as uow:
+        return uow.issues.events(issue_id)
+
+
+def count(app) -> int:
+    with app.uow() as uow:
+        return uow.issues.count()
+
+
+def ratings(app, issue_id: int):
+    with app.uow() as uow:
+        return uow.issues.ratings(issue_id)
+
+
+def assert_replays(app, issue_id: int):
+    """The stored row is exactly what the event history says."""
+    state = stored(app, issue_id)
+    assert state == replay(events(app, issue_id))
+    return state
+
+
+def to_resolved(app, clock, **kw):
+    issue = file(app, **kw)
+    svc.accept(app, issue.id)
+    svc.dispatch(app, issue.id, LEAD)
+    svc.acknowledge(app, issue.id, LEAD)
+    return svc.resolve(app, issue.id, "已协调供电公司恢复供电")
+
+
+# --- the happy path ----------------------------------------------------------------------------
+
+
+def test_happy_path_received_to_closed(app, clock):
+    issue = file(app, title="频繁限电")
+    assert issue.status is Status.RECEIVED
+    assert issue.owner == OFFICE and issue.received_by == OFFICE
+
+    clock.set(2026, 9, 28, 11, 0)
+    issue = svc.accept(app, issue.id, severity="general")
+    assert (issue.status, issue.category) == (Status.ACCEPTED, Category.PRODUCTION_FACTORS)
+
+    issue = svc.dispatch(app, issue.id, LEAD, co=CO)
+    assert issue.status is Status.DISPATCHED
+    assert issue.lead_unit == LEAD and set(issue.co_units) == set(CO)
+    assert issue.dispatched_at == clock.now
+    assert issue.resolve_due is not None and issue.resolve_due.on == date(2026, 10, 13)
+    # What the service hands back is what a later read sees.
+    assert stored(app, issue.id) == issue
+
+    clock.set(2026, 9, 29, 9, 0)
+    issue = svc.acknowledge(app, issue.id, LEAD)
+    assert (issue.status, issue.owner) == (Status.ACKNOWLEDGED, LEAD)
+
+    clock.set(2026, 9, 30, 9, 0)
+    issue = svc.progress(app, issue.id, "已联系国网焦作供电公司")
+    assert issue.status is Status.IN_PROGRESS
+    assert issue.first_feedback_at == clock.now
+
+    clock.set(2026, 10, 9, 16, 0)
+    issue = svc.resolve(app, issue.id, "已调整有序用电方案，企业恢复满负荷生产")
+    assert issue.status is Status.RESOLVED
+    assert issue.resolution == "已调整有序用电方案，企业恢复满负荷生产"
+
+    clock.set(2026, 10, 10, 9, 0)
+    issue = svc.rate(app, issue.id, "满意", comment="处理及时", enterprise=E1)
+    assert issue.status is Status.CLOSED
+    assert issue.satisfaction is Satisfaction.SATISFIED
+    assert issue.closed_at == clock.now and issue.redo_count == 0
+
+    history = events(app, issue.id)
+    assert [e.kind for e in history] == [
+        "filed",
+        "accepted",
+        "dispatched",
+        "acknowledged",
+        "progressed",
+        "resolved",
+        "rated",
+    ]
+    assert [e.at for e in history] == sorted(e.at for e in history)
+    assert all(e.actor == "test" for e in history)
+    state = assert_replays(app, issue.id)
+    assert state == issue
+    assert state.version == len(history)
+    (rating,) = ratings(app, issue.id)
+    assert (rating["round"], rating["satisfaction"], rating["comment"]) == (1, "satisfied", "处理及时")
+    assert rating["lead_unit"] == LEAD
+
+
+def test_co_handling_units_are_stored_as_dispatched(app):
+    issue = file(app)
+    svc.accept(app, issue.id)
+    returned = svc.dispatch(app, issue.id, LEAD, co=("jz-hbj", "jz-czj", "jz-hbj"))
+    assert sorted(returned.co_units) == ["jz-czj", "jz-hbj"]
+    assert stored(app, issue.id).co_units == returned.co_units
+    assert_replays(app, issue.id)
+
+
+# --- first-inquiry responsibility (首问负责) ------------------------------------------------------
+
+
+def test_receiver_owns_the_issue_until_the_lead_unit_acknowledges(app, clock):
+    issue = file(app)
+    assert issue.owner == OFFICE
+    assert svc.accept(app, issue.id).owner == OFFICE
+    assert svc.dispatch(app, issue.id, LEAD, co=CO).owner == OFFICE
+
+    # A co-handling unit is not the lead unit: it cannot take the issue over.
+    with pytest.raises(ValidationError) as exc:
+        svc.acknowledge(app, issue.id, "jz-hbj")
+    assert exc.value.field == "unit"
+    assert LEAD in str(exc.value)
+    assert stored(app, issue.id).owner == OFFICE
+    assert stored(app, issue.id).status is Status.DISPATCHED
+
+    clock.set(2026, 9, 29, 9, 0)
+    issue = svc.acknowledge(app, issue.id, LEAD)
+    assert issue.owner == LEAD
+    ack = events(app, issue.id)[-1]
+    assert ack.kind == "acknowledged"
+    assert ack.data["owner_before"] == OFFICE and ack.data["on_time"] is True
+    svc.progress(app, issue.id, "正在协调")
+    assert stored(app, issue.id).owner == LEAD
+
+
+def test_a_county_receiver_owns_what_it_received(app):
+    issue = file(app, received_by="jf-edsb")
+    assert (issue.received_by, issue.owner) == ("jf-edsb", "jf-edsb")
+    svc.accept(app, issue.id)
+    assert svc.dispatch(app, issue.id, "jf-fgw").owner == "jf-edsb"
+    assert svc.acknowledge(app, issue.id, "jf-fgw").owner == "jf-fgw"
+
+
+def test_late_acknowledgement_is_recorded_as_late(app, clock):
+    issue = file(app)
+    svc.accept(app, issue.id)
+    svc.dispatch(app, issue.id, LEAD)  # Monday 09-28: acknowledge by 09-29
+    clock.set(2026, 9, 30, 9, 0)
+    svc.acknowledge(app, issue.id, LEAD)
+    assert events(app, issue.id)[-1].data["on_time"] is False
+
+
+# --- satisfaction --------------------------------------------------------------------------------
+
+
+def test_unsatisfied_rating_sends_the_issue_back_with_a_redo_deadline(app, clock):
+    issue = to_resolved(app, clock)
+    assert issue.resolve_due.on == date(2026, 10, 13)
+
+    clock.set(2026, 10, 9, 10, 0)  # Friday; 10-10 is a make-up working day
+    issue = svc.rate(app, issue.id, Satisfaction.UNSATISFIED, comment="仍在限电", enterprise=E1)
+    assert issue.status is Status.REDO
+    assert (issue.round, issue.redo_count) == (2, 1)
+    # 5 working days after 10-09: 10-10 (调休), 10-12, 10-13, 10-14, 10-15.
+    assert issue.resolve_due.on == date(2026, 10, 15)
+    assert issue.resolve_due.provisional is False
+    assert issue.resolved_at is None
+    assert issue.owner == LEAD
+    assert_replays(app, issue.id)
+
+    issue = svc.progress(app, issue.id, "重新协调")
+    issue = svc.resolve(app, issue.id, "已专线供电")
+    assert (issue.status, issue.round) == (Status.RESOLVED, 2)
+    issue = svc.rate(app, issue.id, "basic")
+    assert issue.status is Status.CLOSED and issue.satisfaction is Satisfaction.BASIC
+    assert issue.redo_count == 1
+    assert [(r["round"], r["satisfaction"]) for r in ratings(app, issue.id)] == [
+        (1, "unsatisfied"),
+        (2, "basic"),
+    ]
+    assert_replays(app, issue.id)
+
+
+def test_two_unsatisfied_rounds_count_two_redos(app, clock):
+    issue = to_resolved(app, clock)
+    for _ in range(2):
+        svc.rate(app, issue.id, "不满意")
+        issue = svc.resolve(app, issue.id, "再次办理")
+    assert (issue.round, issue.redo_count) == (3, 2)
+    assert_replays(app, issue.id)
+
+
+@pytest.mark.parametrize("first", ["satisfied", "unsatisfied"])
+def test_one_rating_per_round(app, clock, first):
+    issue = to_resolved(app, clock)
+    after = svc.rate(app, issue.id, first)
+    with pytest.raises(IllegalTransition) as exc:
+        svc.rate(app, issue.id, "satisfied")
+    assert after.status.value in str(exc.value)
+    assert len(ratings(app, issue.id)) == 1
+    assert stored(app, issue.id) == after
+
+
+def test_rating_only_after_resolution(app):
+    issue = file(app)
+    svc.accept(app, issue.id)
+    svc.dispatch(app, issue.id, LEAD)
+    for status in ("dispatched", "acknowledged", "in_progress"):
+        assert stored(app, issue.id).status.value == status
+        with pytest.raises(IllegalTransition, match=status):
+            svc.rate(app, issue.id, "satisfied", enterprise=E1)
+        if status == "dispatched":
+            svc.acknowledge(app, issue.id, LEAD)
+        elif status == "acknowledged":
+            svc.progress(app, issue.id, "办理中")
+    assert ratings(app, issue.id) == []
+
+
+def test_only_the_issues_enterprise_may_rate(app, clock):
+    issue = to_resolved(app, clock)
+    with pytest.raises(ValidationError) as exc:
+        svc.rate(app, issue.id, "unsatisfied", enterprise=E2)
+    assert exc.value.field == "enterprise"
+    assert E1 in str(exc.value)
+    assert stored(app, issue.id).status is Status.RESOLVED
+    assert ratings(app, issue.id) == []
+    # The enterprise itself may, however it writes its code.
+    assert svc.rate(app, issue.id, "satisfied", enterprise=E1.lower()).status is Status.CLOSED
+
+
+def test_an_unknown_satisfaction_names_the_field(app, clock):
+    issue = to_resolved(app, clock)
+    with pytest.raises(ValidationError) as exc:
+        svc.rate(app, issue.id, "great")
+    assert exc.value.field == "satisfaction"
+
+
+# --- reject, merge ------------------------------------------------------------------------------
+
+
+def test_reject_with_reason(app):
+    issue = file(app, body="希望政府帮助我公司推销产品到外省")
+    with pytest.raises(ValidationError) as exc:
+        svc.reject(app, issue.id, "  ")
+    assert exc.value.field == "reason"
+    issue = svc.reject(app, issue.id, "属于企业自主经营事项，不予受理")
+    assert issue.status is Status.REJECTED
+    assert issue.reject_reason == "属于企业自主经营事项，不予受理"
+    assert issue.closed_at is not None
+    with pytest.raises(IllegalTransition, match="rejected"):
+        svc.accept(app, issue.id, category=1)
+    assert_replays(app, issue.id)
+
+
+def test_reject_is_refused_once_dispatched(app):
+    issue = file(app)
+    svc.accept(app, issue.id)
+    svc.dispatch(app, issue.id, LEAD)
+    with pytest.raises(IllegalTransition, match="dispatched"):
+        svc.reject(app, issue.id, "不予受理")
+
+
+def test_merge_keeps_the_duplicate_and_counts_it(app):
+    target = file(app, enterprise=E1)
+    dup = file(app, body=POWER + "（重复反映）", enterprise=E2, source="portal")
+    svc.accept(app, target.id)
+    svc.dispatch(app, target.id, LEAD)
+
+    merged = svc.merge(app, dup.id, into=target.id)
+    assert merged.status is Status.MERGED and merged.merged_into == target.id
+    assert merged.enterprise == E2 and merged.body.startswith(POWER)
+    assert stored(app, target.id).duplicates == 1
+    assert stored(app, target.id).status is Status.DISPATCHED
+
+    third = file(app, body="第三次反映限电", enterprise=E1, source="visit")
+    svc.merge(app, third.id, into=target.id)
+    assert stored(app, target.id).duplicates == 2
+    assert [e.kind for e in events(app, target.id)][-2:] == ["absorbed", "absorbed"]
+    for issue_id in (target.id, dup.id, third.id):
+        assert_replays(app, issue_id)
+
+    # A merged issue is finished.
+    for command in (
+        lambda: svc.accept(app, dup.id),
+        lambda: svc.reject(app, dup.id, "x"),
+        lambda: svc.merge(app, dup.id, into=third.id),
+        lambda: svc.merge(app, third.id, into=dup.id),
+    ):
+        with pytest.raises(IllegalTransition, match="merged"):
+            command()
+    assert stored(app, dup.id) == merged
+
+
+def test_merge_refusals(app):
+    a, b = file(app), file(app, body=FINANCE)
+    with pytest.raises(ValidationError) as exc:
+        svc.merge(app, a.id, into=a.id)
+    assert exc.value.field == "into"
+    with pytest.raises(NotFound):
+        svc.merge(app, a.id, into=9999)
+    svc.reject(app, b.id, "重复")
+    with pytest.raises(IllegalTransition, match="rejected"):
+        svc.merge(app, a.id, into=b.id)
+    assert stored(app, a.id).status is Status.RECEIVED
+
+
+# --- illegal transitions -----------------------------------------------------------------------
+
+
+def _walk(app, issue_id: int, status: str) -> None:
+    steps = {
+        "accepted": lambda: svc.accept(app, issue_id),
+        "dispatched": lambda: svc.dispatch(app, issue_id, LEAD),
+        "acknowledged": lambda: svc.acknowledge(app, issue_id, LEAD),
+        "resolved": lambda: svc.resolve(app, issue_id, "办结"),
+        "closed": lambda: svc.rate(app, issue_id, "satisfied"),
+    }
+    for name, step in steps.items():
+        if stored(app, issue_id).status.value == status:
+            return
+        step()
+        if name == status:
+            return
+
+
+ILLEGAL = [
+    ("received", "dispatch"),
+    ("received", "ack"),
+    ("received", "progress"),
+    ("received", "resolve"),
+    ("received", "rate"),
+    ("accepted", "accept"),
+    ("accepted", "ack"),
+    ("accepted", "resolve"),
+    ("dispatched", "accept"),
+    ("dispatched", "progress"),
+    ("dispatched", "resolve"),
+    ("acknowledged", "dispatch"),
+    ("acknowledged", "merge"),
+    ("resolved", "progress"),
+    ("resolved", "resolve"),
+    ("closed", "progress"),
+    ("closed", "dispatch"),
+    ("closed", "reject"),
+    ("closed", "merge"),
+]
+
+
+@pytest.mark.parametrize(("status", "command"), ILLEGAL)
+def test_illegal_transitions_name_the_current_state(app, status, command):
+    issue = file(app)
+    other = file(app, body=FINANCE, enterprise=E2)
+    _walk(app, issue.id, status)
+    before = stored(app, issue.id)
+    assert before.status.value == status
+    run = {
+        "accept": lambda: svc.accept(app, issue.id, category=1),
+        "dispatch": lambda: svc.dispatch(app, issue.id, LEAD),
+        "ack": lambda: svc.acknowledge(app, issue.id, LEAD),
+        "progress": lambda: svc.progress(app, issue.id, "进展"),
+        "resolve": lambda: svc.resolve(app, issue.id, "办结"),
+        "rate": lambda: svc.rate(app, issue.id, "satisfied"),
+        "reject": lambda: svc.reject(app, issue.id, "不予受理"),
+        "merge": lambda: svc.merge(app, issue.id, into=other.id),
+    }[command]
+    with pytest.raises(IllegalTransition) as exc:
+        run()
+    assert f"is {status}" in str(exc.value)
+    assert stored(app, issue.id) == before
+    assert stored(app, other.id).duplicates == 0
+    assert len(events(app, issue.id)) == before.version
+
+
+def test_unknown_issue_is_not_found(app):
+    with pytest.raises(NotFound):
+        svc.accept(app, 4242)
+    with pytest.raises(NotFound):
+        svc.get_issue(app, 4242)
+
+
+def test_dispatch_to_an_unknown_unit_names_the_field(app):
+    issue = file(app)
+    svc.accept(app, issue.id)
+    with pytest.raises(ValidationError) as exc:
+        svc.dispatch(app, issue.id, "jz-nope")
+    assert exc.value.field == "lead"
+    with pytest.raises(ValidationError) as exc:
+        svc.dispatch(app, issue.id, LEAD, co=["jz-nope"])
+    assert exc.value.field == "co"
+    with pytest.raises(ValidationError) as exc:
+        svc.dispatch(app, issue.id, LEAD, co=[LEAD])
+    assert exc.value.field == "co"
+    assert stored(app, issue.id).status is Status.ACCEPTED
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+def test_same_source_and_external_id_is_one_issue(app):
+    first = svc.file_issue(app, draft(external_id="RX-2026-0001"))
+    again = svc.file_issue(app, draft(external_id=" RX-2026-0001 ", title="重复推送"))
+    assert first.created and not again.created
+    assert again.issue.id == first.issue.id
+    assert again.issue == stored(app, first.issue.id)
+    assert count(app) == 1
+    # Another channel's message with the same number is another message.
+    other = svc.file_issue(app, draft(external_id="RX-2026-0001", source="portal"))
+    assert other.created and other.issue.id != first.issue.id
+    assert count(app) == 2
+
+
+UNREGISTERED = credit_code("410802", 987654)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"enterprise": UNREGISTERED}, "enterprise"),
+        ({"enterprise": "91410802ABC"}, "enterprise"),
+        ({"body": "   "}, "body"),
+        ({"body": "限" * (MAX_BODY + 1)}, "body"),
+        ({"title": "长" * 201}, "title"),
+        ({"category": 10}, "category"),
+        ({"category": "招商引资"}, "category"),
+        ({"severity": "urgent"}, "severity"),
+        ({"source": "fax"}, "source"),
+        ({"received_by": "nobody"}, "received_by"),
+        ({"received_at": datetime(2026, 9, 28, 9, 0)}, "received_at"),
+        ({"received_at": datetime(2026, 10, 28, 9, 0, tzinfo=SH)}, "received_at"),
+        ({"external_id": "x" * 201}, "external_id"),
+    ],
+)
+def test_bad_drafts_name_the_field_and_store_nothing(app, changes, field):
+    file(app, body=FINANCE)
+    kw = {"enterprise": E1, "body": POWER, "source": "hotline", **changes}
+    with pytest.raises(ValidationError) as exc:
+        svc.file_issue(app, IssueDraft(**kw))
+    assert exc.value.field == field
+    assert count(app) == 1
+
+
+def test_received_at_keeps_the_moment_and_a_title_defaults_to_the_body(app):
+    received = datetime(2026, 9, 27, 21, 30, tzinfo=SH)
+    issue = file(app, received_at=received)
+    assert issue.received_at == received
+    assert issue.title == POWER[:40]
+    assert stored(app, issue.id).received_at == received
+
+
+def test_near_duplicates_are_flagged_not_dropped(app, clock):
+    clock.set(2026, 9, 1, 9, 0)
+    first = file(app)
+    clock.set(2026, 9, 8, 9, 0)
+    similar = file(app, body=POWER.replace("频繁", "多次"), source="portal")
+    elsewhere = file(app, enterprise=E2)
+    unrelated = file(app, body=FINANCE)
+    assert similar.possible_duplicates == (first.id,)
+    assert elsewhere.possible_duplicates == ()
+    assert unrelated.possible_duplicates == ()
+    assert count(app) == 4
+    assert stored(app, similar.id).possible_duplicates == (first.id,)
+
+    # Weeks later, the same complaint again is a new issue, not a duplicate.
+    clock.set(2026, 10, 20, 9, 0)
+    assert file(app).possible_duplicates == ()
+
+
+def test_near_duplicates_look_at_when_each_issue_was_received(app, clock):
+    """The window is around each issue's own time: a letter received weeks before an issue
+    is not its duplicate, even when it is filed after it."""
+    clock.set(2026, 9, 28, 9, 0)
+    recent = file(app)
+    late_letter = file(app, source="letter", received_at=datetime(2026, 9, 1, 9, 0, tzinfo=SH))
+    assert recent.id not in late_letter.possible_duplicates
+
+    # In bulk: the batch starts early, but each draft is compared within its own window.
+    report = svc.file_issues(
+        app,
+        [
+            draft(FINANCE, enterprise=E2, received_at=datetime(2026, 9, 2, 9, 0, tzinfo=SH)),
+            draft(received_at=datetime(2026, 9, 20, 9, 0, tzinfo=SH), source="visit"),
+        ],
+    )
+    (_, visit_id) = report.filed
+    assert stored(app, visit_id).possible_duplicates == (recent.id,)
+
+
+# --- classification -------------------------------------------------------------------------------
+
+
+def test_accept_uses_the_built_in_classifier(app):
+    issue = file(app)
+    assert issue.category is Category.UNCLASSIFIED
+    assert issue.suggested_category is Category.PRODUCTION_FACTORS
+    issue = svc.accept(app, issue.id)
+    assert issue.category is Category.PRODUCTION_FACTORS
+    accepted = events(app, issue.id)[-1]
+    assert accepted.data["classified_by"] == "classifier"
+    assert "限电" in "".join(accepted.data["matched"])
+
+
+def test_the_office_overrides_the_classifier(app):
+    issue = file(app)
+    issue = svc.accept(app, issue.id, category="融资服务支持", severity="major")
+    assert (issue.category, issue.severity.value) == (Category.FINANCING, "major")
+    assert events(app, issue.id)[-1].data["classified_by"] == "office"
+    # and a category given at filing is kept
+    filed = file(app, body=FINANCE, category=8)
+    assert svc.accept(app, filed.id).category is Category.TALENT_TRAINING
+
+
+def test_text_the_classifier_cannot_place_needs_a_category(app):
+    issue = file(app, body="请回电。")
+    with pytest.raises(ValidationError) as exc:
+        svc.accept(app, issue.id)
+    assert exc.value.field == "category"
+    assert stored(app, issue.id).status is Status.RECEIVED
+
+
+class CountyClassifier:
+    """A county's own classifier: everything about 限电 is its training matter."""
+
+    @hookimpl
+    def serviceframe_classify(self, app, title, body):
+        if "限电" in body:
+            return Classification(Category.TALENT_TRAINING, 5.0, ("county",), None)
+        return None
+
+
+def test_a_plugin_classifier_wins_over_the_built_in(jiaozuo_url, clock):
+    app = make_app(jiaozuo_url, plugins=(CountyClassifier(),))
+    app.clock = clock
+    try:
+        issue = file(app)
+        assert issue.suggested_category is Category.TALENT_TRAINING
+        assert svc.accept(app, issue.id).category is Category.TALENT_TRAINING
+        # None lets the built-in decide.
+        other = file(app, body=FINANCE)
+        assert svc.accept(app, other.id).category is Category.FINANCING
+        # The office still has the last word.
+        third = file(app, body=POWER + "（二）")
+        assert svc.accept(app, third.id, category=1).category is Category.PRODUCTION_FACTORS
+    finally:
+        app.close()
+
+
+class FailingNotifier:
+    def __init__(self) -> None:
+        self.__name__ = "county-sms"
+        self.seen: list[str] = []
+
+    @hookimpl
+    def serviceframe_issue_event(self, app, issue, event):
+        self.seen.append(event.kind)
+        if event.kind == "accepted":
+            raise RuntimeError("短信网关不可用")
+
+
+def test_a_failing_plugin_is_reported_and_the_change_stands(jiaozuo_url, clock):
+    notifier = FailingNotifier()
+    app = make_app(jiaozuo_url, plugins=(notifier,))
+    app.clock = clock
+    try:
+        issue = file(app)
+        assert app.plugins.failures == []
+        issue = svc.accept(app, issue.id)
+        assert issue.status is Status.ACCEPTED
+        assert stored(app, issue.id).status is Status.ACCEPTED
+        (failure,) = app.plugins.failures
+        assert isinstance(failure, PluginFailure)
+        assert failure.plugin == "county-sms"
+        assert failure.hook == "serviceframe_issue_event"
+        assert "短信网关不可用" in str(failure)
+        svc.dispatch(app, issue.id, LEAD)
+        assert notifier.seen == ["filed", "accepted", "dispatched"]
+        assert len(app.plugins.failures) == 1
+    finally:
+        app.close()
+
+
+# --- bulk intake ----------------------------------------------------------------------------------
+
+
+def test_bulk_files_the_good_drafts_and_reports_the_bad_by_index(app, clock):
+    drafts = [
+        draft(external_id="h-1"),
+        draft(enterprise=UNREGISTERED, external_id="h-2"),
+        draft(FINANCE, enterprise=E2, external_id="h-3"),
+        draft("", external_id="h-4"),
+        draft("企业招工难，技术工人短缺，希望组织职业技能培训。", external_id="h-5"),
+        draft(FINANCE, source="wechat", external_id="h-6"),
+    ]
+    report = svc.file_issues(app, drafts)
+    assert [(e.index, e.field) for e in report.errors] == [
+        (1, "enterprise"),
+        (3, "body"),
+        (5, "source"),
+    ]
+    assert len(report.filed) == 3 and report.existing == ()
+    assert count(app) == 3
+    filed = [stored(app, i) for i in report.filed]
+    assert [i.external_id for i in filed] == ["h-1", "h-3", "h-5"]
+    assert [i.suggested_category for i in filed] == [
+        Category.PRODUCTION_FACTORS,
+        Category.FINANCING,
+        Category.TALENT_TRAINING,
+    ]
+    for i in filed:
+        assert i.owner == OFFICE
+        assert_replays(app, i.id)
+
+    # The same export again files nothing new.
+    again = svc.file_issues(app, drafts)
+    assert again.filed == ()
+    assert sorted(again.existing) == sorted(report.filed)
+    assert count(app) == 3
+
+
+def test_bulk_duplicates_within_one_batch_become_one_issue(app):
+    report = svc.file_issues(
+        app,
+        [
+            draft(external_id="call-7"),
+            draft(FINANCE, enterprise=E2, external_id="call-8"),
+            draft(external_id="call-7", title="二次推送"),
+        ],
+    )
+    assert len(report.filed) == 2 and report.errors == ()
+    # The repeated delivery is accounted for: it is the issue filed for its first copy.
+    assert report.existing == (report.filed[0],)
+    assert count(app) == 2
+
+
+def test_bulk_flags_near_duplicates_within_the_batch(app):
+    report = svc.file_issues(
+        app, [draft(), draft(POWER.replace("频繁", "多次"), source="portal"), draft(FINANCE)]
+    )
+    first, second, third = (stored(app, i) for i in report.filed)
+    assert first.possible_duplicates == ()
+    assert second.possible_duplicates == (first.id,)
+    assert third.possible_duplicates == ()
+    for i in (first, second, third):
+        assert_replays(app, i.id)
+
+
+def test_bulk_with_nothing_good_stores_nothing(app):
+    report = svc.file_issues(app, [draft(""), draft(source="fax")])
+    assert report.filed == () and len(report.errors) == 2
+    assert count(app) == 0
+    assert svc.file_issues(app, []).filed == ()
+
+
+def test_list_filters(app, clock):
+    a = file(app)
+    b = file(app, body=FINANCE, enterprise=E2, source="portal")
+    svc.accept(app, a.id)
+    svc.dispatch(app, a.id, LEAD, co=["jz-czj"])
+    assert [i.id for i in svc.list_issues(app, status=["dispatched"])] == [a.id]
+    assert [i.id for i in svc.list_issues(app, enterprise=E2)] == [b.id]
+    assert [i.id for i in svc.list_issues(app, unit="jz-czj")] == [a.id]
+    assert [i.id for i in svc.list_issues(app, unit=OFFICE)] == [a.id, b.id]
+    assert [i.id for i in svc.list_issues(app, source="portal")] == [b.id]
+    assert svc.list_issues(app, received_from=clock.now + timedelta(days=1)) == []
