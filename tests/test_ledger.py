@@ -67,7 +67,9 @@ class Scenario:
         self.app = app
         self.clock = Clock(app)
 
-    def file(self, when: str, enterprise: str = DONGCHANG, by: str = "jz-edsb", title: str = "") -> int:
+    def file(
+        self, when: str, enterprise: str = DONGCHANG, by: str = "jz-edsb", title: str = ""
+    ) -> int:
         self.clock.set(when)
         filed = svc.file_issue(
             self.app,
@@ -81,7 +83,9 @@ class Scenario:
         )
         return filed.issue.id
 
-    def dispatch(self, issue_id: int, when: str, lead: str = "jz-fgw", co: tuple[str, ...] = ()) -> None:
+    def dispatch(
+        self, issue_id: int, when: str, lead: str = "jz-fgw", co: tuple[str, ...] = ()
+    ) -> None:
         self.clock.set(when)
         svc.accept(self.app, issue_id, category=1, severity="general")
         svc.dispatch(self.app, issue_id, lead, co)
@@ -161,7 +165,11 @@ def test_lead_unit_lists_its_issues_as_lead(s: Scenario) -> None:
     assert a.severity.label == "一般"
     assert a.received_by == "jz-edsb"
     assert a.received_by_name == "焦作市企业发展服务局"
-    assert (a.lead_unit, a.co_units, a.co_unit_names) == ("jz-fgw", ("jz-edsb",), ("焦作市企业发展服务局",))
+    assert (a.lead_unit, a.co_units, a.co_unit_names) == (
+        "jz-fgw",
+        ("jz-edsb",),
+        ("焦作市企业发展服务局",),
+    )
 
 
 def test_receiver_and_co_unit_shows_both_roles(s: Scenario) -> None:
@@ -426,12 +434,22 @@ def test_xlsx(s: Scenario, tmp_path: Path) -> None:
     sheet = book["服务台帐"]
     headers = [c.value for c in sheet[1]]
     assert tuple(headers) == HEADERS
-    for needed in ("编号", "统一社会信用代码", "企业名称", "本单位角色", "责任归属变化", "签收情况"):
+    for needed in (
+        "编号",
+        "统一社会信用代码",
+        "企业名称",
+        "本单位角色",
+        "责任归属变化",
+        "签收情况",
+    ):
         assert needed in headers
     assert all(c.font.bold for c in sheet[1])
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["C"].width >= 20  # enterprise names are wide
-    rows = {r[0]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {
+        r[0]: dict(zip(headers, r, strict=True))
+        for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
     assert set(rows) == {s.a, s.b, s.c, s.f}
     a, b, c = rows[s.a], rows[s.b], rows[s.c]
     assert a["统一社会信用代码"] == DONGCHANG
@@ -469,14 +487,14 @@ def test_xlsx(s: Scenario, tmp_path: Path) -> None:
 
 
 def test_xlsx_provisional_and_formula_like_text(s: Scenario, tmp_path: Path) -> None:
-    issue = s.file("2026-12-30T09:00", title="=HYPERLINK(\"http://x\")")
+    issue = s.file("2026-12-30T09:00", title='=HYPERLINK("http://x")')
     with pytest.warns(ProvisionalDeadlineWarning):
         s.dispatch(issue, "2026-12-30T10:00")
     path = tmp_path / "ledger.xlsx"
     export_ledger(build_ledger(s.app, "jz-fgw", "2026-12"), path)
     sheet = load_workbook(path)["服务台帐"]
     row = dict(zip(HEADERS, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
-    assert row["标题"] == "=HYPERLINK(\"http://x\")"
+    assert row["标题"] == '=HYPERLINK("http://x")'
     assert sheet.cell(2, HEADERS.index("标题") + 1).data_type == "s"  # text, not a formula
     assert row["办结期限"].endswith("(暂定)")
     assert row["签收期限"] == "2026-12-31"

@@ -86,3 +86,6 @@ def run_demo(app: App, say: Say) -> None:
         f"{sum(1 for g in cover.gaps if g.level == 'city')} city gaps, "
         f"{sum(1 for g in cover.gaps if g.level != 'city')} county gaps"
     )
+    from serviceframe.scenario import run_season
+
+    run_season(app, say)

@@ -144,7 +144,7 @@ class Issue:
     duplicates: int = 0  # issues merged into this one
     possible_duplicates: tuple[int, ...] = ()
     updated_at: datetime | None = None
-    version: int = 0  # the number of events applied
+    version: int = 0  # the number of events that changed it (see STATE_KINDS)
 
     @property
     def deadlines(self) -> dict[str, Due | None]:
@@ -183,6 +183,14 @@ ALLOWED_FROM: dict[str, frozenset[Status]] = {
     "merged": frozenset({Status.RECEIVED, Status.ACCEPTED, Status.DISPATCHED}),
     "absorbed": frozenset(s for s in Status if s.is_open),
 }
+
+
+# The kinds that change the issue itself. Every other kind in an issue's history (routing,
+# escalation, clustering and agenda records of later modules) is a record *about* the issue:
+# those modules keep their own state and never rewrite the issue's row, so replaying such an
+# event leaves the issue exactly as it is, ``version`` and ``updated_at`` included; otherwise
+# the stored state would no longer be what the events say.
+STATE_KINDS = frozenset({"filed", "deadlines_recomputed", *ALLOWED_FROM})
 
 
 def check_transition(issue: Issue, kind: str) -> None:
@@ -244,6 +252,8 @@ def apply(issue: Issue | None, event: IssueEvent) -> Issue:
         )
     if issue is None:
         raise IllegalTransition(f"'{event.kind}' before the issue was filed")
+    if event.kind not in STATE_KINDS:
+        return issue
     check_transition(issue, event.kind)
     changes: dict[str, Any] = {"updated_at": event.at, "version": issue.version + 1}
     kind = event.kind
@@ -302,8 +312,6 @@ def apply(issue: Issue | None, event: IssueEvent) -> Issue:
         for name in ("ack_due", "feedback_due", "resolve_due"):
             if name in d:
                 changes[name] = _due(d[name])
-    # Other kinds (notes, and routing/escalation records added by later modules) leave the
-    # lifecycle fields alone; they are still events of the issue.
     return evolve(issue, **changes)
 
 
