@@ -167,7 +167,7 @@ def run_season(
             f"8. 倾向性普遍性问题 cluster {change.cluster} {change.kind}: topic {change.topic}, "
             f"{change.enterprises} enterprises in {change.counties} counties → {change.rung} {change.official}"
         )
-        cluster, settled = trends.resolve_cluster(
+        _cluster, settled = trends.resolve_cluster(
             app, change.cluster, "市发改委协调燃气公司增加工业用气指标,优先保障重点企业"
         )
         say(

@@ -24,6 +24,7 @@ class OrgLoadReport:
     retired_officials: int
     ended_assignments: int
     groups: int
+    recomputed_deadlines: int = 0  # provisional deadlines put right by new holiday data
 
 
 def load_organisation(app: App, path: str | Path, actor: str | None = None) -> OrgLoadReport:
@@ -78,7 +79,10 @@ def save_organisation(
         uow.commit()
     app.forget_cached()
     app.publish_registry([event])
-    return OrgLoadReport(source=source, ended_assignments=ended, **counts)
+    from serviceframe.services.deadlines import recompute_provisional
+
+    recomputed = recompute_provisional(app, actor)
+    return OrgLoadReport(source=source, ended_assignments=ended, recomputed_deadlines=len(recomputed), **counts)
 
 
 def calendar_overrides_data(rules: DeadlineRules) -> dict[str, Any]:

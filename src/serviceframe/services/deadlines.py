@@ -1,0 +1,70 @@
+"""Working-day deadlines (限时办理): computing them, and recomputing provisional ones.
+
+A deadline in a year the calendar does not know is computed on Mon–Fri and marked
+provisional. Once the year's holidays are added (``org load`` with a calendar override file,
+or a newer ``chinesecalendar``), ``recompute_provisional`` puts every open issue's
+provisional deadlines right, each change recorded as an event.
+"""
+
+import warnings
+from datetime import datetime
+from typing import Any
+
+from serviceframe.app import App
+from serviceframe.domain.issue import Due, IssueEvent, Severity, apply, due_data
+from serviceframe.domain.workdays import ProvisionalDeadlineWarning
+from serviceframe.services.configured import deadline_rules, work_calendar
+from serviceframe.store.issue_repository import event_row
+
+
+def _due(app: App, start: datetime, days: int) -> dict[str, Any]:
+    d = work_calendar(app).add_workdays(start, days)
+    return due_data(Due(d.due, d.provisional))
+
+
+def deadlines_for(app: App, start: datetime, severity: Severity) -> dict[str, Any]:
+    """The acknowledge, feedback and resolve deadlines of an issue dispatched at ``start``."""
+    rules = deadline_rules(app)
+    resolve = {Severity.GENERAL: rules.resolve_general, Severity.MAJOR: rules.resolve_major,
+               Severity.POLICY: rules.resolve_policy}[severity]
+    return {
+        "ack_due": _due(app, start, rules.acknowledge),
+        "feedback_due": _due(app, start, rules.feedback),
+        "resolve_due": _due(app, start, resolve),
+    }
+
+
+def redo_deadline(app: App, start: datetime) -> dict[str, Any]:
+    """The new resolve deadline of a round sent back by an unsatisfied enterprise."""
+    return _due(app, start, deadline_rules(app).redo)
+
+
+def recompute_provisional(app: App, actor: str | None = None) -> list[int]:
+    """Recompute the provisional deadlines of open issues; returns the ids that changed."""
+    actor = actor or app.settings.actor
+    now = app.now()
+    changed: list[int] = []
+    with app.uow() as uow:
+        done = []
+        for issue in uow.issues.with_provisional_deadlines():
+            if issue.dispatched_at is None:
+                continue
+            with warnings.catch_warnings():  # still unknown years stay provisional, quietly
+                warnings.simplefilter("ignore", ProvisionalDeadlineWarning)
+                fresh = deadlines_for(app, issue.dispatched_at, issue.severity)
+                if issue.round > 1 and issue.rated_at is not None:
+                    fresh["resolve_due"] = redo_deadline(app, issue.rated_at)
+            current = {"ack_due": issue.ack_due, "feedback_due": issue.feedback_due, "resolve_due": issue.resolve_due}
+            data = {k: v for k, v in fresh.items() if current[k] is not None and current[k].provisional  # type: ignore[union-attr]
+                    and due_data(current[k]) != v}  # type: ignore[arg-type]
+            if not data:
+                continue
+            event = IssueEvent("deadlines_recomputed", now, actor, data)
+            new = apply(issue, event)
+            uow.issues.save(new, expected_version=issue.version)
+            done.append((new, event))
+        uow.record([event_row(i.id, e) for i, e in done])
+        uow.commit()
+        changed = [i.id for i, _ in done]
+    app.publish_issue_events(done)
+    return changed
