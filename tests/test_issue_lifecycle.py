@@ -392,31 +392,18 @@ def _walk(app, issue_id: int, status: str) -> None:
             return
 
 
-ILLEGAL = [
-    ("received", "dispatch"),
-    ("received", "ack"),
-    ("received", "progress"),
-    ("received", "resolve"),
-    ("received", "rate"),
-    ("accepted", "accept"),
-    ("accepted", "ack"),
-    ("accepted", "resolve"),
-    ("dispatched", "accept"),
-    ("dispatched", "progress"),
-    ("dispatched", "resolve"),
-    ("acknowledged", "dispatch"),
-    ("acknowledged", "merge"),
-    ("resolved", "progress"),
-    ("resolved", "resolve"),
-    ("closed", "progress"),
-    ("closed", "dispatch"),
-    ("closed", "reject"),
-    ("closed", "merge"),
-]
+ILLEGAL = {
+    "received": ("dispatch", "ack", "progress", "resolve", "rate"),
+    "accepted": ("accept", "ack", "progress", "resolve", "rate"),
+    "dispatched": ("accept", "progress", "resolve", "rate", "reject"),
+    "acknowledged": ("accept", "dispatch", "ack", "rate", "reject", "merge"),
+    "resolved": ("accept", "dispatch", "progress", "resolve", "reject", "merge"),
+    "closed": ("accept", "dispatch", "ack", "progress", "resolve", "rate", "reject", "merge"),
+}
 
 
-@pytest.mark.parametrize(("status", "command"), ILLEGAL)
-def test_illegal_transitions_name_the_current_state(app, status, command):
+@pytest.mark.parametrize("status", list(ILLEGAL))
+def test_illegal_transitions_name_the_current_state(app, status):
     issue = file(app)
     other = file(app, body=FINANCE, enterprise=E2)
     _walk(app, issue.id, status)
@@ -431,13 +418,15 @@ def test_illegal_transitions_name_the_current_state(app, status, command):
         "rate": lambda: svc.rate(app, issue.id, "satisfied"),
         "reject": lambda: svc.reject(app, issue.id, "不予受理"),
         "merge": lambda: svc.merge(app, issue.id, into=other.id),
-    }[command]
-    with pytest.raises(IllegalTransition) as exc:
-        run()
-    assert f"is {status}" in str(exc.value)
+    }
+    for command in ILLEGAL[status]:
+        with pytest.raises(IllegalTransition) as exc:
+            run[command]()
+        assert f"is {status}" in str(exc.value), command
     assert stored(app, issue.id) == before
     assert stored(app, other.id).duplicates == 0
     assert len(lifecycle(app, issue.id)) == before.version
+    assert_replays(app, issue.id)
 
 
 def test_unknown_issue_is_not_found(app):

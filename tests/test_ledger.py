@@ -303,6 +303,40 @@ def test_latest_rating(s: Scenario) -> None:
     assert b.status.label == "已办结"
 
 
+def test_issues_settled_from_above(s: Scenario) -> None:
+    """A cluster resolution settles issues that were never acknowledged: the skipped steps are
+    judged at the resolution, not left overdue for ever."""
+    from serviceframe.services.trends import settle_issues
+
+    def settle(issue_id: int, when: str) -> None:
+        s.clock.set(when)
+        with s.app.uow() as uow:
+            settle_issues(uow, [issue_id], "集中协调解决", s.app.now(), "test", {"cluster": 0})
+            uow.commit()
+
+    # Dispatched Mon 2 Nov: acknowledge by 3 Nov, feedback by 5 Nov, resolve by 11 Nov.
+    early = s.file("2026-11-02T09:00", title="集中解决之一")
+    s.dispatch(early, "2026-11-02T10:00")
+    late = s.file("2026-11-02T09:10", enterprise=HENGZE, title="集中解决之二")
+    s.dispatch(late, "2026-11-02T10:00")
+    settle(early, "2026-11-03T14:00")
+    settle(late, "2026-11-04T10:00")
+    s.clock.set("2026-11-04T12:00")
+    rows = rows_by_id(build_ledger(s.app, "jz-fgw", "2026-11"))
+    e, la = rows[early], rows[late]
+    assert e.acknowledged_at is None and e.acknowledge.done_at is None
+    assert [e.acknowledge.state, e.feedback.state, e.resolve.state] == [MET, MET, MET]
+    assert [la.acknowledge.state, la.feedback.state, la.resolve.state] == [MISSED, MET, MET]
+    assert e.owner_history_text == "jz-edsb 2026-11-02 09:00"  # nobody acknowledged
+    # Sent back: the settlement's moment is gone from the row; the skipped steps are not judged,
+    # the redo deadline is.
+    s.rate(late, "2026-11-05T09:00", "unsatisfied")
+    s.clock.set("2026-11-06T09:00")
+    la = rows_by_id(build_ledger(s.app, "jz-fgw", "2026-11"))[late]
+    assert [la.acknowledge.state, la.feedback.state] == [None, None]
+    assert la.resolve.due == date(2026, 11, 12) and la.resolve.state is PENDING
+
+
 def test_summary(s: Scenario) -> None:
     summary = build_ledger(s.app, "jz-fgw", "2026-09").summary
     assert (summary.total, summary.received, summary.handled, summary.lead, summary.co) == (

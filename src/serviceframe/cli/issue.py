@@ -48,6 +48,14 @@ def _due_text(issue: "Issue") -> str:
 
 def show_issue(obj: CliContext, issue: "Issue", as_json: bool) -> None:
     warn_failures(obj.app.plugins.failures)
+    # On stderr, so that it reaches the clerk with --json too without spoiling the JSON.
+    provisional = [name for name, d in issue.deadlines.items() if d is not None and d.provisional]
+    if provisional:
+        click.echo(
+            f"warning: issue {issue.id}: deadline {', '.join(provisional)} falls in a year with no "
+            "holiday data and is provisional (Mon–Fri); add the year to the calendar override file",
+            err=True,
+        )
     if as_json:
         emit_json(issue_dict(issue))
         return
@@ -58,11 +66,6 @@ def show_issue(obj: CliContext, issue: "Issue", as_json: bool) -> None:
     if issue.lead_unit:
         co = f" + {', '.join(issue.co_units)}" if issue.co_units else ""
         click.echo(f"  lead {issue.lead_unit}{co}; {_due_text(issue)}")
-    if any(d is not None and d.provisional for d in issue.deadlines.values()):
-        click.echo(
-            "warning: a deadline falls in a year with no holiday data and is provisional (Mon–Fri)",
-            err=True,
-        )
     if issue.possible_duplicates:
         click.echo(
             f"  possible duplicate of {', '.join(map(str, issue.possible_duplicates))}: consider `issue merge`"

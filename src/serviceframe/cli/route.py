@@ -45,9 +45,13 @@ def route(obj: CliContext, issue_id: int, apply_: bool, as_json: bool) -> None:
         if current.decision:
             click.echo(f"  decision: {current.decision}")
     moved_on = current is not None and (current.escalations or current.cluster)
-    if not moved_on and (
-        current is None
-        or (d.level, d.rung, d.official) != (current.level, current.rung, current.official)
+    if (
+        d is not None
+        and not moved_on
+        and (
+            current is None
+            or (d.level, d.rung, d.official) != (current.level, current.rung, current.official)
+        )
     ):
         click.echo(f"router now says: {d.rung.label} {d.official or ''} at {d.level} — {d.reason}")
     for o in view.supervision:

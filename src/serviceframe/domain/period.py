@@ -1,4 +1,8 @@
-"""Reporting periods as clerks write them: 2026, 2026-Q3, 2026-09, 2026-09-01..2026-09-30."""
+"""Reporting periods as clerks write them: 2026, 2026-Q3, 2026-09, 2026-09-28, 2026-09-01..2026-09-30.
+
+Dates are Beijing dates, both ends inclusive; ``start_at``/``end_at`` are the Beijing
+midnights that bound the period, for comparing with stored (UTC) timestamps.
+"""
 
 import re
 from datetime import date, datetime, time, timedelta
@@ -8,50 +12,87 @@ from attrs import frozen
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ValidationError
 
-_QUARTER = re.compile(r"^(\d{4})-?Q([1-4])$", re.IGNORECASE)
-_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_YEAR = re.compile(r"^(\d{4})$")
+_YEAR = re.compile(r"(\d{4})", re.ASCII)
+_QUARTER = re.compile(r"(\d{4})-?[Qq](\d)", re.ASCII)
+_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+_DAY = r"\d{4}-\d{1,2}-\d{1,2}"
+_RANGE = re.compile(rf"({_DAY})\s*\.\.\s*({_DAY})", re.ASCII)
+_ONE_DAY = re.compile(_DAY, re.ASCII)
+_MIN_YEAR, _MAX_YEAR = 1900, 2999
+
+PERIOD_FORMS = "2026, 2026-Q3 (or 2026Q3), 2026-09, 2026-09-28, or 2026-09-01..2026-09-30"
 
 
 @frozen
 class Period:
-    start: date  # first day, inclusive
-    end: date  # last day, inclusive
+    """Beijing dates, both inclusive."""
+
+    start: date
+    end: date
+    text: str = ""
 
     @property
-    def starts_at(self) -> datetime:
-        return datetime.combine(self.start, time(), SHANGHAI)
+    def start_at(self) -> datetime:
+        """The first moment of the period (Beijing midnight of ``start``)."""
+        return datetime.combine(self.start, time(), tzinfo=SHANGHAI)
 
     @property
-    def ends_before(self) -> datetime:
-        return datetime.combine(self.end + timedelta(days=1), time(), SHANGHAI)
+    def end_at(self) -> datetime:
+        """The first moment after the period (exclusive)."""
+        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=SHANGHAI)
+
+    def __str__(self) -> str:
+        return self.text or f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
 def parse_period(value: str) -> Period:
-    text = value.strip()
-    try:
-        if m := _YEAR.match(text):
-            y = int(m[1])
-            return Period(date(y, 1, 1), date(y, 12, 31))
-        if m := _QUARTER.match(text):
-            y, q = int(m[1]), int(m[2])
-            start = date(y, 3 * q - 2, 1)
-            return Period(start, _month_end(y, 3 * q))
-        if m := _MONTH.match(text):
-            y, mo = int(m[1]), int(m[2])
-            return Period(date(y, mo, 1), _month_end(y, mo))
-        if ".." in text:
-            a, b = (date.fromisoformat(x.strip()) for x in text.split("..", 1))
-            if b < a:
-                raise ValidationError("period", value, "ends before it starts")
-            return Period(a, b)
-    except ValueError as exc:
-        if isinstance(exc, ValidationError):
-            raise
-        raise ValidationError("period", value, str(exc)) from None
-    raise ValidationError("period", value, "use 2026, 2026-Q3, 2026-09 or 2026-09-01..2026-09-30")
+    """``2026``, ``2026-Q3``/``2026Q3``, ``2026-09``, ``2026-09-28`` or ``A..B`` (inclusive)."""
+    text = str(value).strip()
+
+    def bad(reason: str) -> ValidationError:
+        return ValidationError("period", value, reason)
+
+    def year_of(digits: str) -> int:
+        year = int(digits)
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            raise bad(f"year {year} is out of range ({_MIN_YEAR}-{_MAX_YEAR})")
+        return year
+
+    def day_of(part: str) -> date:
+        year, month, day = (int(x) for x in part.split("-"))
+        year_of(str(year))
+        try:
+            return date(year, month, day)
+        except ValueError as exc:
+            raise bad(f"{part} is not a date ({exc})") from None
+
+    if m := _YEAR.fullmatch(text):
+        year = year_of(m[1])
+        return Period(date(year, 1, 1), date(year, 12, 31), text)
+    if m := _QUARTER.fullmatch(text):
+        year, quarter = year_of(m[1]), int(m[2])
+        if not 1 <= quarter <= 4:
+            raise bad(f"quarter Q{quarter} does not exist; use Q1-Q4")
+        first = date(year, 3 * quarter - 2, 1)
+        return Period(first, _month_end(year, 3 * quarter), f"{year}-Q{quarter}")
+    if m := _MONTH.fullmatch(text):
+        year, month = year_of(m[1]), int(m[2])
+        if not 1 <= month <= 12:
+            raise bad(f"month {month} does not exist; use 01-12")
+        return Period(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
+    if _ONE_DAY.fullmatch(text):
+        day = day_of(text)
+        return Period(day, day, day.isoformat())
+    if m := _RANGE.fullmatch(text):
+        start, end = day_of(m[1]), day_of(m[2])
+        if end < start:
+            raise bad(f"the end {end.isoformat()} is before the start {start.isoformat()}")
+        return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
+    if not text:
+        raise bad(f"is empty; give {PERIOD_FORMS}")
+    raise bad(f"not a period; give {PERIOD_FORMS}")
 
 
 def _month_end(year: int, month: int) -> date:
-    first_next = date(year + month // 12, month % 12 + 1, 1)
-    return first_next - timedelta(days=1)
+    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return first_of_next - timedelta(days=1)

@@ -155,12 +155,25 @@ def decide(
     )
 
 
+# The ladder from bottom to top; the executive meeting is beside it, not on it.
+LADDER = (Rung.LEAD_UNIT, Rung.VICE_MAYOR, Rung.EXECUTIVE_VICE_MAYOR, Rung.MAYOR)
+
+
+def outranks(org: Organisation, level: str, rung: Rung, other_level: str, other_rung: Rung) -> bool:
+    """Whether ``rung`` at ``level`` stands higher than ``other_rung`` at ``other_level``: the
+    city above any county, then the rung. Neither is higher when one is the meeting."""
+    if Rung.EXECUTIVE_MEETING in (rung, other_rung):
+        return False
+    city = org.city.code
+    return (level == city, LADDER.index(rung)) > (other_level == city, LADDER.index(other_rung))
+
+
 def next_rung(
     org: Organisation, level: str, rung: Rung, facts: RoutingFacts
 ) -> RouteDecision | None:
     """One rung up the ladder, or None at the top (the city's mayor, or the meeting)."""
     city = org.city.code
-    order = [Rung.LEAD_UNIT, Rung.VICE_MAYOR, Rung.EXECUTIVE_VICE_MAYOR, Rung.MAYOR]
+    order = list(LADDER)
     if rung is Rung.EXECUTIVE_MEETING:
         return None
     for higher in order[order.index(rung) + 1 :]:

@@ -32,10 +32,7 @@ def agenda(
             chosen = found[0]
         else:
             chosen = uow.routing.next_meeting(where, today)
-        items = uow.routing.items(chosen["id"] if chosen else None)
-        items = [i for i in items if i["jurisdiction"] == where]
-        if chosen is None:
-            items = [i for i in items if i["meeting_id"] is None]
+        items = uow.routing.items(where, chosen, today)
         return {"jurisdiction": where, "meeting": chosen, "items": items}
 
 

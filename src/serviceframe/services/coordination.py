@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from serviceframe.app import App
 from serviceframe.domain.period import Period, parse_period
@@ -64,8 +64,12 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
     )
     resolved = i.status.in_(["resolved", "closed"])
     open_ = i.status.in_(["dispatched", "acknowledged", "in_progress", "redo"])
+    # Without a deadline (settled by a cluster's resolution or a meeting's decision before it
+    # was dispatched) nothing was missed: on time, as the lifecycle's own 'resolved' says.
     on_time = and_(
-        resolved, i.resolved_at.is_not(None), shanghai_date(i.resolved_at) <= i.resolve_due
+        resolved,
+        i.resolved_at.is_not(None),
+        or_(i.resolve_due.is_(None), shanghai_date(i.resolved_at) <= i.resolve_due),
     )
     late = or_(
         and_(resolved, i.resolved_at.is_not(None), shanghai_date(i.resolved_at) > i.resolve_due),
@@ -89,8 +93,8 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
         orders, orders.c.issue_id == i.id
     )
     in_period = and_(
-        i.received_at >= span.starts_at,
-        i.received_at < span.ends_before,
+        i.received_at >= span.start_at,
+        i.received_at < span.end_at,
         i.status.not_in(["rejected", "merged"]),
     )
     with app.uow() as uow:
@@ -102,13 +106,18 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
             .group_by(e.jurisdiction_code)
             .order_by(e.jurisdiction_code)
         ).all()
-        by_unit = conn.execute(
-            select(func.coalesce(i.lead_unit, literal("")), func.min(u.name), *figures)
-            .select_from(base.outerjoin(t.units, u.id == i.lead_unit))
-            .where(in_period)
-            .group_by(func.coalesce(i.lead_unit, literal("")))
-            .order_by(func.coalesce(i.lead_unit, literal("")))
-        ).all()
+        # Grouped by the column itself: PostgreSQL cannot tell that two bound "" in the
+        # select list and the GROUP BY are the same expression. Issues not yet dispatched
+        # form the group without a unit, listed first on both databases.
+        by_unit = sorted(
+            conn.execute(
+                select(i.lead_unit, func.min(u.name), *figures)
+                .select_from(base.outerjoin(t.units, u.id == i.lead_unit))
+                .where(in_period)
+                .group_by(i.lead_unit)
+            ).all(),
+            key=lambda r: r[0] or "",
+        )
         supervision = tuple(uow.routing.orders(open_only=True))
     return CoordinationReport(
         span, now, tuple(_line(r) for r in by_county), tuple(_line(r) for r in by_unit), supervision

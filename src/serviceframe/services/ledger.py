@@ -13,16 +13,19 @@ latest rating), never one query per issue. Deadlines are judged "as of now" (``a
 * pending (未到期): not done, the due day not over yet;
 * overdue (超期未完成): not done and the due day is over.
 
+An issue settled from above (a widespread cluster resolved, an executive meeting's decision) is
+resolved without being acknowledged or fed back on; those steps are then judged at the moment of
+resolution. A step that will never be done (the issue was rejected or merged) is not judged.
+
 It is exported as CSV (UTF-8 with BOM by default, or GBK) and XLSX with Chinese headers.
 """
 
 import codecs
 import csv
 import io
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -33,6 +36,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from serviceframe.app import App
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
+from serviceframe.domain.period import Period, parse_period
 from serviceframe.domain.workdays import SHANGHAI, Deadline
 from serviceframe.errors import ValidationError
 from serviceframe.plugins.sources import BUILTIN_SOURCES
@@ -40,90 +44,7 @@ from serviceframe.store import tables as t
 
 # --- periods ---------------------------------------------------------------------------------
 
-_YEAR = re.compile(r"(\d{4})", re.ASCII)
-_QUARTER = re.compile(r"(\d{4})-?[Qq](\d)", re.ASCII)
-_MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
-_DAY = r"\d{4}-\d{1,2}-\d{1,2}"
-_RANGE = re.compile(rf"({_DAY})\s*\.\.\s*({_DAY})", re.ASCII)
-_ONE_DAY = re.compile(_DAY, re.ASCII)
-_MIN_YEAR, _MAX_YEAR = 1900, 2999
 
-PERIOD_FORMS = "2026, 2026-Q3 (or 2026Q3), 2026-09, 2026-09-28, or 2026-09-01..2026-09-30"
-
-
-@frozen
-class Period:
-    """Beijing dates, both inclusive."""
-
-    start: date
-    end: date
-    text: str = ""
-
-    @property
-    def start_at(self) -> datetime:
-        """The first moment of the period (Beijing midnight of ``start``)."""
-        return datetime.combine(self.start, time(), tzinfo=SHANGHAI)
-
-    @property
-    def end_at(self) -> datetime:
-        """The first moment after the period (exclusive)."""
-        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=SHANGHAI)
-
-    def __str__(self) -> str:
-        return self.text or f"{self.start.isoformat()}..{self.end.isoformat()}"
-
-
-def parse_period(value: str) -> Period:
-    """``2026``, ``2026-Q3``/``2026Q3``, ``2026-09``, ``2026-09-28`` or ``A..B`` (inclusive)."""
-    text = str(value).strip()
-
-    def bad(reason: str) -> ValidationError:
-        return ValidationError("period", value, reason)
-
-    def year_of(digits: str) -> int:
-        year = int(digits)
-        if not _MIN_YEAR <= year <= _MAX_YEAR:
-            raise bad(f"year {year} is out of range ({_MIN_YEAR}-{_MAX_YEAR})")
-        return year
-
-    def day_of(part: str) -> date:
-        year, month, day = (int(x) for x in part.split("-"))
-        year_of(str(year))
-        try:
-            return date(year, month, day)
-        except ValueError as exc:
-            raise bad(f"{part} is not a date ({exc})") from None
-
-    if m := _YEAR.fullmatch(text):
-        year = year_of(m[1])
-        return Period(date(year, 1, 1), date(year, 12, 31), text)
-    if m := _QUARTER.fullmatch(text):
-        year, quarter = year_of(m[1]), int(m[2])
-        if not 1 <= quarter <= 4:
-            raise bad(f"quarter Q{quarter} does not exist; use Q1-Q4")
-        first = date(year, 3 * quarter - 2, 1)
-        return Period(first, _month_end(year, 3 * quarter), f"{year}-Q{quarter}")
-    if m := _MONTH.fullmatch(text):
-        year, month = year_of(m[1]), int(m[2])
-        if not 1 <= month <= 12:
-            raise bad(f"month {month} does not exist; use 01-12")
-        return Period(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
-    if _ONE_DAY.fullmatch(text):
-        day = day_of(text)
-        return Period(day, day, day.isoformat())
-    if m := _RANGE.fullmatch(text):
-        start, end = day_of(m[1]), day_of(m[2])
-        if end < start:
-            raise bad(f"the end {end.isoformat()} is before the start {start.isoformat()}")
-        return Period(start, end, f"{start.isoformat()}..{end.isoformat()}")
-    if not text:
-        raise bad(f"is empty; give {PERIOD_FORMS}")
-    raise bad(f"not a period; give {PERIOD_FORMS}")
-
-
-def _month_end(year: int, month: int) -> date:
-    first_of_next = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return first_of_next - timedelta(days=1)
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -167,7 +88,8 @@ class DeadlineCheck:
     """One deadline of one issue, judged as of the ledger's ``now``.
 
     ``state`` is None when there is no deadline (not dispatched yet) or it no longer applies
-    (the issue was rejected or merged before the step was done).
+    (the issue was rejected or merged before the step was done). ``done_at`` is when the step
+    itself was done; None for a step overtaken by a resolution from above.
     """
 
     due: date | None
@@ -384,17 +306,42 @@ def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(SHANGHAI)
 
 
+# Statuses in which a resolution has been reported at least once.
+_PAST_RESOLUTION = frozenset({Status.RESOLVED, Status.REDO, Status.CLOSED})
+
+
 def _check(
-    due: date | None, provisional: bool, done_at: datetime | None, status: Status, now: datetime
+    due: date | None,
+    provisional: bool,
+    done_at: datetime | None,
+    status: Status,
+    now: datetime,
+    before_resolution: bool = False,
+    resolved_at: datetime | None = None,
 ) -> DeadlineCheck:
+    """Judge one deadline as of ``now``.
+
+    For the steps before resolution (acknowledge, feedback) an issue can be resolved without
+    them: settled from above (a widespread cluster resolved, an executive meeting's decision).
+    The step is then judged at the moment of resolution: late if its due day was already over,
+    else on time. If that resolution was sent back (redo), its moment is no longer on the row
+    and the step is left unjudged (None) rather than called overdue for ever.
+    """
     done_at = _local(done_at)
     if due is None:
         return DeadlineCheck(None, False, done_at, None)
     deadline = Deadline(due, bool(provisional))
     state: DeadlineState | None
-    if done_at is not None:
-        state = DeadlineState.MISSED if deadline.overdue_at(done_at) else DeadlineState.MET
-    elif status in (Status.REJECTED, Status.MERGED):
+    if done_at is None and before_resolution and resolved_at is not None:
+        done_at_or_resolved = _local(resolved_at)
+    else:
+        done_at_or_resolved = done_at
+    if done_at_or_resolved is not None:
+        late = deadline.overdue_at(done_at_or_resolved)
+        state = DeadlineState.MISSED if late else DeadlineState.MET
+    elif status in (Status.REJECTED, Status.MERGED) or (
+        before_resolution and status in _PAST_RESOLUTION
+    ):
         state = None  # the step will never be done; nobody is late for it
     elif deadline.overdue_at(now):
         state = DeadlineState.OVERDUE
@@ -438,9 +385,23 @@ def _row(rec: Any, co: Sequence[tuple[str, str]], now: datetime) -> LedgerRow:
         acknowledged_at=_local(rec.acknowledged_at),
         first_feedback_at=_local(rec.first_feedback_at),
         resolved_at=_local(rec.resolved_at),
-        acknowledge=_check(rec.ack_due, rec.ack_provisional, rec.acknowledged_at, status, now),
+        acknowledge=_check(
+            rec.ack_due,
+            rec.ack_provisional,
+            rec.acknowledged_at,
+            status,
+            now,
+            True,
+            rec.resolved_at,
+        ),
         feedback=_check(
-            rec.feedback_due, rec.feedback_provisional, rec.first_feedback_at, status, now
+            rec.feedback_due,
+            rec.feedback_provisional,
+            rec.first_feedback_at,
+            status,
+            now,
+            True,
+            rec.resolved_at,
         ),
         resolve=_check(rec.resolve_due, rec.resolve_provisional, rec.resolved_at, status, now),
         status=status,
@@ -660,10 +621,6 @@ def row_cells(row: LedgerRow) -> list[Any]:
 def _defuse(text: str) -> str:
     """Text an enterprise typed must not run as a spreadsheet formula (CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _rate_text(rate: float | None) -> str:
-    return "" if rate is None else f"{rate:.1%}"
 
 
 def summary_lines(ledger: Ledger) -> list[tuple[str, Any]]:

@@ -22,6 +22,7 @@ from serviceframe.domain.routing import (
     Rung,
     apply_routing,
     next_rung,
+    outranks,
 )
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError
@@ -74,6 +75,8 @@ def route_in(app: App, uow: Any, issue: Issue, now: datetime, actor: str) -> lis
     current = uow.routing.get(issue.id)
     cluster = uow.routing.open_cluster(t) if (t := _topic(app, issue)) else None
     decision = decide_route(app, uow, issue, widespread=cluster is not None)
+    if decision.rung is not Rung.EXECUTIVE_MEETING:
+        decision = _held(organisation_of(app, uow), decision, current, cluster)
     events: list[IssueEvent] = []
     data = {
         "level": decision.level,
@@ -97,6 +100,36 @@ def route_in(app: App, uow: Any, issue: Issue, now: datetime, actor: str) -> lis
         events.append(IssueEvent("queued", now, actor, item))
     _record(uow, issue.id, current, events, now)
     return events
+
+
+def _held(
+    org: Organisation,
+    decision: RouteDecision,
+    current: Routing | None,
+    cluster: dict[str, Any] | None,
+) -> RouteDecision:
+    """What routing an issue again (on dispatch, reclassification) must not undo: a member of
+    an open cluster follows the cluster's leader, and an issue the sweep moved up the ladder
+    stays at least as high as it got."""
+    if cluster is not None:
+        level = str(cluster["level"])
+        taken_from = tuple(dict.fromkeys(x for x in (decision.level, *decision.informed)))
+        decision = RouteDecision(
+            level,
+            Rung(cluster["rung"]),
+            cluster["official"],
+            str(cluster["reason"]),
+            tuple(x for x in taken_from if x != level),
+        )
+    if (
+        current is not None
+        and current.escalations
+        and outranks(org, current.level, current.rung, decision.level, decision.rung)
+    ):
+        decision = RouteDecision(
+            current.level, current.rung, current.official, current.reason, current.informed
+        )
+    return decision
 
 
 def cluster_data(cluster: dict[str, Any]) -> dict[str, Any]:
@@ -147,8 +180,13 @@ def queue_item(
 class RouteView:
     issue: int
     current: Routing | None
-    decision: RouteDecision  # what the router says now (the same unless the org changed)
+    # What the router says now (the same unless the organisation changed); None while the
+    # issue is not accepted: an issue is routed once the office has classified it.
+    decision: RouteDecision | None
     supervision: tuple[dict[str, Any], ...]
+
+
+NOT_ROUTED = ("received", "rejected", "merged")
 
 
 def explain_route(app: App, issue_id: int) -> RouteView:
@@ -157,7 +195,11 @@ def explain_route(app: App, issue_id: int) -> RouteView:
         if issue is None:
             raise NotFound("issue", issue_id)
         current = uow.routing.get(issue_id)
-        decision = decide_route(app, uow, issue, widespread=bool(current and current.cluster))
+        decision = (
+            None
+            if current is None and issue.status.value in NOT_ROUTED
+            else decide_route(app, uow, issue, widespread=bool(current and current.cluster))
+        )
         return RouteView(
             issue_id,
             current,
@@ -174,7 +216,7 @@ def route_issue(app: App, issue_id: int, actor: str | None = None) -> RouteView:
         issue = uow.issues.get(issue_id, for_update=True)
         if issue is None:
             raise NotFound("issue", issue_id)
-        if issue.status.value in ("received", "rejected", "merged"):
+        if issue.status.value in NOT_ROUTED:
             raise ServiceFrameError(
                 f"issue {issue_id} is {issue.status.value}; only an accepted issue is routed"
             )

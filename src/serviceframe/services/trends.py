@@ -53,6 +53,11 @@ def detect(
         for trend in uow.routing.trending_topics(
             since, rules.cluster_min_enterprises, rules.cluster_min_counties
         ):
+            # Only issues in no cluster yet join: members of a resolved cluster that came back
+            # (an unsatisfied rating) stay with theirs, and form no empty cluster.
+            members = uow.routing.unclustered(trend.topic, since)
+            if not members:
+                continue
             cluster = uow.routing.open_cluster(trend.topic)
             kind = "grown"
             if cluster is None:
@@ -78,9 +83,6 @@ def detect(
                     "id": 0 if dry_run else uow.routing.add_cluster(values),
                     "status": "open",
                 }
-            members = uow.routing.unclustered(trend.topic, since)
-            if not members and kind == "grown":
-                continue
             changes.append(
                 ClusterChange(
                     cluster["id"],

@@ -161,8 +161,10 @@ class RoutingRepository:
         self, since: datetime, min_enterprises: int, min_counties: int
     ) -> list[Any]:
         """Topics raised by at least ``min_enterprises`` different enterprises in at least
-        ``min_counties`` counties since ``since``: one grouped query."""
-        i, r, e = t.issues.c, t.issue_routing.c, t.enterprises.c
+        ``min_counties`` counties since ``since``: one grouped query. Issues of a cluster
+        already resolved (back for redo after an unsatisfied rating) stay with it and count
+        towards no new trend."""
+        i, r, e, c = t.issues.c, t.issue_routing.c, t.enterprises.c, t.clusters.c
         q = (
             select(
                 r.topic,
@@ -172,14 +174,15 @@ class RoutingRepository:
                 func.count().label("issues"),
             )
             .select_from(
-                t.issues.join(t.issue_routing, r.issue_id == i.id).join(
-                    t.enterprises, e.credit_code == i.enterprise_code
-                )
+                t.issues.join(t.issue_routing, r.issue_id == i.id)
+                .join(t.enterprises, e.credit_code == i.enterprise_code)
+                .outerjoin(t.clusters, c.id == r.cluster_id)
             )
             .where(
                 i.received_at >= since,
                 i.status.in_(UNSETTLED),
                 r.topic.is_not(None),
+                or_(r.cluster_id.is_(None), c.status == "open"),
             )
             .group_by(r.topic)
             .having(
@@ -318,18 +321,25 @@ class RoutingRepository:
         return None if row is None else dict(row._mapping)
 
     def items(
-        self, meeting_id: int | None = None, pending_only: bool = False
+        self,
+        jurisdiction: str,
+        meeting: dict[str, Any] | None,
+        today: date,
+        pending_only: bool = False,
     ) -> list[dict[str, Any]]:
+        """The items before ``meeting``: its own, those waiting for a meeting, and those an
+        earlier meeting left undecided (carried over). Without a meeting: the items waiting,
+        including those of past meetings still undecided."""
         a, m = t.agenda_items.c, t.meetings.c
+        before = meeting["date"] if meeting is not None else today
+        carried = and_(a.status == "pending", or_(a.meeting_id.is_(None), m.date < before))
+        own = a.meeting_id == meeting["id"] if meeting is not None else a.meeting_id.is_(None)
         q = (
             select(t.agenda_items, m.date.label("meeting_date"), m.name.label("meeting_name"))
             .outerjoin(t.meetings, m.id == a.meeting_id)
+            .where(a.jurisdiction == jurisdiction, or_(own, carried))
             .order_by(a.id)
         )
-        if meeting_id is not None:
-            q = q.where(
-                or_(a.meeting_id == meeting_id, and_(a.meeting_id.is_(None), a.status == "pending"))
-            )
         if pending_only:
             q = q.where(a.status == "pending")
         return [dict(r._mapping) for r in self.conn.execute(q)]

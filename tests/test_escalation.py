@@ -1,0 +1,395 @@
+"""The escalation sweep (督办, R7 and category 7's accountability) on the bundled Jiaozuo city.
+
+Deadlines are Chinese working days; these tests run in November 2026, which has no holiday:
+dispatched Monday 2 November at 10:00, an issue must be acknowledged by Tuesday the 3rd,
+fed back on by Thursday the 5th, and (general) resolved by Wednesday the 11th.
+
+Every test here runs on SQLite and, with ``SERVICEFRAME_TEST_DB`` set, on PostgreSQL.
+"""
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import event, func, select, text
+
+from serviceframe.cli import cli
+from serviceframe.cli.context import CliContext
+from serviceframe.domain.routing import Rung
+from serviceframe.hookspecs import hookimpl
+from serviceframe.services import issues as svc
+from serviceframe.services.issues import IssueDraft
+from serviceframe.services.routing import escalate, explain_route, supervision_orders
+from serviceframe.store import tables as t
+from serviceframe.testing.fixtures import make_app
+
+SH = ZoneInfo("Asia/Shanghai")
+CITY = "410800"
+JIEFANG = "410802"
+CITY_KEY = "914108026469439561"  # 河南东昌电缆集团有限公司, city key, 解放区
+CITY_KEY_2 = "9141080382189956X4"  # city key, 中站区
+COUNTY_KEY = "91410802800014232W"  # county key, 解放区
+POWER = "我公司近期频繁遭遇拉闸限电，生产线多次停工，请协调供电部门保障用电。"
+
+DISPATCHED = datetime(2026, 11, 2, 10, 0, tzinfo=SH)
+ACK_DUE = date(2026, 11, 3)
+FEEDBACK_DUE = date(2026, 11, 5)
+RESOLVE_DUE = date(2026, 11, 11)
+
+
+def at(day: int, hour: int = 9) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=SH)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock(DISPATCHED)
+
+
+@pytest.fixture
+def app(jiaozuo_app, clock):
+    jiaozuo_app.clock = clock
+    return jiaozuo_app
+
+
+def dispatched(app, enterprise=CITY_KEY, lead="jz-fgw", category=1, severity="general"):
+    issue = svc.file_issue(app, IssueDraft(enterprise=enterprise, source="hotline", body=POWER))
+    svc.accept(app, issue.issue.id, category=category, severity=severity)
+    return svc.dispatch(app, issue.issue.id, lead)
+
+
+def where(app, issue_id: int) -> tuple[str, Rung, str | None]:
+    r = explain_route(app, issue_id).current
+    return r.level, r.rung, r.official
+
+
+def snapshot(app):
+    """Everything the sweep may change: orders, events, routing."""
+    with app.uow() as uow:
+        c = uow.connection
+        return (
+            c.execute(select(t.supervision_orders).order_by(t.supervision_orders.c.id)).all(),
+            c.execute(select(func.count()).select_from(t.events)).scalar_one(),
+            c.execute(select(t.issue_routing).order_by(t.issue_routing.c.issue_id)).all(),
+        )
+
+
+def events_of(app, issue_id: int, kind: str):
+    with app.uow() as uow:
+        return [e for e in uow.issues.events(issue_id) if e.kind == kind]
+
+
+def invoke(app, *args: str):
+    return CliRunner().invoke(cli, list(args), obj=CliContext(app=app))
+
+
+# --- one missed deadline --------------------------------------------------------------------
+
+
+def test_unacknowledged_issue_is_supervised_and_moves_one_rung_up(app):
+    issue = dispatched(app)
+    assert issue.ack_due.on == ACK_DUE
+    assert where(app, issue.id) == (CITY, Rung.VICE_MAYOR, "jz-vm-industry")
+
+    assert escalate(app, now=at(3, 23)) == []  # the last day allowed is not missed yet
+
+    (e,) = escalate(app, now=at(4))
+    assert (e.issue, e.deadline, e.due) == (issue.id, "acknowledge", ACK_DUE.isoformat())
+    assert (e.overdue_unit, e.overdue_official) == ("jz-fgw", "jz-fgw-head")
+    assert (e.from_rung, e.from_official) == ("vice_mayor", "jz-vm-industry")
+    assert (e.to_rung, e.to_official, e.moved) == ("executive_vice_mayor", "jz-evm", True)
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+
+    (order,) = supervision_orders(app)
+    assert order["id"] == e.order and order["issue_id"] == issue.id
+    assert (order["overdue_unit"], order["overdue_official"]) == ("jz-fgw", "jz-fgw-head")
+    assert (order["to_level"], order["to_official"]) == (CITY, "jz-evm")
+    (escalated,) = events_of(app, issue.id, "escalated")
+    assert escalated.data["order"] == e.order
+    assert escalated.data["to"]["official"] == "jz-evm"
+    view = explain_route(app, issue.id)
+    assert view.current.escalations == 1
+    assert [o["id"] for o in view.supervision] == [e.order]
+
+
+def test_city_ladder_vice_mayor_then_executive_vice_mayor_then_mayor(app):
+    issue = dispatched(app)
+    climbed = []
+    for day in range(3, 16):  # one sweep a day, as a cron job would run it
+        climbed += [(e.deadline, e.to_official, e.moved) for e in escalate(app, now=at(day))]
+    assert climbed == [
+        ("acknowledge", "jz-evm", True),
+        ("feedback", "jz-mayor", True),
+        ("resolve", "jz-mayor", False),  # the top of the ladder: supervised, nobody higher
+    ]
+    assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
+    assert explain_route(app, issue.id).current.escalations == 2
+    assert len(supervision_orders(app)) == 3
+
+
+def test_every_missed_deadline_at_once_climbs_a_rung_for_each(app):
+    issue = dispatched(app)
+    done = escalate(app, now=at(16))
+    assert [(e.deadline, e.from_official, e.to_official) for e in done] == [
+        ("acknowledge", "jz-vm-industry", "jz-evm"),
+        ("feedback", "jz-evm", "jz-mayor"),
+        ("resolve", "jz-mayor", "jz-mayor"),
+    ]
+    assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
+
+
+def test_county_issue_climbs_its_countys_ladder_then_to_the_city(app):
+    issue = dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")
+    assert where(app, issue.id) == (JIEFANG, Rung.VICE_MAYOR, "jf-vm-industry")
+    steps = []
+    for day in (4, 6, 12):
+        (e,) = escalate(app, now=at(day))
+        steps.append((e.deadline, e.overdue_official, e.to_level, e.to_rung, e.to_official))
+    assert steps == [
+        ("acknowledge", "jf-fgw-head", JIEFANG, "executive_vice_mayor", "jf-evm"),
+        ("feedback", "jf-fgw-head", JIEFANG, "mayor", "jf-mayor"),
+        # Past the county's head: the city takes it, on its own ladder.
+        ("resolve", "jf-fgw-head", CITY, "vice_mayor", "jz-vm-industry"),
+    ]
+    r = explain_route(app, issue.id).current
+    assert (r.level, r.official) == (CITY, "jz-vm-industry")
+    assert "解放区" in r.reason
+
+
+# --- idempotency and later deadlines --------------------------------------------------------
+
+
+def test_sweeping_twice_at_the_same_moment_changes_nothing_the_second_time(app):
+    dispatched(app)
+    dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")
+    first = escalate(app, now=at(6))
+    assert len(first) == 4  # two deadlines missed by each
+    before = snapshot(app)
+    assert escalate(app, now=at(6)) == []
+    assert snapshot(app) == before
+
+
+def test_later_missed_deadlines_climb_again(app, clock):
+    issue = dispatched(app)
+    clock.now = at(3, 9)
+    svc.acknowledge(app, issue.id, "jz-fgw")  # on time: nothing to supervise
+    assert escalate(app, now=at(5, 20)) == []
+
+    (e,) = escalate(app, now=at(6))
+    assert (e.deadline, e.to_official) == ("feedback", "jz-evm")
+    clock.now = at(6, 10)
+    svc.progress(app, issue.id, "已与供电公司对接")
+    assert escalate(app, now=at(11, 20)) == []
+
+    (e,) = escalate(app, now=at(12))
+    assert (e.deadline, e.from_official, e.to_official) == ("resolve", "jz-evm", "jz-mayor")
+    assert [o["deadline"] for o in supervision_orders(app)] == ["feedback", "resolve"]
+
+
+def test_redo_past_its_deadline_is_a_redo_order(app, clock):
+    issue = dispatched(app)
+    clock.now = at(3, 9)
+    svc.acknowledge(app, issue.id, "jz-fgw")
+    svc.resolve(app, issue.id, "已协调恢复供电")
+    clock.now = at(4, 9)
+    redo = svc.rate(app, issue.id, "unsatisfied", "仍然频繁停电")
+    assert redo.status.value == "redo" and redo.round == 2
+    assert redo.resolve_due.on == date(2026, 11, 11)  # five working days
+
+    assert escalate(app, now=at(11, 20)) == []
+    (e,) = escalate(app, now=at(12))
+    assert (e.deadline, e.due, e.to_official) == ("redo", "2026-11-11", "jz-evm")
+    (order,) = supervision_orders(app)
+    assert (order["deadline"], order["round"]) == ("redo", 2)
+    assert escalate(app, now=at(12)) == []
+
+
+def test_dry_run_stores_nothing(app):
+    issue = dispatched(app)
+    before = snapshot(app)
+    planned = escalate(app, now=at(4), dry_run=True)
+    assert [(e.issue, e.deadline, e.to_official) for e in planned] == [
+        (issue.id, "acknowledge", "jz-evm")
+    ]
+    assert snapshot(app) == before
+    done = escalate(app, now=at(4))
+    assert [(e.issue, e.deadline, e.to_official) for e in done] == [
+        (issue.id, "acknowledge", "jz-evm")
+    ]
+
+
+def test_redispatching_an_escalated_issue_keeps_it_where_it_got(app, clock):
+    issue = dispatched(app)
+    escalate(app, now=at(4))
+    clock.now = at(4, 10)
+    svc.dispatch(app, issue.id, "jz-gtj")  # the office hands it to another unit
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    svc.reclassify(app, issue.id, category=3)
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    svc.reclassify(app, issue.id, severity="policy")  # a collective decision is still taken
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_MEETING, None)
+
+
+# --- supervision orders and the CLI ---------------------------------------------------------
+
+
+def test_orders_of_resolved_issues_drop_out_of_the_open_list(app, clock):
+    first = dispatched(app)
+    second = dispatched(app, enterprise=CITY_KEY_2, lead="jz-czj", category=3)
+    escalate(app, now=at(4))
+    assert [o["issue_id"] for o in supervision_orders(app)] == [first.id, second.id]
+    clock.now = at(4, 10)
+    svc.acknowledge(app, first.id, "jz-fgw")
+    assert [o["issue_id"] for o in supervision_orders(app)] == [first.id, second.id]
+    svc.resolve(app, first.id, "已解决")
+    assert [o["issue_id"] for o in supervision_orders(app)] == [second.id]
+    assert len(supervision_orders(app, open_only=False)) == 2
+
+    listed = json.loads(invoke(app, "supervision", "list", "--json").stdout)
+    assert [(o["issue_id"], o["overdue_unit"]) for o in listed] == [(second.id, "jz-czj")]
+    listed = json.loads(invoke(app, "supervision", "list", "--all", "--json").stdout)
+    assert [o["issue_id"] for o in listed] == [first.id, second.id]
+
+
+def test_escalate_command(app):
+    issue = dispatched(app)
+    result = invoke(app, "escalate", "--now", "2026-11-03T23:00", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+
+    result = invoke(app, "escalate", "--now", "2026-11-04T09:00", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "jz-fgw-head" in result.stdout and "nothing stored" in result.stdout
+    assert supervision_orders(app) == []
+
+    result = invoke(app, "escalate", "--now", "2026-11-04T09:00", "--json")
+    assert result.exit_code == 0, result.output
+    (e,) = json.loads(result.stdout)
+    assert (e["issue"], e["deadline"], e["overdue_official"]) == (issue.id, "acknowledge", "jz-fgw-head")
+    assert (e["to_rung"], e["to_official"], e["moved"]) == ("executive_vice_mayor", "jz-evm", True)
+    assert e["order"] == supervision_orders(app)[0]["id"]
+
+    assert json.loads(invoke(app, "escalate", "--now", "2026-11-04T09:00", "--json").stdout) == []
+    result = invoke(app, "escalate", "--now", "2026-11-04T09:00")
+    assert result.exit_code == 0 and "nothing to escalate" in result.stdout
+
+    result = invoke(app, "supervision", "list")
+    assert result.exit_code == 0
+    assert "jz-fgw-head" in result.stdout and "jz-evm" in result.stdout
+
+    result = invoke(app, "route", str(issue.id))
+    assert "督办" in result.stdout and "escalated 1 time" in result.stdout
+
+
+def test_escalate_command_refuses_a_bad_time(app):
+    result = invoke(app, "escalate", "--now", "tomorrow")
+    assert result.exit_code == 1
+    assert "--now" in result.stderr and "Traceback" not in result.output
+
+
+# --- plugins ---------------------------------------------------------------------------------
+
+
+class Notified:
+    def __init__(self) -> None:
+        self.orders: list[tuple[int, dict]] = []
+
+    @hookimpl
+    def serviceframe_escalated(self, app, issue, order):
+        self.orders.append((issue.id, order))
+
+
+class Broken:
+    @hookimpl
+    def serviceframe_escalated(self, app, issue, order):
+        raise RuntimeError("短信网关不可用")
+
+
+def test_plugins_are_told_once_per_order_and_a_failing_one_undoes_nothing(jiaozuo_url, clock):
+    notified = Notified()
+    app = make_app(jiaozuo_url, plugins=(Broken(), notified))
+    app.clock = clock
+    try:
+        first = dispatched(app)
+        second = dispatched(app, enterprise=CITY_KEY_2, lead="jz-czj", category=3)
+        assert escalate(app, now=at(4), dry_run=True)
+        assert notified.orders == []  # a dry run tells nobody
+
+        done = escalate(app, now=at(4))
+        assert len(done) == 2
+        assert [(i, o["id"], o["deadline"]) for i, o in notified.orders] == [
+            (first.id, done[0].order, "acknowledge"),
+            (second.id, done[1].order, "acknowledge"),
+        ]
+        assert notified.orders[0][1]["overdue_official"] == "jz-fgw-head"
+        assert notified.orders[0][1]["to_official"] == "jz-evm"
+        failures = [f for f in app.plugins.failures if f.hook == "serviceframe_escalated"]
+        assert len(failures) == 2 and "短信网关不可用" in failures[0].error
+        # The sweep stands.
+        assert len(supervision_orders(app)) == 2
+        assert where(app, first.id)[2] == "jz-evm"
+
+        escalate(app, now=at(4))
+        assert len(notified.orders) == 2
+
+        result = invoke(app, "escalate", "--now", "2026-11-06T09:00", "--json")
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.stdout)) == 2  # feedback missed by both
+        assert "短信网关不可用" in result.stderr
+        assert len(notified.orders) == 4
+    finally:
+        app.close()
+
+
+# --- the sweep reads only what is due -------------------------------------------------------
+
+
+def test_the_sweep_reads_issues_by_status_and_due_date_indexes(app):
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    dispatched(app)
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(app.engine, "before_cursor_execute", capture)
+    try:
+        escalate(app, now=at(4), dry_run=True)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", capture)
+    (statement, parameters), *_ = [
+        (s, p) for s, p in seen if "supervision_orders" in s and "UNION ALL" in s
+    ]
+    with app.engine.connect() as conn:
+        plan = " | ".join(
+            row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        )
+    for index in ("ix_issues_status_ack_due", "ix_issues_status_feedback_due", "ix_issues_status_resolve_due"):
+        assert index in plan, plan
+    assert "SCAN issues" not in plan, plan
+
+
+def test_no_order_without_a_missed_deadline(app, clock):
+    """Issues not dispatched, resolved, or acknowledged and fed back in time are left alone."""
+    svc.accept(
+        app,
+        svc.file_issue(app, IssueDraft(enterprise=CITY_KEY, source="hotline", body=POWER)).issue.id,
+    )
+    issue = dispatched(app)
+    clock.now = at(3, 9)
+    svc.acknowledge(app, issue.id, "jz-fgw")
+    svc.resolve(app, issue.id, "已解决")
+    assert escalate(app, now=at(30)) == []
+    with app.uow() as uow:
+        assert uow.connection.execute(text("SELECT count(*) FROM supervision_orders")).scalar() == 0
