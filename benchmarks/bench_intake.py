@@ -9,8 +9,8 @@ Figures (issues per second), each as a ratio to the baseline of the same run:
 (a) ``file_issue`` one at a time: one unit of work (one transaction) per issue, ``--single``
     issues;
 (b) ``file_issues`` bulk: a hotline export of ``--bulk`` issues (realistic Chinese bodies from
-    templates × the example's 240 enterprises, spread over 30 days, each with an external id)
-    in one call; also at a quarter of that size, so that a rate that falls with the size of the
+    24 templates × the example's 240 enterprises, spread over 90 days, each with an external
+    id, one in 20 a repeat call that intake flags as a possible duplicate) in one call; also at a quarter of that size, so that a rate that falls with the size of the
     batch (work that is not linear in it) shows;
 (c) the baseline: the same rows inserted into ``issues`` and ``events`` (one ``filed`` event
     each) with ``executemany`` on the bare driver connection (sqlite3 / psycopg), one
@@ -160,7 +160,11 @@ TEMPLATES: tuple[tuple[str, str], ...] = (
     ),
 )
 
-HOTLINE_EXPORT_DAYS = 30
+# A quarter's export: what a county's 12345 hotline hands over about the 240 enterprises of
+# the example; one call in 20 repeats a call of the same enterprise a day or so before (a
+# near-duplicate the office is asked to merge).
+HOTLINE_EXPORT_DAYS = 90
+REPEAT_EVERY = 20
 
 
 def enterprises(app: App) -> list[tuple[str, str]]:
@@ -170,12 +174,19 @@ def enterprises(app: App) -> list[tuple[str, str]]:
 
 
 def hotline_export(ents: Sequence[tuple[str, str]], n: int, tag: str) -> list[IssueDraft]:
-    """``n`` hotline records of the last 30 days, oldest first: templates × enterprises."""
+    """``n`` hotline records of the last 90 days, oldest first: templates × enterprises."""
     drafts = []
     span = HOTLINE_EXPORT_DAYS * 24 * 3600
+    template: list[int] = []
     for i in range(n):
         code, name = ents[i % len(ents)]
-        title, body = TEMPLATES[(i // len(ents) + i) % len(TEMPLATES)]
+        # A repeat call (one in 20, spread pseudo-randomly) is about the same thing as the
+        # enterprise's previous call, len(ents) records earlier.
+        repeat = i >= len(ents) and (i * 2654435761 >> 11) % REPEAT_EVERY == 0
+        template.append(
+            template[i - len(ents)] if repeat else (i // len(ents) + i) % len(TEMPLATES)
+        )
+        title, body = TEMPLATES[template[i]]
         drafts.append(
             IssueDraft(
                 enterprise=code,

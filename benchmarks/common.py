@@ -20,6 +20,7 @@ import gc
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -28,6 +29,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
+import sqlalchemy
 from sqlalchemy import text
 
 from serviceframe.app import App, Settings, bootstrap
@@ -210,9 +212,10 @@ class Report:
         unit: str = "rows",
         baseline: bool = False,
         ratio_to: str | None = None,
+        ratio_name: str | None = None,
     ) -> dict[str, Any]:
         """One figure; ``ratio_to`` names another row to compare with instead of the
-        baseline (for a second reference)."""
+        baseline (for a second reference), shown as ``ratio_name``."""
         row = {
             "label": label,
             "seconds": seconds,
@@ -221,6 +224,7 @@ class Report:
             "rate": (count / seconds) if count is not None and seconds > 0 else None,
             "baseline": baseline,
             "ratio_to": ratio_to,
+            "ratio_name": ratio_name,
         }
         if baseline:
             self.baseline = row
@@ -247,7 +251,7 @@ class Report:
         lines = []
         for row in self.rows:
             ratio = self.ratio(row)
-            ref = row["ratio_to"] or self.baseline_name
+            ref = row["ratio_name"] or row["ratio_to"] or self.baseline_name
             lines.append(
                 [
                     row["label"] + (" (baseline)" if row["baseline"] else ""),
@@ -302,10 +306,27 @@ def pad(s: str, w: int, right: bool = False) -> str:
     return fill + s if right else s + fill
 
 
+def revision() -> str:
+    """The commit the work tree is on (read-only: ``git rev-parse``), if it is a checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            cwd=os.path.dirname(os.path.abspath(__file__)),
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return out.stdout.strip() or "?"
+
+
 def header(script: str, args: argparse.Namespace) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"{script}: Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-        f"{platform.machine()} {platform.system()}; now = {NOW.isoformat()}"
+        f"{script}: serviceframe at {revision()}, Python {platform.python_version()}, "
+        f"SQLAlchemy {sqlalchemy.__version__}, {os.cpu_count()} CPUs, load {load:.1f}; "
+        f"now = {NOW.isoformat()}"
     )
     print("  " + " ".join(sys.argv[1:]) if len(sys.argv) > 1 else "  (defaults)")
     sys.stdout.flush()

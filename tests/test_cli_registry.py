@@ -31,14 +31,25 @@ COUNTY_KEY = credit_code(JIEFANG, 2)
 UNKNOWN = credit_code(JIEFANG, 99)
 
 
-@pytest.fixture
-def run(sf_small_app):
+def invoker(default_app):
     runner = CliRunner()
 
-    def invoke(*args: str, app=sf_small_app):
+    def invoke(*args: str, app=default_app):
         return runner.invoke(cli, list(args), obj=CliContext(app=app))
 
     return invoke
+
+
+@pytest.fixture
+def run(sf_small_app):
+    """Run a command on a database of the test's own."""
+    return invoker(sf_small_app)
+
+
+@pytest.fixture
+def read(sf_small_app_shared):
+    """Run a command that changes nothing, on a database shared by this module."""
+    return invoker(sf_small_app_shared)
 
 
 def ok(result):
@@ -124,8 +135,8 @@ def test_org_load_of_a_bad_file_lists_the_problems(run, tmp_path):
     assert "bad.toml" in result.stderr
 
 
-def test_org_show(run):
-    out = ok(run("org", "show"))
+def test_org_show(read):
+    out = ok(read("org", "show"))
     assert "焦作市 (410800)" in out
     assert "领导小组 焦作市服务工业企业长效机制领导小组" in out
     assert "组长 于洪 市长" in out
@@ -133,8 +144,8 @@ def test_org_show(run):
     assert "黄秀倩" in out and "生产要素协调" in out
 
 
-def test_org_show_json(run):
-    org = unescaped_json(ok(run("org", "show", "--json")))
+def test_org_show_json(read):
+    org = unescaped_json(ok(read("org", "show", "--json")))
     assert {j["code"] for j in org["jurisdictions"]} == {"410800", "410802", "410821"}
     vm = next(o for o in org["officials"] if o["id"] == "jz-vm")
     assert vm["name"] == "黄秀倩"
@@ -142,8 +153,8 @@ def test_org_show_json(run):
     assert vm["role"] == "vice_mayor"
 
 
-def test_org_show_before_loading(sf_app, run):
-    assert "org load" in one_line_error(run("org", "show", app=sf_app))
+def test_org_show_before_loading(sf_app):
+    assert "org load" in one_line_error(invoker(sf_app)("org", "show"))
 
 
 # --- enterprise --------------------------------------------------------------------------
@@ -175,23 +186,23 @@ def test_enterprise_import_json_and_explicit_encoding(run, tmp_path):
     assert (report["rows"], report["inserted"], report["errors"]) == (1, 1, [])
 
 
-def test_enterprise_import_of_a_missing_file(run, tmp_path):
-    line = one_line_error(run("enterprise", "import", str(tmp_path / "nope.csv")))
+def test_enterprise_import_of_a_missing_file(read, tmp_path):
+    line = one_line_error(read("enterprise", "import", str(tmp_path / "nope.csv")))
     assert "nope.csv" in line
 
 
-def test_enterprise_list_filters(run):
-    out = ok(run("enterprise", "list", "--county", JIEFANG, "--key", "county"))
+def test_enterprise_list_filters(read):
+    out = ok(read("enterprise", "list", "--county", JIEFANG, "--key", "county"))
     assert CITY_KEY in out and COUNTY_KEY in out
     assert credit_code(JIEFANG, 3) not in out
     assert "焦作市恒泽制药有限公司" in out
     assert "2 enterprises" in out
-    out = ok(run("enterprise", "list", "--key", "city"))
+    out = ok(read("enterprise", "list", "--key", "city"))
     assert "1 enterprises" in out
 
 
-def test_enterprise_list_json(run):
-    found = unescaped_json(ok(run("enterprise", "list", "--county", JIEFANG, "--json")))
+def test_enterprise_list_json(read):
+    found = unescaped_json(ok(read("enterprise", "list", "--county", JIEFANG, "--json")))
     assert [e["credit_code"] for e in found] == sorted(
         [CITY_KEY, COUNTY_KEY, credit_code(JIEFANG, 3)]
     )
@@ -201,8 +212,8 @@ def test_enterprise_list_json(run):
     assert first["contacts"][0]["person"] == "联系人1"
 
 
-def test_enterprise_list_rejects_a_bad_key_level(run):
-    result = run("enterprise", "list", "--key", "province")
+def test_enterprise_list_rejects_a_bad_key_level(read):
+    result = read("enterprise", "list", "--key", "province")
     assert result.exit_code == 2
     assert "province" in result.stderr
 
@@ -240,8 +251,8 @@ def test_enterprise_designate(run):
         ("contact-card", UNKNOWN),
     ],
 )
-def test_an_unknown_enterprise_is_one_clear_line(run, args):
-    assert UNKNOWN in one_line_error(run(*args))
+def test_an_unknown_enterprise_is_one_clear_line(read, args):
+    assert UNKNOWN in one_line_error(read(*args))
 
 
 @pytest.mark.parametrize(
@@ -256,8 +267,8 @@ def test_an_unknown_enterprise_is_one_clear_line(run, args):
         (("assign", CITY_KEY, "--department", "jz-xyz", "--official", "jz-vm"), "jz-xyz"),
     ],
 )
-def test_bad_input_is_one_clear_line_naming_the_value(run, args, named):
-    assert named in one_line_error(run(*args))
+def test_bad_input_is_one_clear_line_naming_the_value(read, args, named):
+    assert named in one_line_error(read(*args))
 
 
 # --- assignments -------------------------------------------------------------------------
@@ -298,8 +309,8 @@ def test_coverage_json(run):
     assert ("city", CITY_KEY) not in gaps
 
 
-def test_coverage_table(run):
-    out = ok(run("coverage"))
+def test_coverage_table(read):
+    out = ok(read("coverage"))
     assert "焦作市" in out and "解放区" in out
     assert "gaps (key enterprise with no contact leader)" in out
     assert "焦作市宝祥电机有限公司" in out
@@ -321,8 +332,8 @@ def test_contact_card(run):
 # --- plugins -----------------------------------------------------------------------------
 
 
-def test_plugins_list_json(run):
-    infos = json.loads(ok(run("plugins", "list", "--json")))
+def test_plugins_list_json(read):
+    infos = json.loads(ok(read("plugins", "list", "--json")))
     sources = next(p for p in infos if p["name"] == "serviceframe.plugins.sources")
     assert sources["status"] == "ok"
     assert sources["origin"] == "builtin"

@@ -7,6 +7,7 @@ the pages it rewrites.
 
 import importlib.util
 import inspect
+import re
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from serviceframe import hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
-FIX = "run `python scripts/gen_docs.py` and commit docs/"
+FIX = "run `tox exec -e sqlite -- python scripts/gen_docs.py` (or `python scripts/gen_docs.py`) and commit docs/"
 
 
 def _load_generator():
@@ -46,7 +47,19 @@ def hook_names() -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(gen_docs.PAGES))
 def test_generated_page_is_up_to_date(name: str):
-    assert page(name) == gen_docs.PAGES[name](), f"docs/{name} is out of date: {FIX}"
+    text = page(name)
+    if name == "cli.md":
+        # click's help formatting differs a little between releases: compare the page only
+        # under the click it was generated with (test_every_command_is_documented still runs).
+        m = re.search(r" with click (\S+?)\. ", text)
+        made_with = m.group(1) if m else "?"
+        if made_with != gen_docs.CLICK:
+            pytest.skip(
+                f"docs/cli.md was generated with click {made_with}, this is click "
+                f"{gen_docs.CLICK}; regenerate it in the tox env: "
+                "tox exec -e sqlite -- python scripts/gen_docs.py"
+            )
+    assert text == gen_docs.PAGES[name](), f"docs/{name} is out of date: {FIX}"
 
 
 @pytest.mark.parametrize("hook", hook_names())

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select, text
 
 from serviceframe.cli import cli
 from serviceframe.cli.context import CliContext
-from serviceframe.domain.routing import Rung
+from serviceframe.domain.routing import Rung, apply_routing
 from serviceframe.hookspecs import hookimpl
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
@@ -84,6 +84,15 @@ def snapshot(app):
         )
 
 
+def replayed(app, issue_id: int):
+    """The routing state folded from the issue's events alone."""
+    state = None
+    with app.uow() as uow:
+        for e in uow.issues.events(issue_id):
+            state = apply_routing(state, issue_id, e.kind, dict(e.data))
+    return state
+
+
 def events_of(app, issue_id: int, kind: str):
     with app.uow() as uow:
         return [e for e in uow.issues.events(issue_id) if e.kind == kind]
@@ -134,6 +143,7 @@ def test_city_ladder_vice_mayor_then_executive_vice_mayor_then_mayor(app):
     ]
     assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
     assert explain_route(app, issue.id).current.escalations == 2
+    assert replayed(app, issue.id) == explain_route(app, issue.id).current
     assert len(supervision_orders(app)) == 3
 
 
@@ -162,8 +172,9 @@ def test_county_issue_climbs_its_countys_ladder_then_to_the_city(app):
         ("resolve", "jf-fgw-head", CITY, "vice_mayor", "jz-vm-industry"),
     ]
     r = explain_route(app, issue.id).current
-    assert (r.level, r.official) == (CITY, "jz-vm-industry")
+    assert (r.level, r.official, r.informed) == (CITY, "jz-vm-industry", (JIEFANG,))
     assert "解放区" in r.reason
+    assert replayed(app, issue.id) == r
 
 
 # --- idempotency and later deadlines --------------------------------------------------------
@@ -240,6 +251,16 @@ def test_redispatching_an_escalated_issue_keeps_it_where_it_got(app, clock):
     assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_MEETING, None)
 
 
+def test_the_unit_an_issue_was_handed_on_to_is_supervised_too(app, clock):
+    issue = dispatched(app)
+    escalate(app, now=at(4))
+    clock.now = at(4, 10)
+    again = svc.dispatch(app, issue.id, "jz-gtj")
+    assert again.ack_due.on == date(2026, 11, 5)
+    done = escalate(app, now=at(6))
+    assert [(e.deadline, e.overdue_unit) for e in done] == [("acknowledge", "jz-gtj")]
+
+
 # --- supervision orders and the CLI ---------------------------------------------------------
 
 
@@ -275,7 +296,11 @@ def test_escalate_command(app):
     result = invoke(app, "escalate", "--now", "2026-11-04T09:00", "--json")
     assert result.exit_code == 0, result.output
     (e,) = json.loads(result.stdout)
-    assert (e["issue"], e["deadline"], e["overdue_official"]) == (issue.id, "acknowledge", "jz-fgw-head")
+    assert (e["issue"], e["deadline"], e["overdue_official"]) == (
+        issue.id,
+        "acknowledge",
+        "jz-fgw-head",
+    )
     assert (e["to_rung"], e["to_official"], e["moved"]) == ("executive_vice_mayor", "jz-evm", True)
     assert e["order"] == supervision_orders(app)[0]["id"]
 
@@ -290,8 +315,6 @@ def test_escalate_command(app):
     result = invoke(app, "route", str(issue.id))
     assert "督办" in result.stdout and "escalated 1 time" in result.stdout
 
-
-def test_escalate_command_refuses_a_bad_time(app):
     result = invoke(app, "escalate", "--now", "tomorrow")
     assert result.exit_code == 1
     assert "--now" in result.stderr and "Traceback" not in result.output
@@ -375,7 +398,11 @@ def test_the_sweep_reads_issues_by_status_and_due_date_indexes(app):
         plan = " | ".join(
             row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
         )
-    for index in ("ix_issues_status_ack_due", "ix_issues_status_feedback_due", "ix_issues_status_resolve_due"):
+    for index in (
+        "ix_issues_status_ack_due",
+        "ix_issues_status_feedback_due",
+        "ix_issues_status_resolve_due",
+    ):
         assert index in plan, plan
     assert "SCAN issues" not in plan, plan
 

@@ -57,9 +57,7 @@ def app(jiaozuo_app, clock):
 
 
 def accepted(app, severity: str = "general", received_at: datetime | None = None) -> int:
-    issue = svc.file_issue(
-        app, IssueDraft(E1, "hotline", BODY, received_at=received_at)
-    ).issue
+    issue = svc.file_issue(app, IssueDraft(E1, "hotline", BODY, received_at=received_at)).issue
     return svc.accept(app, issue.id, severity=severity).id
 
 
@@ -207,7 +205,9 @@ def test_an_override_file_makes_2027_known(app, clock, tmp_path):
     with pytest.warns(ProvisionalDeadlineWarning):
         svc.dispatch(app, early, LEAD)
 
-    path = org_file(tmp_path, 'strict_calendar = false\ncalendar_overrides = "holidays.toml"', HOLIDAYS_2027)
+    path = org_file(
+        tmp_path, 'strict_calendar = false\ncalendar_overrides = "holidays.toml"', HOLIDAYS_2027
+    )
     load_organisation(app, path)
 
     issue = dispatch_quietly(app, accepted(app))

@@ -163,7 +163,11 @@ def test_happy_path_received_to_closed(app, clock):
     assert state == issue
     assert state.version == len(history)
     (rating,) = ratings(app, issue.id)
-    assert (rating["round"], rating["satisfaction"], rating["comment"]) == (1, "satisfied", "处理及时")
+    assert (rating["round"], rating["satisfaction"], rating["comment"]) == (
+        1,
+        "satisfied",
+        "处理及时",
+    )
     assert rating["lead_unit"] == LEAD
 
 
@@ -295,6 +299,8 @@ def test_only_the_issues_enterprise_may_rate(app, clock):
     assert ratings(app, issue.id) == []
     # The enterprise itself may, however it writes its code.
     assert svc.rate(app, issue.id, "satisfied", enterprise=E1.lower()).status is Status.CLOSED
+    (rating,) = ratings(app, issue.id)
+    assert rating["rated_by"] == E1
 
 
 def test_an_unknown_satisfaction_names_the_field(app, clock):
@@ -484,6 +490,7 @@ UNREGISTERED = credit_code("410802", 987654)
         ({"source": "fax"}, "source"),
         ({"received_by": "nobody"}, "received_by"),
         ({"received_at": datetime(2026, 9, 28, 9, 0)}, "received_at"),
+        ({"received_at": "2026-09-28T09:00+08:00"}, "received_at"),
         ({"received_at": datetime(2026, 10, 28, 9, 0, tzinfo=SH)}, "received_at"),
         ({"external_id": "x" * 201}, "external_id"),
     ],
@@ -719,3 +726,23 @@ def test_list_filters(app, clock):
     assert [i.id for i in svc.list_issues(app, unit=OFFICE)] == [a.id, b.id]
     assert [i.id for i in svc.list_issues(app, source="portal")] == [b.id]
     assert svc.list_issues(app, received_from=clock.now + timedelta(days=1)) == []
+
+
+def test_a_message_delivered_twice_at_once_is_still_one_issue(app, monkeypatch):
+    """The second delivery looked for the message before the first one committed: the
+    database's unique index catches it, and it is answered with the first one's issue."""
+    from serviceframe.store.issue_repository import IssueRepository
+
+    first = svc.file_issue(app, draft(external_id="RX-9"))
+    real = IssueRepository.by_external_ids
+    calls = []
+
+    def not_yet_committed(self, pairs):
+        calls.append(pairs)
+        return {} if len(calls) == 1 else real(self, pairs)
+
+    monkeypatch.setattr(IssueRepository, "by_external_ids", not_yet_committed)
+    again = svc.file_issue(app, draft(external_id="RX-9"))
+    assert len(calls) == 2
+    assert (again.created, again.issue.id) == (False, first.issue.id)
+    assert count(app) == 1

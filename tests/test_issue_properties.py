@@ -84,6 +84,19 @@ def test_the_domain_table_is_the_rules():
     assert {s.value for s in Status if s.is_open} == set(OPEN)
 
 
+# The next step along a legal path, for the rules that walk issues forward.
+NEXT = {
+    "received": "accept",
+    "accepted": "dispatch",
+    "dispatched": "ack",
+    "acknowledged": "progress",
+    "in_progress": "resolve",
+    "redo": "resolve",
+    "resolved": "rate",
+}
+
+START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
 # --- the services, driven at random ----------------------------------------------------------
 
 
@@ -91,7 +104,7 @@ class Lifecycle(RuleBasedStateMachine):
     """Set up per test with ``app``; each example files fresh issues on the same database."""
 
     app = None
-    clock_at: datetime = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    clock_at: datetime = START
 
     issues = Bundle("issues")
 
@@ -99,6 +112,7 @@ class Lifecycle(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[int, dict] = {}  # what the rules say each issue must look like
         self.finished: dict[int, Issue] = {}  # frozen states of finished issues
+        type(self).clock_at = START  # each example starts on Monday 2026-03-02
 
     # time moves on an hour per step, on working days and holidays alike
     def tick(self) -> None:
@@ -197,12 +211,13 @@ class Lifecycle(RuleBasedStateMachine):
             assert exc.value.field == "enterprise"
             return
         command = f"rate:{satisfaction.value}"
+        rated = m["status"] == "resolved"
         self._run(
             issue,
             command,
             lambda: svc.rate(self.app, issue, satisfaction, enterprise=m["enterprise"]),
         )
-        if m["status"] == "redo" and command == "rate:unsatisfied":
+        if rated and command == "rate:unsatisfied":
             m["unsatisfied"] += 1
 
     @rule(issue=issues)
@@ -225,19 +240,10 @@ class Lifecycle(RuleBasedStateMachine):
 
     # Commands picked blindly mostly hit a refusal; these walk an issue along a legal path
     # (one to four steps, the rating drawn at random) so that every state is reached often.
-    NEXT = {
-        "received": "accept",
-        "accepted": "dispatch",
-        "dispatched": "ack",
-        "acknowledged": "progress",
-        "in_progress": "resolve",
-        "redo": "resolve",
-        "resolved": "rate",
-    }
 
     def _advance(self, issue, steps, satisfactions):
         for n in range(steps):
-            step = self.NEXT.get(self.model[issue]["status"])
+            step = NEXT.get(self.model[issue]["status"])
             if step is None:
                 return
             if step == "rate":

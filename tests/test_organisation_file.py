@@ -183,6 +183,45 @@ def test_a_jurisdiction_without_a_group_needs_no_portfolios(tmp_path):
     assert org.organisation.group_of("410821") is None
 
 
+def test_a_group_is_made_of_its_own_jurisdiction(tmp_path):
+    text = edit(
+        'leader = "jf-mayor"\noffice = "jf-edsb"', 'leader = "jf-mayor"\noffice = "jz-edsb"'
+    )
+    text = edit('members = ["jf-edsb"]', 'members = ["jf-edsb", "jz-fgw"]', text)
+    message = problems(tmp_path, text)
+    assert "group 410802: office 'jz-edsb' is a unit of 410800" in message
+    assert "group 410802: member 'jz-fgw' is a unit of 410800" in message
+
+
+def test_an_official_works_in_a_unit_of_their_jurisdiction(tmp_path):
+    text = edit(
+        'title = "局长"\nrole = "department_head"\njurisdiction = "410802"\nunit = "jf-edsb"',
+        'title = "局长"\nrole = "department_head"\njurisdiction = "410802"\nunit = "jz-edsb"',
+    )
+    message = problems(tmp_path, text)
+    assert "official jf-edsb-head: unit 'jz-edsb' is a unit of 410800, not 410802" in message
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ('name = "于洪"', 'name = "' + "于" * 101 + '"', "$.officials[0]"),
+        (
+            'title = "局长"\nrole = "department_head"\njurisdiction = "410800"',
+            'title = "' + "局" * 101 + '"\nrole = "department_head"\njurisdiction = "410800"',
+            "$.officials[2]",
+        ),
+        ('id = "jz-fgw"', 'id = "' + "x" * 65 + '"', "$.units[2]"),
+        ('phone = "0391-3990000"', 'phone = "' + "1" * 51 + '"', "$.units[0]"),
+    ],
+    ids=["official-name", "title", "unit-id", "phone"],
+)
+def test_overlong_values_are_named(tmp_path, old, new, path):
+    message = problems(tmp_path, edit(old, new))
+    assert "at most" in message
+    assert path in message
+
+
 def test_group_leader_must_be_a_mayor(tmp_path):
     message = problems(tmp_path, edit('leader = "jz-mayor"', 'leader = "jz-edsb-head"'))
     assert "leader='jz-edsb-head'" in message

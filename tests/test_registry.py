@@ -80,8 +80,8 @@ def without_official(official_id: str) -> str:
     return SMALL_ORG[:start] + SMALL_ORG[end:]
 
 
-def test_organisation_is_stored_as_loaded(sf_small_app):
-    org = organisation(sf_small_app)
+def test_organisation_is_stored_as_loaded(sf_small_app_shared):
+    org = organisation(sf_small_app_shared)
     assert org.city.name == "焦作市"
     people = {o.id: o for o in org.officials}
     assert people["jz-vm"].portfolio.departments == {"jz-edsb", "jz-fgw"}
@@ -90,7 +90,7 @@ def test_organisation_is_stored_as_loaded(sf_small_app):
     assert group is not None
     assert (group.leader, group.office, group.deputies) == ("jz-mayor", "jz-edsb", ("jz-vm",))
     assert set(group.members) == {"jz-edsb", "jz-fgw"}
-    assert kinds(sf_small_app, "organisation") == ["org_loaded"]
+    assert kinds(sf_small_app_shared, "organisation") == ["org_loaded"]
 
 
 def test_organisation_before_loading_is_a_clear_error(sf_app):
@@ -277,6 +277,62 @@ def test_bad_rows_are_reported_and_good_rows_stored(sf_small_app, tmp_path):
         assert credit_code(JIEFANG, n) not in found
 
 
+def test_overlong_values_are_row_errors_not_a_failed_import(sf_small_app, tmp_path):
+    long_name = enterprise_row(JIEFANG, 21, "焦" * 201)
+    long_address = enterprise_row(JIEFANG, 22)
+    long_address[8] = "路" * 301
+    rows = [long_name, new_rows()[0], long_address]
+    report = import_enterprises(sf_small_app, write_csv(tmp_path / "a.csv", rows))
+    assert [(e.line, e.column) for e in report.errors] == [(2, "企业名称"), (4, "地址")]
+    assert "200" in report.errors[0].reason
+    assert report.inserted == 1
+
+
+def test_the_city_itself_is_not_a_county(sf_small_app, tmp_path):
+    row = enterprise_row(JIEFANG, 21)
+    row[2] = "410800"
+    report = import_enterprises(sf_small_app, write_csv(tmp_path / "a.csv", [row]))
+    (error,) = report.errors
+    assert (error.line, error.column, error.value) == (2, "所属县区", "410800")
+    assert "county" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("a.xlsx", b"this is not a workbook", "XLSX"),
+        ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "not supported"),
+        ("a.csv", "统一社会信用代码,企业名称\n".encode("utf-16"), "NUL"),
+    ],
+    ids=["not-xlsx", "old-xls", "utf-16"],
+)
+def test_unreadable_files_are_clear_errors(sf_small_app, tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValidationError) as info:
+        import_enterprises(sf_small_app, path)
+    assert name in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_a_broken_csv_line_is_named(sf_small_app, tmp_path):
+    rows = new_rows()
+    rows[1][8] = "路" * 140_000  # beyond the csv module's field limit
+    with pytest.raises(ValidationError, match="line 3"):
+        import_enterprises(sf_small_app, write_csv(tmp_path / "a.csv", rows))
+    assert credit_code(JIEFANG, 11) not in stored(sf_small_app)  # nothing half-written
+
+
+def test_a_folder_is_not_a_file(sf_small_app, tmp_path):
+    with pytest.raises(ValidationError, match="not a file"):
+        import_enterprises(sf_small_app, tmp_path)
+
+
+def test_listing_an_unknown_county_is_an_error(sf_small_app_shared):
+    with pytest.raises(NotFound, match="410899"):
+        list_enterprises(sf_small_app_shared, "410899")
+
+
 def test_line_numbers_count_blank_lines(sf_small_app, tmp_path):
     path = tmp_path / "企业.csv"
     good, bad = enterprise_row(JIEFANG, 11), enterprise_row(JIEFANG, 12, industry="X")
@@ -372,13 +428,17 @@ def test_import_appends_one_event_per_change(sf_small_app, tmp_path):
 # --- key levels --------------------------------------------------------------------------
 
 
-def test_a_city_key_enterprise_is_a_key_enterprise_of_its_county(sf_small_app):
-    county_keys = {e.credit_code for e in list_enterprises(sf_small_app, JIEFANG, KeyLevel.COUNTY)}
+def test_a_city_key_enterprise_is_a_key_enterprise_of_its_county(sf_small_app_shared):
+    county_keys = {
+        e.credit_code for e in list_enterprises(sf_small_app_shared, JIEFANG, KeyLevel.COUNTY)
+    }
     assert county_keys == {CITY_KEY, COUNTY_KEY}
-    city_keys = {e.credit_code for e in list_enterprises(sf_small_app, key=KeyLevel.CITY)}
+    city_keys = {e.credit_code for e in list_enterprises(sf_small_app_shared, key=KeyLevel.CITY)}
     assert city_keys == {CITY_KEY}
-    assert {e.credit_code for e in list_enterprises(sf_small_app, key=KeyLevel.NONE)} == {ORDINARY}
-    result = coverage(sf_small_app)
+    assert {e.credit_code for e in list_enterprises(sf_small_app_shared, key=KeyLevel.NONE)} == {
+        ORDINARY
+    }
+    result = coverage(sf_small_app_shared)
     lines = {q.level: q for q in result.quotas}
     assert (lines["city"].key_enterprises, lines["city"].target) == (1, 3)
     assert (lines[JIEFANG].key_enterprises, lines[JIEFANG].target) == (2, 2)
@@ -410,6 +470,37 @@ def test_designate_up_and_down(sf_small_app):
     assert changes == [("none", "city"), ("city", "county"), ("county", "none")]
 
 
+def test_taken_off_the_key_list_an_enterprise_loses_its_contact(sf_small_app):
+    assign(sf_small_app, COUNTY_KEY, "jz-vm")
+    assign(sf_small_app, COUNTY_KEY, "jz-edsb-head", unit_id="jz-edsb")
+
+    designate(sf_small_app, COUNTY_KEY, KeyLevel.NONE)
+
+    (current,) = assignments_of(sf_small_app, COUNTY_KEY)
+    assert current.kind is AssignmentKind.LIAISON  # a department's liaison stays
+    ended = [a for a in assignments_of(sf_small_app, COUNTY_KEY, history=True) if a.valid_to]
+    assert [(a.official, a.ended_reason) for a in ended] == [
+        ("jz-vm", "no longer a key enterprise")
+    ]
+    assert kinds(sf_small_app, f"enterprise:{COUNTY_KEY}")[-2:] == [
+        "key_level_changed",
+        "assignment_ended",
+    ]
+
+
+def test_an_import_that_takes_an_enterprise_off_the_list_ends_its_contact(sf_small_app, tmp_path):
+    assign(sf_small_app, CITY_KEY, "jz-vm")
+    assign(sf_small_app, COUNTY_KEY, "jz-mayor")
+    rows = [list(r) for r in SMALL_ENTERPRISES]
+    rows[0][4] = "county"  # city -> county: still key, the contact stays
+    rows[1][4] = "none"
+    report = import_enterprises(sf_small_app, write_csv(tmp_path / "a.csv", rows))
+    assert report.updated == 2
+    assert [a.official for a in assignments_of(sf_small_app, CITY_KEY)] == ["jz-vm"]
+    assert assignments_of(sf_small_app, COUNTY_KEY) == []
+    assert "assignment_ended" in kinds(sf_small_app, f"enterprise:{COUNTY_KEY}")
+
+
 def test_designating_the_same_level_again_changes_nothing(sf_small_app):
     before = updated_at(sf_small_app)[CITY_KEY]
     designate(sf_small_app, CITY_KEY, KeyLevel.CITY)
@@ -417,11 +508,11 @@ def test_designating_the_same_level_again_changes_nothing(sf_small_app):
     assert "key_level_changed" not in kinds(sf_small_app, f"enterprise:{CITY_KEY}")
 
 
-def test_designate_an_unknown_enterprise(sf_small_app):
+def test_designate_an_unknown_enterprise(sf_small_app_shared):
     with pytest.raises(NotFound, match=credit_code(JIEFANG, 99)):
-        designate(sf_small_app, credit_code(JIEFANG, 99), KeyLevel.CITY)
+        designate(sf_small_app_shared, credit_code(JIEFANG, 99), KeyLevel.CITY)
     with pytest.raises(ValidationError, match="must be 18 characters"):
-        designate(sf_small_app, "123", KeyLevel.CITY)
+        designate(sf_small_app_shared, "123", KeyLevel.CITY)
 
 
 def test_a_file_without_the_key_level_column_keeps_existing_levels(sf_small_app, tmp_path):
@@ -443,19 +534,19 @@ def test_a_file_without_the_key_level_column_keeps_existing_levels(sf_small_app,
 # --- assignments -------------------------------------------------------------------------
 
 
-def test_a_contact_must_be_a_leader_of_a_key_enterprise(sf_small_app):
+def test_a_contact_must_be_a_leader_of_a_key_enterprise(sf_small_app_shared):
     with pytest.raises(ValidationError, match="not a key enterprise"):
-        assign(sf_small_app, ORDINARY, "jz-vm")
+        assign(sf_small_app_shared, ORDINARY, "jz-vm")
     with pytest.raises(ValidationError) as info:
-        assign(sf_small_app, CITY_KEY, "jz-edsb-liaison")
+        assign(sf_small_app_shared, CITY_KEY, "jz-edsb-liaison")
     assert "jz-edsb-liaison" in str(info.value)
     assert "企业联络员" in str(info.value)
     with pytest.raises(ValidationError, match="jz-nobody"):
-        assign(sf_small_app, CITY_KEY, "jz-nobody")
+        assign(sf_small_app_shared, CITY_KEY, "jz-nobody")
     with pytest.raises(NotFound):
-        assign(sf_small_app, credit_code(JIEFANG, 99), "jz-vm")
-    assert assignments_of(sf_small_app, CITY_KEY, history=True) == []
-    assert kinds(sf_small_app, f"enterprise:{CITY_KEY}") == ["enterprise_added"]
+        assign(sf_small_app_shared, credit_code(JIEFANG, 99), "jz-vm")
+    assert assignments_of(sf_small_app_shared, CITY_KEY, history=True) == []
+    assert kinds(sf_small_app_shared, f"enterprise:{CITY_KEY}") == ["enterprise_added"]
 
 
 @pytest.mark.parametrize("official", ["jz-mayor", "jz-vm", "jz-edsb-head", "jz-fgw-leader"])
@@ -509,6 +600,35 @@ def test_handover_ends_the_previous_assignment_and_keeps_history(sf_small_app):
         ("jz-vm", None),
         ("jz-mayor", "jz-vm"),
     ]
+
+
+def test_a_handover_cannot_predate_the_assignment_it_ends(sf_small_app):
+    assign(sf_small_app, CITY_KEY, "jz-vm", on=date(2025, 3, 1))
+    with pytest.raises(ValidationError, match="2025-03-01"):
+        assign(sf_small_app, CITY_KEY, "jz-mayor", on=date(2025, 2, 1))
+    assert [a.official for a in assignments_of(sf_small_app, CITY_KEY, history=True)] == ["jz-vm"]
+
+
+def test_a_leader_moved_to_another_department_loses_the_old_liaison(sf_small_app, tmp_path):
+    assign(sf_small_app, CITY_KEY, "jz-fgw-leader", unit_id="jz-fgw")
+    assign(sf_small_app, CITY_KEY, "jz-edsb-head", unit_id="jz-edsb")
+    moved = SMALL_ORG.replace(
+        'title = "副主任"\nrole = "department_leader"\njurisdiction = "410800"\nunit = "jz-fgw"',
+        'title = "副局长"\nrole = "department_leader"\njurisdiction = "410800"\nunit = "jz-edsb"',
+    )
+    assert moved != SMALL_ORG
+
+    report = load_organisation(sf_small_app, write_org(tmp_path / "org.toml", moved))
+
+    assert report.ended_assignments == 1
+    current = {(a.unit, a.official) for a in assignments_of(sf_small_app, CITY_KEY)}
+    assert current == {("jz-edsb", "jz-edsb-head")}
+    ended = [a for a in assignments_of(sf_small_app, CITY_KEY, history=True) if a.valid_to]
+    assert [(a.official, a.ended_reason) for a in ended] == [
+        ("jz-fgw-leader", "official moved to another unit")
+    ]
+    cards = contact_cards(sf_small_app, CITY_KEY)
+    assert [(c.unit, c.leader) for c in cards] == [("jz-edsb", "jz-edsb-head")]
 
 
 def test_liaison_handover_within_a_department(sf_small_app):
@@ -579,10 +699,10 @@ def test_contact_cards_show_unit_leader_title_and_phone(sf_small_app):
     assert all(c.enterprise_name == "焦作市恒泽制药有限公司" for c in cards)
 
 
-def test_contact_cards_of_an_unknown_enterprise(sf_small_app):
+def test_contact_cards_of_an_unknown_enterprise(sf_small_app_shared):
     with pytest.raises(NotFound):
-        contact_cards(sf_small_app, credit_code(JIEFANG, 99))
-    assert contact_cards(sf_small_app, ORDINARY) == []
+        contact_cards(sf_small_app_shared, credit_code(JIEFANG, 99))
+    assert contact_cards(sf_small_app_shared, ORDINARY) == []
 
 
 def test_the_jiaozuo_example_is_loaded_whole(jiaozuo_app):

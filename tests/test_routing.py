@@ -130,9 +130,7 @@ def test_county_key_enterprise_stays_in_its_county(app):
         assert (r.level, r.rung, r.official) == (JIEFANG, Rung.VICE_MAYOR, official), category
         assert r.informed == ()
         assert "副区长" in r.reason
-
-
-def test_enterprise_of_no_key_level_is_its_countys(app):
+    # An enterprise of no key level is its county's too.
     issue = accepted(app, NOT_KEY_JF, 1)
     assert where(app, issue.id) == (JIEFANG, Rung.VICE_MAYOR, "jf-vm-industry")
 
@@ -158,9 +156,7 @@ def test_major_issue_goes_to_the_executive_vice_mayor(app):
     r = routing(app, issue.id)
     assert (r.level, r.rung, r.official) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
     assert "重大" in r.reason
-
-
-def test_major_issue_of_a_county_key_enterprise_goes_to_the_countys_executive(app):
+    # A county key enterprise's: its county's executive vice head.
     issue = accepted(app, COUNTY_KEY_JF, 3, severity="major")
     assert where(app, issue.id) == (JIEFANG, Rung.EXECUTIVE_VICE_MAYOR, "jf-evm")
 
@@ -201,16 +197,13 @@ def test_widespread_issue_goes_to_the_executive_vice_mayor(app):
 
 
 def test_widespread_issue_goes_to_the_mayor_where_the_organisation_says_so(app, tmp_path):
+    wrong = org_copy(tmp_path, append='\n[escalation]\nwidespread_to = "vice_mayor"\n')
+    with pytest.raises(ConfigError, match="widespread_to"):
+        load_organisation(app, wrong)
     load_organisation(app, org_copy(tmp_path, append='\n[escalation]\nwidespread_to = "mayor"\n'))
     ids = gas_cluster(app)
     for issue_id in ids:
         assert where(app, issue_id) == (CITY, Rung.MAYOR, "jz-mayor")
-
-
-def test_widespread_to_must_be_the_executive_vice_mayor_or_the_mayor(app, tmp_path):
-    path = org_copy(tmp_path, append='\n[escalation]\nwidespread_to = "vice_mayor"\n')
-    with pytest.raises(ConfigError, match="widespread_to"):
-        load_organisation(app, path)
 
 
 # --- the organisation must cover every category ---------------------------------------------
@@ -251,7 +244,9 @@ class JiefangRouter:
         self.calls += 1
         if facts.enterprise_county != JIEFANG:
             return None  # the built-in router decides
-        return RouteDecision(JIEFANG, Rung.VICE_MAYOR, "jf-vm-finance", "解放区规定:由常敏红副区长统一协调")
+        return RouteDecision(
+            JIEFANG, Rung.VICE_MAYOR, "jf-vm-finance", "解放区规定:由常敏红副区长统一协调"
+        )
 
 
 def test_a_plugin_router_wins_over_the_built_in(jiaozuo_url):
@@ -294,7 +289,7 @@ def test_route_command_shows_the_leader_and_the_reason(app):
     assert data["supervision"] == []
 
 
-def test_route_command_on_an_issue_not_yet_accepted(app):
+def test_route_command_on_an_issue_not_yet_accepted_or_unknown(app):
     filed = svc.file_issue(
         app, IssueDraft(enterprise=CITY_KEY_JF, source="hotline", body="想反映一些情况")
     ).issue
@@ -304,8 +299,6 @@ def test_route_command_on_an_issue_not_yet_accepted(app):
     data = json.loads(invoke(app, "route", str(filed.id), "--json").stdout)
     assert data["current"] is None and data["decision"] is None
 
-
-def test_route_command_on_an_unknown_issue_is_one_clear_error(app):
     result = invoke(app, "route", "9999")
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: no issue 9999"

@@ -38,9 +38,26 @@ def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[str],
     path = Path(path)
     if not path.exists():
         raise ValidationError("file", str(path), "no such file")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if not path.is_file():
+        raise ValidationError("file", str(path), "not a file")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
         return _xlsx_rows(path)
-    data = path.read_bytes()
+    if suffix == ".xls":
+        raise ValidationError(
+            "file", str(path), "old Excel .xls files are not supported; save it as .xlsx or CSV"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError("file", str(path), f"cannot be read: {exc.strerror}") from None
+    if b"\x00" in data:
+        raise ValidationError(
+            "file",
+            str(path),
+            "contains NUL bytes, so it is not CSV text (UTF-16, or a spreadsheet?); "
+            "save it from Excel as CSV UTF-8 or XLSX",
+        )
     given = encoding
     if encoding is None:
         encoding = detect_encoding(data)
@@ -62,12 +79,21 @@ def read_rows(path: str | Path, encoding: str | None = None) -> tuple[list[str],
             f"cannot read {path.name} as {encoding}: {exc.reason} at byte {exc.start}",
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    headers = [h.strip() for h in next(reader, [])]
-    return headers, _csv_rows(reader, headers)
+    headers = [h.strip() for h in _next_row(reader, path) or []]
+    return headers, _csv_rows(reader, headers, path)
 
 
-def _csv_rows(reader: "Reader", headers: list[str]) -> Iterator[Row]:
-    for values in reader:
+def _next_row(reader: "Reader", path: Path) -> list[str] | None:
+    try:
+        return next(reader)
+    except StopIteration:
+        return None
+    except csv.Error as exc:  # e.g. a quote left open at the end of the file
+        raise ValidationError("file", str(path), f"line {reader.line_num}: {exc}") from None
+
+
+def _csv_rows(reader: "Reader", headers: list[str], path: Path) -> Iterator[Row]:
+    while (values := _next_row(reader, path)) is not None:
         if not any(v.strip() for v in values):
             continue
         yield reader.line_num, _pair(headers, values)
@@ -76,8 +102,13 @@ def _csv_rows(reader: "Reader", headers: list[str]) -> Iterator[Row]:
 def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[Row]]:
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    sheet = workbook.worksheets[0]
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, its own: all mean "unreadable"
+        raise ValidationError(
+            "file", str(path), f"not a readable XLSX workbook ({type(exc).__name__}: {exc})"
+        ) from None
     rows = sheet.iter_rows(values_only=True)
     headers = [_cell(v).strip() for v in next(rows, ())]
 

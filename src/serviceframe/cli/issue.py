@@ -12,6 +12,20 @@ if TYPE_CHECKING:
     from serviceframe.domain.issue import Issue
 
 
+STATUSES = (
+    "received",
+    "accepted",
+    "dispatched",
+    "acknowledged",
+    "in_progress",
+    "resolved",
+    "redo",
+    "closed",
+    "rejected",
+    "merged",
+)
+
+
 def parse_time(value: str | None, option: str) -> datetime | None:
     if value is None:
         return None
@@ -160,7 +174,13 @@ def import_(obj: CliContext, file: str, source: str, encoding: str | None, as_js
 
 
 @issue.command("list")
-@click.option("--status", multiple=True, help="Only these statuses (repeatable).")
+@click.option(
+    "--status",
+    multiple=True,
+    # Written out (not imported) to keep `--help` light; a test checks it against Status.
+    type=click.Choice(STATUSES),
+    help="Only these statuses (repeatable).",
+)
 @click.option("--enterprise", metavar="CODE")
 @click.option("--unit", metavar="ID", help="Received, led or co-handled by this unit.")
 @click.option("--category", type=click.IntRange(0, 9))

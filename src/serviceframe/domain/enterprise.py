@@ -54,9 +54,21 @@ def normalise_industry(value: str) -> str:
     return code
 
 
+# The widths of the store's columns: checked here so that an overlong value is a row error
+# naming the field, not a database error that fails a whole import on PostgreSQL.
+NAME_MAX = 200
+ADDRESS_MAX = 300
+
+
 def _not_empty(field_name: str, value: str) -> None:
     if not value.strip():
         raise ValidationError(field_name, value, "must not be empty")
+    _at_most(field_name, value, NAME_MAX)
+
+
+def _at_most(field_name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValidationError(field_name, value, f"at most {limit} characters, got {len(value)}")
 
 
 def _email(_inst: object, _attr: object, value: str) -> None:
@@ -79,4 +91,6 @@ class Enterprise:
     industry: str = field(converter=normalise_industry)
     key_level: KeyLevel = KeyLevel.NONE
     contacts: tuple[Contact, ...] = ()
-    address: str = ""
+    address: str = field(
+        default="", validator=lambda _i, _a, v: _at_most("address", v, ADDRESS_MAX)
+    )

@@ -6,10 +6,10 @@ the organisation file chooses (``jz-mayor``, ``jz-edsb``), and by GB/T 2260 code
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
-from attrs import field, frozen
+from attrs import Attribute, field, frozen
 
 from serviceframe.domain.categories import Category
 from serviceframe.errors import ValidationError
@@ -77,10 +77,28 @@ def _code(_inst: object, attribute: object, value: str) -> None:
         raise ValidationError("code", value, "a GB/T 2260 code has 6 digits, e.g. 410800")
 
 
+def _at_most(limit: int) -> "Callable[[object, Attribute[str], str], None]":
+    """A validator for the width of the store's column, so a long value is named here."""
+
+    def check(_inst: object, attribute: "Attribute[str]", value: str) -> None:
+        if len(value) > limit:
+            raise ValidationError(
+                attribute.name, value, f"at most {limit} characters, got {len(value)}"
+            )
+
+    return check
+
+
+_ID = _at_most(64)
+_NAME = _at_most(100)
+_LONG_NAME = _at_most(200)
+_PHONE = _at_most(50)
+
+
 @frozen
 class Jurisdiction:
     code: str = field(validator=_code)
-    name: str
+    name: str = field(validator=_NAME)
     kind: JurisdictionKind
     parent: str | None = None
 
@@ -91,11 +109,11 @@ class Jurisdiction:
 
 @frozen
 class Unit:
-    id: str
-    name: str
+    id: str = field(validator=_ID)
+    name: str = field(validator=_LONG_NAME)
     jurisdiction: str
     kind: UnitKind = UnitKind.DEPARTMENT
-    phone: str = ""
+    phone: str = field(default="", validator=_PHONE)
     active: bool = True
 
 
@@ -109,14 +127,14 @@ class Portfolio:
 
 @frozen
 class Official:
-    id: str
-    name: str
-    title: str
+    id: str = field(validator=_ID)
+    name: str = field(validator=_NAME)
+    title: str = field(validator=_NAME)
     role: Role
     jurisdiction: str
     unit: str | None = None
-    phone: str = ""
-    email: str = ""
+    phone: str = field(default="", validator=_PHONE)
+    email: str = field(default="", validator=_at_most(200))
     portfolio: Portfolio = Portfolio()
     active: bool = True
 
@@ -126,7 +144,7 @@ class LeadingGroup:
     """领导小组 of one jurisdiction, and its office (办公室) that runs daily work."""
 
     jurisdiction: str
-    name: str
+    name: str = field(validator=_LONG_NAME)
     leader: str
     office: str
     deputies: tuple[str, ...] = ()
@@ -195,6 +213,14 @@ def check_organisation(org: Organisation) -> list[str]:
             problems.append(f"{where}: unit={o.unit!r} is not a unit")
         for d in sorted(o.portfolio.departments - unit_ids):
             problems.append(f"{where}: portfolio.departments has {d!r}, which is not a unit")
+    units_by_id = {u.id: u for u in org.units}
+    for o in org.officials:
+        home = units_by_id.get(o.unit or "")
+        if home is not None and home.jurisdiction in codes and home.jurisdiction != o.jurisdiction:
+            problems.append(
+                f"official {o.id}: unit {o.unit!r} is a unit of {home.jurisdiction}, "
+                f"not {o.jurisdiction}"
+            )
     by_id = {o.id: o for o in org.officials}
     seen_groups: set[str] = set()
     for g in org.groups:
@@ -210,6 +236,15 @@ def check_organisation(org: Organisation) -> list[str]:
         for unit in (g.office, *g.members):
             if unit not in unit_ids:
                 problems.append(f"{where}: {unit!r} is not a unit")
+        # A county runs the mechanism with its own people and departments.
+        for what, unit_id in (("office", g.office), *(("member", m) for m in g.members)):
+            found = units_by_id.get(unit_id)
+            if found is not None and found.jurisdiction in codes - {g.jurisdiction}:
+                problems.append(f"{where}: {what} {unit_id!r} is a unit of {found.jurisdiction}")
+        for person in (g.leader, *g.deputies):
+            official = by_id.get(person)
+            if official is not None and official.jurisdiction in codes - {g.jurisdiction}:
+                problems.append(f"{where}: {person!r} is an official of {official.jurisdiction}")
         # The seed routes general issues to the vice mayor in charge of the area: a category
         # that nobody in the jurisdiction is in charge of would strand issues, so refuse it now.
         covered = {

@@ -268,6 +268,7 @@ def apply_routing(
             rung=Rung(to["rung"]),
             official=to.get("official"),
             reason=str(to.get("reason", "")),
+            informed=tuple(to.get("informed", routing.informed)),
             escalations=routing.escalations + (1 if data.get("moved", True) else 0),
         )
     if kind == "clustered":

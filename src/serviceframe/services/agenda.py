@@ -23,6 +23,7 @@ def agenda(
     with app.uow() as uow:
         where = jurisdiction or organisation_of(app, uow).city.code
         today = app.now().astimezone(SHANGHAI).date()
+        chosen: dict[str, Any] | None
         if meeting is not None:
             found = [m for m in uow.routing.meetings(where) if m["date"] == meeting]
             if not found:
@@ -52,7 +53,7 @@ def schedule_meeting(
         if upcoming is not None:
             uow.routing.attach_pending(where, upcoming["id"])
         uow.commit()
-        return meeting  # type: ignore[no-any-return]
+        return meeting
 
 
 def decide(

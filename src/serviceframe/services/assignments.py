@@ -76,6 +76,13 @@ def assign(
         if previous is not None and previous.official == official_id:
             return AssignResult(previous, None)  # already so: nothing changes
         if previous is not None:
+            if on < previous.valid_from:
+                raise ValidationError(
+                    "on",
+                    on.isoformat(),
+                    f"{previous.official} holds it since {previous.valid_from}; "
+                    "a handover cannot be dated before that",
+                )
             uow.assignments.end(previous.id, on, f"handed over to {official_id}")
         new_id = uow.assignments.start(kind, code, official_id, unit_id, on)
         event = event_row(

@@ -1,6 +1,8 @@
 """The enterprise registry (R2): import, list, show, designate key enterprises."""
 
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, field, frozen
 
@@ -9,6 +11,9 @@ from serviceframe.domain.enterprise import Contact, Enterprise, KeyLevel, parse_
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.services.events import event_row
 from serviceframe.tabular import read_rows
+
+if TYPE_CHECKING:
+    from serviceframe.store.uow import UnitOfWork
 
 # Each field and the headers it may have in a file (Chinese as clerks write it, or English).
 COLUMNS = {
@@ -60,11 +65,11 @@ def import_enterprises(
     columns = _map_headers(headers, str(path))
     now = app.now()
     with app.uow() as uow:
-        known = uow.org.jurisdiction_codes()
-        if not known:
+        if not uow.org.is_loaded():
             raise ServiceFrameError(
                 "no organisation loaded yet; run `serviceframe org load FILE` first"
             )
+        known = uow.org.county_codes()
         parsed: list[tuple[int, Enterprise, bool]] = []
         errors: list[RowError] = []
         first_line: dict[str, int] = {}
@@ -107,6 +112,7 @@ def import_enterprises(
             event_row("enterprise_updated", f"enterprise:{c}", actor, now, source=str(path))
             for c in updated
         ]
+        events += _end_contacts_of_ordinary(uow, updated, actor, now)
         uow.record(events)
         uow.commit()
     app.publish_registry(events)
@@ -138,8 +144,11 @@ def _map_headers(headers: list[str], source: str) -> dict[str, str]:
 def _parse(values: dict[str, str], known: set[str]) -> Enterprise:
     jurisdiction = values["jurisdiction"].strip()
     if jurisdiction not in known:
+        # The city itself is not a county: a city key enterprise must also count for its county.
         raise ValidationError(
-            "jurisdiction", jurisdiction, "unknown county (not in the organisation)"
+            "jurisdiction",
+            jurisdiction,
+            "unknown county (not a county, county-level city or district of the organisation)",
         )
     contacts: tuple[Contact, ...] = ()
     if values.get("person") or values.get("phone") or values.get("email"):
@@ -161,6 +170,8 @@ def list_enterprises(
     app: App, county: str | None = None, key: KeyLevel | None = None
 ) -> list[Enterprise]:
     with app.uow() as uow:
+        if county and county not in uow.org.jurisdiction_codes():
+            raise NotFound("county", county)
         return uow.enterprises.list(county, key)
 
 
@@ -188,15 +199,38 @@ def designate(app: App, code: str, level: KeyLevel, actor: str | None = None) ->
     now = app.now()
     with app.uow() as uow:
         uow.enterprises.set_key_level(enterprise.credit_code, level, now)
-        event = event_row(
-            "key_level_changed",
-            f"enterprise:{enterprise.credit_code}",
+        events = [
+            event_row(
+                "key_level_changed",
+                f"enterprise:{enterprise.credit_code}",
+                actor,
+                now,
+                before=enterprise.key_level.value,
+                after=level.value,
+            )
+        ]
+        events += _end_contacts_of_ordinary(uow, [enterprise.credit_code], actor, now)
+        uow.record(events)
+        uow.commit()
+    app.publish_registry(events)
+    return evolve(enterprise, key_level=level)
+
+
+def _end_contacts_of_ordinary(
+    uow: "UnitOfWork", codes: list[str], actor: str, now: datetime
+) -> list[dict[str, Any]]:
+    """A contact leader is for key enterprises: taken off the list, the contact ends."""
+    reason = "no longer a key enterprise"
+    return [
+        event_row(
+            "assignment_ended",
+            f"enterprise:{a.enterprise}",
             actor,
             now,
-            before=enterprise.key_level.value,
-            after=level.value,
+            assignment=a.id,
+            assignment_kind=a.kind.value,
+            official=a.official,
+            reason=reason,
         )
-        uow.record([event])
-        uow.commit()
-    app.publish_registry([event])
-    return evolve(enterprise, key_level=level)
+        for a in uow.assignments.end_contacts_of_ordinary(codes, now.date(), reason)
+    ]

@@ -9,6 +9,7 @@ from serviceframe.app import App
 from serviceframe.domain.organisation import Organisation
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
+from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.serialise import converter
 from serviceframe.services.events import event_row
 
@@ -60,12 +61,15 @@ def save_organisation(
                 for m in org_file.meetings
             ]
         )
-        for m in org_file.meetings:  # items waiting for "the next meeting" now have one
-            scheduled = uow.routing.next_meeting(m.jurisdiction, m.date)
-            if scheduled is not None and scheduled["date"] == m.date:
-                uow.routing.attach_pending(m.jurisdiction, scheduled["id"])
+        # Items waiting for "the next meeting" go to each government's next one from today.
+        today = now.astimezone(SHANGHAI).date()
+        for jurisdiction in sorted({m.jurisdiction for m in org_file.meetings}):
+            upcoming = uow.routing.next_meeting(jurisdiction, today)
+            if upcoming is not None:
+                uow.routing.attach_pending(jurisdiction, upcoming["id"])
         inactive = [o.id for o in uow.org.load().officials if not o.active]
         ended = uow.assignments.end_for_officials(inactive, now.date(), "official left")
+        ended += uow.assignments.end_stale_liaisons(now.date(), "official moved to another unit")
         event = event_row(
             "org_loaded",
             "organisation",

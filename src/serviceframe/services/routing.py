@@ -33,9 +33,11 @@ def organisation_of(app: App, uow: Any) -> Organisation:
     def build() -> Organisation:
         if not uow.org.is_loaded():
             raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
-        return uow.org.load()  # type: ignore[no-any-return]
+        loaded: Organisation = uow.org.load()
+        return loaded
 
-    return app.cached("organisation", build)  # type: ignore[no-any-return]
+    org: Organisation = app.cached("organisation", build)
+    return org
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
@@ -73,10 +75,7 @@ def route_in(app: App, uow: Any, issue: Issue, now: datetime, actor: str) -> lis
     an open widespread-issue cluster joins it and follows the cluster's leader.
     """
     current = uow.routing.get(issue.id)
-    cluster = uow.routing.open_cluster(t) if (t := _topic(app, issue)) else None
-    decision = decide_route(app, uow, issue, widespread=cluster is not None)
-    if decision.rung is not Rung.EXECUTIVE_MEETING:
-        decision = _held(organisation_of(app, uow), decision, current, cluster)
+    decision, t, cluster = _decision(app, uow, issue, current)
     events: list[IssueEvent] = []
     data = {
         "level": decision.level,
@@ -100,6 +99,19 @@ def route_in(app: App, uow: Any, issue: Issue, now: datetime, actor: str) -> lis
         events.append(IssueEvent("queued", now, actor, item))
     _record(uow, issue.id, current, events, now)
     return events
+
+
+def _decision(
+    app: App, uow: Any, issue: Issue, current: Routing | None
+) -> tuple[RouteDecision, str | None, dict[str, Any] | None]:
+    """The router's decision as routing the issue now would record it, with the issue's topic
+    and the open cluster of that topic, if any."""
+    topic = _topic(app, issue)
+    cluster = uow.routing.open_cluster(topic) if topic else None
+    decision = decide_route(app, uow, issue, widespread=cluster is not None)
+    if decision.rung is not Rung.EXECUTIVE_MEETING:
+        decision = _held(organisation_of(app, uow), decision, current, cluster)
+    return decision, topic, cluster
 
 
 def _held(
@@ -180,8 +192,9 @@ def queue_item(
 class RouteView:
     issue: int
     current: Routing | None
-    # What the router says now (the same unless the organisation changed); None while the
-    # issue is not accepted: an issue is routed once the office has classified it.
+    # What routing the issue now (``route --apply``) would record: the same unless the
+    # organisation changed. None while the issue is not accepted: an issue is routed once the
+    # office has classified it.
     decision: RouteDecision | None
     supervision: tuple[dict[str, Any], ...]
 
@@ -198,7 +211,7 @@ def explain_route(app: App, issue_id: int) -> RouteView:
         decision = (
             None
             if current is None and issue.status.value in NOT_ROUTED
-            else decide_route(app, uow, issue, widespread=bool(current and current.cluster))
+            else _decision(app, uow, issue, current)[0]
         )
         return RouteView(
             issue_id,
@@ -245,6 +258,7 @@ class Escalation:
     to_official: str | None
     moved: bool  # False at the top of the ladder: supervised, but nobody higher to take it
     reason: str
+    informed: tuple[str, ...] = ()  # after the move: a county that handed it up is told
 
 
 def escalate(
@@ -300,12 +314,18 @@ def escalate(
                     "actor": actor,
                 }
             )
+            informed = state.informed
+            if to.level != state.level:  # handed up: the county it came from is told
+                informed = tuple(
+                    dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
+                )
             states[issue.id] = evolve(
                 state,
                 level=to.level,
                 rung=to.rung,
                 official=to.official,
                 reason=to.reason,
+                informed=informed,
                 escalations=state.escalations + (1 if up else 0),
             )
             done.append(
@@ -324,6 +344,7 @@ def escalate(
                     to.official,
                     up is not None,
                     to.reason,
+                    informed,
                 )
             )
         if dry_run or not orders:
@@ -354,6 +375,7 @@ def escalate(
                             "rung": e.to_rung,
                             "official": e.to_official,
                             "reason": e.reason,
+                            "informed": list(e.informed),
                         },
                     },
                 ),
@@ -380,4 +402,5 @@ def _unit_heads(org: Organisation) -> dict[str, str]:
 
 def supervision_orders(app: App, open_only: bool = True) -> list[dict[str, Any]]:
     with app.uow() as uow:
-        return uow.routing.orders(open_only=open_only)  # type: ignore[no-any-return]
+        orders: list[dict[str, Any]] = uow.routing.orders(open_only=open_only)
+        return orders

@@ -198,6 +198,7 @@ def resolve_cluster(
         )
         uow.routing.resolve_cluster(cluster_id, note.strip(), now)
         cluster = uow.routing.cluster(cluster_id)
+        assert cluster is not None
         uow.commit()
     app.publish_issue_events(settled)
     ids = [i.id for i, _ in settled]
@@ -217,7 +218,7 @@ def queue_cluster(app: App, cluster_id: int, actor: str | None = None) -> dict[s
             raise NotFound("cluster", cluster_id)
         existing = uow.routing.item_for(cluster_id=cluster_id)
         if existing is not None:
-            return existing  # type: ignore[no-any-return]
+            return existing
         title = f"倾向性、普遍性问题:{cluster['topic']}"
         queued = queue_item(uow, cluster["level"], now, title, cluster_id=cluster_id)
         members = uow.routing.members(cluster_id)
@@ -225,5 +226,6 @@ def queue_cluster(app: App, cluster_id: int, actor: str | None = None) -> dict[s
         uow.routing.save_many([apply_routing(states[m], m, "queued", queued) for m in members], now)  # type: ignore[misc]
         uow.record([event_row(m, IssueEvent("queued", now, actor, queued)) for m in members])
         item = uow.routing.item(queued["agenda_item"])
+        assert item is not None
         uow.commit()
-    return item  # type: ignore[no-any-return]
+    return item

@@ -183,7 +183,7 @@ class IssueRepository:
             )
             if until is not None:
                 q = q.where(c.received_at <= until)
-            rows += [tuple(r) for r in self.conn.execute(q.order_by(c.id))]  # type: ignore[misc]
+            rows += [tuple(r) for r in self.conn.execute(q.order_by(c.id))]
         return rows
 
     def set_possible_duplicates(self, issue_id: int, duplicates: Sequence[int]) -> None:

@@ -267,6 +267,11 @@ class OrganisationRepository:
     def jurisdiction_codes(self) -> set[str]:
         return set(self.conn.scalars(select(t.jurisdictions.c.code)))
 
+    def county_codes(self) -> set[str]:
+        """Counties, county-level cities, districts and zones: every jurisdiction but the city."""
+        j = t.jurisdictions.c
+        return set(self.conn.scalars(select(j.code).where(j.parent_code.is_not(None))))
+
 
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
     for batch in chunks(rows, 2000):
@@ -450,6 +455,42 @@ class AssignmentRepository:
         return self.conn.execute(
             update(t.assignments)
             .where(a.official_id.in_(ids), a.valid_to.is_(None))
+            .values(valid_to=on, ended_reason=reason)
+        ).rowcount
+
+    def end_contacts_of_ordinary(
+        self, codes: Iterable[str], on: date, reason: str
+    ) -> list[Assignment]:
+        """End the current contact of each of ``codes`` that is no longer a key enterprise."""
+        a, e = t.assignments.c, t.enterprises.c
+        ended: list[Assignment] = []
+        for batch in chunks(sorted(set(codes)), 1000):
+            rows = self.conn.execute(
+                select(t.assignments)
+                .join(t.enterprises, e.credit_code == a.enterprise_code)
+                .where(
+                    a.kind == "contact",
+                    a.valid_to.is_(None),
+                    e.key_level == KeyLevel.NONE.value,
+                    a.enterprise_code.in_(batch),
+                )
+            )
+            ended += [_assignment(r) for r in rows]
+        for assignment in ended:
+            self.end(assignment.id, on, reason)
+        return ended
+
+    def end_stale_liaisons(self, on: date, reason: str) -> int:
+        """End current liaisons whose official no longer works in the liaison's department."""
+        a, o = t.assignments.c, t.officials.c
+        official_unit = select(o.unit_id).where(o.id == a.official_id).scalar_subquery()
+        return self.conn.execute(
+            update(t.assignments)
+            .where(
+                a.kind == "liaison",
+                a.valid_to.is_(None),
+                func.coalesce(official_unit, "") != a.unit_id,
+            )
             .values(valid_to=on, ended_reason=reason)
         ).rowcount
 

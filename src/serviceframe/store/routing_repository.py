@@ -95,7 +95,7 @@ class RoutingRepository:
             kinds = ["resolve", "redo"] if name == "resolve" else [name]
             no_order = ~(
                 select(s.id)
-                .where(s.issue_id == i.id, s.deadline.in_(kinds), s.round == i.round)
+                .where(s.issue_id == i.id, s.deadline.in_(kinds), s.round == i.round, s.due == due)
                 .exists()
             )
             # The resolve deadline of a round sent back by an unsatisfied enterprise is "redo".
@@ -327,11 +327,11 @@ class RoutingRepository:
         today: date,
         pending_only: bool = False,
     ) -> list[dict[str, Any]]:
-        """The items before ``meeting``: its own, those waiting for a meeting, and those an
-        earlier meeting left undecided (carried over). Without a meeting: the items waiting,
-        including those of past meetings still undecided."""
+        """The items before ``meeting``: its own, those waiting for a meeting, and those a
+        meeting already held left undecided (carried over). Without a meeting: the items
+        waiting, including those of past meetings still undecided."""
         a, m = t.agenda_items.c, t.meetings.c
-        before = meeting["date"] if meeting is not None else today
+        before = min(meeting["date"], today) if meeting is not None else today
         carried = and_(a.status == "pending", or_(a.meeting_id.is_(None), m.date < before))
         own = a.meeting_id == meeting["id"] if meeting is not None else a.meeting_id.is_(None)
         q = (

@@ -329,8 +329,8 @@ issue_routing = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
-# 督办: one order per missed deadline (issue, which deadline, which round), so a sweep run
-# twice at the same moment finds the order already there and changes nothing.
+# 督办: one order per missed deadline (issue, which deadline, round, due date: a re-dispatched
+# issue has new deadlines), so a sweep run twice at the same moment changes nothing.
 supervision_orders = Table(
     "supervision_orders",
     metadata,
@@ -349,7 +349,7 @@ supervision_orders = Table(
     Column("to_official", String(64), nullable=True),
     Column("created_at", UTCDateTime, nullable=False, index=True),
     Column("actor", String(100), nullable=False),
-    UniqueConstraint("issue_id", "deadline", "round", name="uq_supervision_orders_breach"),
+    UniqueConstraint("issue_id", "deadline", "round", "due", name="uq_supervision_orders_breach"),
 )
 
 # 倾向性、普遍性问题: the same topic raised by many enterprises in several counties.

@@ -32,21 +32,41 @@ def _sf_templates(sf_databases: SQLiteDatabases | PostgreSQLDatabases) -> dict[s
     return {}
 
 
+def _maker(
+    databases: SQLiteDatabases | PostgreSQLDatabases, templates: dict[str, str], made: list[str]
+) -> Callable[[str, Callable[[str], None]], str]:
+    def make(name: str, build: Callable[[str], None]) -> str:
+        if name not in templates:
+            templates[name] = databases.template(build)
+        url = databases.clone(templates[name])
+        made.append(url)
+        return url
+
+    return make
+
+
 @pytest.fixture
 def sf_make_db(
     sf_databases: SQLiteDatabases | PostgreSQLDatabases, _sf_templates: dict[str, str]
 ) -> Iterator[Callable[[str, Callable[[str], None]], str]]:
     """``make(name, builder)``: a fresh database copied from the session's template ``name``."""
     made: list[str] = []
+    yield _maker(sf_databases, _sf_templates, made)
+    for url in made:
+        sf_databases.drop(url)
 
-    def make(name: str, build: Callable[[str], None]) -> str:
-        if name not in _sf_templates:
-            _sf_templates[name] = sf_databases.template(build)
-        url = sf_databases.clone(_sf_templates[name])
-        made.append(url)
-        return url
 
-    yield make
+@pytest.fixture(scope="module")
+def sf_make_module_db(
+    sf_databases: SQLiteDatabases | PostgreSQLDatabases, _sf_templates: dict[str, str]
+) -> Iterator[Callable[[str, Callable[[str], None]], str]]:
+    """Like ``sf_make_db``, but the database lives as long as the test module.
+
+    For fixtures shared by tests that only read (or only fail before writing): a database
+    per test costs a copy, and on PostgreSQL a ``CREATE DATABASE``.
+    """
+    made: list[str] = []
+    yield _maker(sf_databases, _sf_templates, made)
     for url in made:
         sf_databases.drop(url)
 
@@ -120,5 +140,15 @@ def _small(url: str) -> None:
 def sf_small_app(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> Iterator[App]:
     """The small organisation of :mod:`serviceframe.testing.sample` and its four enterprises."""
     app = make_app(sf_make_db("small", _small))
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def sf_small_app_shared(
+    sf_make_module_db: Callable[[str, Callable[[str], None]], str],
+) -> Iterator[App]:
+    """``sf_small_app`` shared by a module's tests: only for tests that change nothing."""
+    app = make_app(sf_make_module_db("small", _small))
     yield app
     app.close()
