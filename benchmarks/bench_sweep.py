@@ -444,7 +444,7 @@ class Store:
             f" n % :ents AS e, (n / 3) % {TOPICS} AS t"
         )
         if self.dialect == "postgresql":
-            return f"WITH s AS ({s} FROM generate_series(1, :count) AS g(n))"
+            return f"WITH s AS ({s} FROM generate_series(CAST(1 AS BIGINT), :count) AS g(n))"
         return (
             "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < :count),"
             f" s AS ({s} FROM g)"

@@ -318,6 +318,10 @@ def test_reject_with_reason(app):
     with pytest.raises(ValidationError) as exc:
         svc.reject(app, issue.id, "  ")
     assert exc.value.field == "reason"
+    with pytest.raises(ValidationError) as exc:
+        svc.reject(app, issue.id, "不予受理。" * 101)
+    assert exc.value.field == "reason"
+    assert stored(app, issue.id).status is Status.RECEIVED
     issue = svc.reject(app, issue.id, "属于企业自主经营事项，不予受理")
     assert issue.status is Status.REJECTED
     assert issue.reject_reason == "属于企业自主经营事项，不予受理"
@@ -408,31 +412,31 @@ ILLEGAL = {
 }
 
 
-@pytest.mark.parametrize("status", list(ILLEGAL))
-def test_illegal_transitions_name_the_current_state(app, status):
-    issue = file(app)
-    other = file(app, body=FINANCE, enterprise=E2)
-    _walk(app, issue.id, status)
-    before = stored(app, issue.id)
-    assert before.status.value == status
-    run = {
-        "accept": lambda: svc.accept(app, issue.id, category=1),
-        "dispatch": lambda: svc.dispatch(app, issue.id, LEAD),
-        "ack": lambda: svc.acknowledge(app, issue.id, LEAD),
-        "progress": lambda: svc.progress(app, issue.id, "进展"),
-        "resolve": lambda: svc.resolve(app, issue.id, "办结"),
-        "rate": lambda: svc.rate(app, issue.id, "satisfied"),
-        "reject": lambda: svc.reject(app, issue.id, "不予受理"),
-        "merge": lambda: svc.merge(app, issue.id, into=other.id),
-    }
-    for command in ILLEGAL[status]:
-        with pytest.raises(IllegalTransition) as exc:
-            run[command]()
-        assert f"is {status}" in str(exc.value), command
-    assert stored(app, issue.id) == before
-    assert stored(app, other.id).duplicates == 0
-    assert len(lifecycle(app, issue.id)) == before.version
-    assert_replays(app, issue.id)
+def test_illegal_transitions_name_the_current_state(app):
+    for status, commands in ILLEGAL.items():
+        issue = file(app, body=f"{POWER}（{status}）")
+        other = file(app, body=FINANCE, enterprise=E2)
+        _walk(app, issue.id, status)
+        before = stored(app, issue.id)
+        assert before.status.value == status
+        run = {
+            "accept": lambda i=issue: svc.accept(app, i.id, category=1),
+            "dispatch": lambda i=issue: svc.dispatch(app, i.id, LEAD),
+            "ack": lambda i=issue: svc.acknowledge(app, i.id, LEAD),
+            "progress": lambda i=issue: svc.progress(app, i.id, "进展"),
+            "resolve": lambda i=issue: svc.resolve(app, i.id, "办结"),
+            "rate": lambda i=issue: svc.rate(app, i.id, "satisfied"),
+            "reject": lambda i=issue: svc.reject(app, i.id, "不予受理"),
+            "merge": lambda i=issue, o=other: svc.merge(app, i.id, into=o.id),
+        }
+        for command in commands:
+            with pytest.raises(IllegalTransition) as exc:
+                run[command]()
+            assert f"is {status}" in str(exc.value), (status, command)
+        assert stored(app, issue.id) == before, status
+        assert stored(app, other.id).duplicates == 0
+        assert len(lifecycle(app, issue.id)) == before.version
+        assert_replays(app, issue.id)
 
 
 def test_unknown_issue_is_not_found(app):
@@ -476,32 +480,46 @@ def test_same_source_and_external_id_is_one_issue(app):
 UNREGISTERED = credit_code("410802", 987654)
 
 
-@pytest.mark.parametrize(
-    ("changes", "field"),
-    [
-        ({"enterprise": UNREGISTERED}, "enterprise"),
-        ({"enterprise": "91410802ABC"}, "enterprise"),
-        ({"body": "   "}, "body"),
-        ({"body": "限" * (MAX_BODY + 1)}, "body"),
-        ({"title": "长" * 201}, "title"),
-        ({"category": 10}, "category"),
-        ({"category": "招商引资"}, "category"),
-        ({"severity": "urgent"}, "severity"),
-        ({"source": "fax"}, "source"),
-        ({"received_by": "nobody"}, "received_by"),
-        ({"received_at": datetime(2026, 9, 28, 9, 0)}, "received_at"),
-        ({"received_at": "2026-09-28T09:00+08:00"}, "received_at"),
-        ({"received_at": datetime(2026, 10, 28, 9, 0, tzinfo=SH)}, "received_at"),
-        ({"external_id": "x" * 201}, "external_id"),
-    ],
-)
-def test_bad_drafts_name_the_field_and_store_nothing(app, changes, field):
+BAD_DRAFTS = [
+    ({"enterprise": UNREGISTERED}, "enterprise"),
+    ({"enterprise": "91410802ABC"}, "enterprise"),
+    ({"body": "   "}, "body"),
+    ({"body": "限" * (MAX_BODY + 1)}, "body"),
+    ({"title": "长" * 201}, "title"),
+    ({"category": 10}, "category"),
+    ({"category": "招商引资"}, "category"),
+    ({"severity": "urgent"}, "severity"),
+    ({"source": "fax"}, "source"),
+    ({"received_by": "nobody"}, "received_by"),
+    ({"received_at": datetime(2026, 9, 28, 9, 0)}, "received_at"),
+    ({"received_at": "2026-09-28T09:00+08:00"}, "received_at"),
+    ({"received_at": datetime(2026, 10, 28, 9, 0, tzinfo=SH)}, "received_at"),
+    ({"external_id": "x" * 201}, "external_id"),
+    ({"origin": "visit:" + "9" * 200}, "origin"),
+]
+
+
+def test_bad_drafts_name_the_field_and_store_nothing(app):
+    # One database for all the cases: each must leave it as it was.
     file(app, body=FINANCE)
-    kw = {"enterprise": E1, "body": POWER, "source": "hotline", **changes}
-    with pytest.raises(ValidationError) as exc:
-        svc.file_issue(app, IssueDraft(**kw))
-    assert exc.value.field == field
-    assert count(app) == 1
+    for changes, field in BAD_DRAFTS:
+        kw = {"enterprise": E1, "body": POWER, "source": "hotline", **changes}
+        with pytest.raises(ValidationError) as exc:
+            svc.file_issue(app, IssueDraft(**kw))
+        assert exc.value.field == field, changes
+        assert count(app) == 1, changes
+    # and in bulk, each is reported by its position
+    report = svc.file_issues(
+        app,
+        [
+            IssueDraft(**{"enterprise": E1, "body": POWER, "source": "hotline", **c})
+            for c, _ in BAD_DRAFTS
+        ],
+    )
+    assert [(e.index, e.field) for e in report.errors] == [
+        (n, field) for n, (_, field) in enumerate(BAD_DRAFTS)
+    ]
+    assert report.filed == () and count(app) == 1
 
 
 def test_received_at_keeps_the_moment_and_a_title_defaults_to_the_body(app):
@@ -746,3 +764,11 @@ def test_a_message_delivered_twice_at_once_is_still_one_issue(app, monkeypatch):
     assert len(calls) == 2
     assert (again.created, again.issue.id) == (False, first.issue.id)
     assert count(app) == 1
+
+
+def test_events_of_many_issues_are_each_issues_history(app):
+    a, b = file(app), file(app, body=FINANCE, enterprise=E2)
+    svc.accept(app, b.id)
+    with app.uow() as uow:
+        many = uow.issues.events_of([b.id, a.id, 4242])
+    assert many == {a.id: events(app, a.id), b.id: events(app, b.id), 4242: []}

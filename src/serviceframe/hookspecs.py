@@ -16,7 +16,7 @@ hookimpl = pluggy.HookimplMarker("serviceframe")
 
 
 @hookspec
-def serviceframe_sources(app: Any) -> list[str]:
+def serviceframe_sources(app: Any) -> list[str] | None:
     """Name the issue sources (channels) this plugin brings, e.g. ``["sms", "wecom"]``.
 
     :param app: the running :class:`~serviceframe.app.App`.

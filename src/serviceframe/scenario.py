@@ -148,13 +148,13 @@ def run_season(
 
     # Many enterprises in several counties raise the same gas shortage: a widespread issue.
     by_county: dict[str, Enterprise] = {}
-    for e in enterprises:
-        by_county.setdefault(e.jurisdiction, e)
-    for n, e in enumerate(list(by_county.values())[:6]):
+    for enterprise in enterprises:
+        by_county.setdefault(enterprise.jurisdiction, enterprise)
+    for n, raiser in enumerate(list(by_county.values())[:6]):
         issue = svc.file_issue(
             app,
             svc.IssueDraft(
-                enterprise=e.credit_code,
+                enterprise=raiser.credit_code,
                 source="hotline",
                 body=GAS_SHORTAGE,
                 external_id=f"gas-{n}",

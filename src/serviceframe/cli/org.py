@@ -28,7 +28,9 @@ def load(obj: CliContext, file: str, as_json: bool) -> None:
         f"{report.officials} officials ({report.new_officials} new), {report.groups} leading groups"
     )
     if report.recomputed_deadlines:
-        click.echo(f"{report.recomputed_deadlines} issues' provisional deadlines recomputed with the new holiday data")
+        click.echo(
+            f"{report.recomputed_deadlines} issues' provisional deadlines recomputed with the new holiday data"
+        )
     if report.retired_officials or report.retired_units:
         click.echo(
             f"no longer in the file, marked inactive: {report.retired_officials} officials, "

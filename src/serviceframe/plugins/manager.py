@@ -103,6 +103,27 @@ class PluginHost:
         self.failures.extend(failures)
         return failures
 
+    def first(self, hook_name: str, **kwargs: Any) -> Any:
+        """Call a ``firstresult`` hook, skipping a plugin that raises.
+
+        The first non-``None`` result wins, as pluggy would give it; a plugin that raises is
+        recorded as a failure naming it and the next implementation (in the end the built-in
+        one) decides instead, so one broken county plugin never stops intake or routing.
+        """
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            args = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**args)
+            except Exception as exc:
+                failure = PluginFailure(impl.plugin_name, hook_name, f"{type(exc).__name__}: {exc}")
+                log.warning("%s; the next implementation decides", failure)
+                self.failures.append(failure)
+                continue
+            if result is not None:
+                return result
+        return None
+
     def list(self) -> list[PluginInfo]:
         return sorted(self.infos.values(), key=lambda p: (p.origin != "builtin", p.name))
 

@@ -10,7 +10,7 @@ from serviceframe.domain.issue import IssueEvent
 from serviceframe.domain.routing import apply_routing
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
-from serviceframe.services.routing import organisation_of
+from serviceframe.services.configured import organisation_of
 from serviceframe.services.trends import settle_issues
 from serviceframe.store.issue_repository import event_row
 

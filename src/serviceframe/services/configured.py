@@ -5,10 +5,13 @@ functions turn them into the working objects and keep them on the app until the 
 """
 
 from datetime import date
+from typing import Any
 
 from serviceframe.app import App
+from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Taxonomy, load_taxonomy
 from serviceframe.domain.workdays import WorkCalendar, YearOverride
+from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, EscalationRules
 from serviceframe.serialise import converter
 
@@ -19,7 +22,7 @@ def _setting(app: App, key: str) -> object:
 
 
 def deadline_rules(app: App) -> DeadlineRules:
-    return app.cached(  # type: ignore[no-any-return]
+    return app.cached(
         "deadline_rules",
         lambda: converter.structure(_setting(app, "deadlines") or {}, DeadlineRules),
     )
@@ -38,7 +41,7 @@ def work_calendar(app: App) -> WorkCalendar:
         }
         return WorkCalendar(overrides=overrides, strict=deadline_rules(app).strict_calendar)
 
-    return app.cached("work_calendar", build)  # type: ignore[no-any-return]
+    return app.cached("work_calendar", build)
 
 
 def taxonomy(app: App) -> Taxonomy:
@@ -47,7 +50,7 @@ def taxonomy(app: App) -> Taxonomy:
         assert isinstance(edits, dict)
         return load_taxonomy().merged({int(k): v for k, v in edits.items()})
 
-    return app.cached("taxonomy", build)  # type: ignore[no-any-return]
+    return app.cached("taxonomy", build)
 
 
 def known_sources(app: App) -> frozenset[str]:
@@ -57,12 +60,23 @@ def known_sources(app: App) -> frozenset[str]:
             names.update(result or ())
         return frozenset(names)
 
-    return app.cached("sources", build)  # type: ignore[no-any-return]
+    return app.cached("sources", build)
 
 
 def escalation_rules(app: App) -> EscalationRules:
 
-    return app.cached(  # type: ignore[no-any-return]
+    return app.cached(
         "escalation_rules",
         lambda: converter.structure(_setting(app, "escalation") or {}, EscalationRules),
     )
+
+
+def organisation_of(app: App, uow: Any) -> Organisation:
+    """The stored organisation, read once per app (``org load`` clears it)."""
+
+    def build() -> Organisation:
+        if not uow.org.is_loaded():
+            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
+        return uow.org.load()
+
+    return app.cached("organisation", build)

@@ -25,8 +25,11 @@ def _due(app: App, start: datetime, days: int) -> dict[str, Any]:
 def deadlines_for(app: App, start: datetime, severity: Severity) -> dict[str, Any]:
     """The acknowledge, feedback and resolve deadlines of an issue dispatched at ``start``."""
     rules = deadline_rules(app)
-    resolve = {Severity.GENERAL: rules.resolve_general, Severity.MAJOR: rules.resolve_major,
-               Severity.POLICY: rules.resolve_policy}[severity]
+    resolve = {
+        Severity.GENERAL: rules.resolve_general,
+        Severity.MAJOR: rules.resolve_major,
+        Severity.POLICY: rules.resolve_policy,
+    }[severity]
     return {
         "ack_due": _due(app, start, rules.acknowledge),
         "feedback_due": _due(app, start, rules.feedback),
@@ -54,9 +57,16 @@ def recompute_provisional(app: App, actor: str | None = None) -> list[int]:
                 fresh = deadlines_for(app, issue.dispatched_at, issue.severity)
                 if issue.round > 1 and issue.rated_at is not None:
                     fresh["resolve_due"] = redo_deadline(app, issue.rated_at)
-            current = {"ack_due": issue.ack_due, "feedback_due": issue.feedback_due, "resolve_due": issue.resolve_due}
-            data = {k: v for k, v in fresh.items() if current[k] is not None and current[k].provisional  # type: ignore[union-attr]
-                    and due_data(current[k]) != v}  # type: ignore[arg-type]
+            current: dict[str, Due | None] = {
+                "ack_due": issue.ack_due,
+                "feedback_due": issue.feedback_due,
+                "resolve_due": issue.resolve_due,
+            }
+            data = {}
+            for name, value in fresh.items():
+                due = current[name]
+                if due is not None and due.provisional and due_data(due) != value:
+                    data[name] = value
             if not data:
                 continue
             event = IssueEvent("deadlines_recomputed", now, actor, data)

@@ -24,15 +24,17 @@ from serviceframe.domain.issue import (
     Severity,
     apply,
     check_transition,
-    due_data,
     parse_enum,
     validate_text,
 )
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Classification
-from serviceframe.errors import NotFound, ServiceFrameError, StoreError, ValidationError
-from serviceframe.orgfile import DeadlineRules
-from serviceframe.services.configured import deadline_rules, known_sources, work_calendar
+from serviceframe.errors import NotFound, StoreError, ValidationError
+from serviceframe.services.configured import (
+    known_sources,
+    organisation_of,
+)
+from serviceframe.services.deadlines import deadlines_for, redo_deadline
 from serviceframe.store.issue_repository import event_row
 
 # Near-duplicates: the same enterprise raising much the same text within two weeks is
@@ -147,7 +149,7 @@ def _file(
     sources = known_sources(app)
     errors: list[DraftError] = []
     with app.uow() as uow:
-        org = _org(app, uow)
+        org = organisation_of(app, uow)
         people = {o.id for o in org.officials} | {u.id for u in org.units}
         office = _default_office(org)
         checked: list[tuple[int, IssueDraft, dict[str, Any]]] = []
@@ -309,7 +311,8 @@ def _similar(
         other = f"{title}\n{body}"[:500]
         # The characters in common bound the similarity from above (difflib's quick_ratio):
         # most pairs stop here, before the costly matching.
-        counts = counts or Counter(text)
+        if counts is None:
+            counts = Counter(text)
         common = sum((counts & Counter(other)).values())
         if 2 * common < DUPLICATE_SIMILARITY * (len(text) + len(other)):
             continue
@@ -323,19 +326,10 @@ def _similar(
 
 
 def _classify(app: App, title: str, body: str) -> Classification:
-    result: Classification | None = app.plugins.hook.serviceframe_classify(
-        app=app, title=title, body=body
+    result: Classification | None = app.plugins.first(
+        "serviceframe_classify", app=app, title=title, body=body
     )
     return result if result is not None else Classification(Category.UNCLASSIFIED, 0.0, (), None)
-
-
-def _org(app: App, uow: Any) -> Organisation:
-    def build() -> Organisation:
-        if not uow.org.is_loaded():
-            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
-        return uow.org.load()
-
-    return app.cached("organisation", build)
 
 
 def _default_office(org: Organisation) -> str:
@@ -437,26 +431,6 @@ def reclassify(
     return _change(app, issue_id, "reclassified", build, actor)
 
 
-def _deadlines(app: App, start: datetime, severity: Severity) -> dict[str, Any]:
-    rules: DeadlineRules = deadline_rules(app)
-    calendar = work_calendar(app)
-    resolve_days = {
-        Severity.GENERAL: rules.resolve_general,
-        Severity.MAJOR: rules.resolve_major,
-        Severity.POLICY: rules.resolve_policy,
-    }[severity]
-
-    def due(n: int) -> dict[str, Any]:
-        d = calendar.add_workdays(start, n)
-        return due_data(Due(d.due, d.provisional))
-
-    return {
-        "ack_due": due(rules.acknowledge),
-        "feedback_due": due(rules.feedback),
-        "resolve_due": due(resolve_days),
-    }
-
-
 def dispatch(
     app: App, issue_id: int, lead: str, co: Iterable[str] = (), actor: str | None = None
 ) -> Issue:
@@ -470,7 +444,11 @@ def dispatch(
                 raise ValidationError(field, unit_id, "no such unit")
         if lead in co:
             raise ValidationError("co", lead, "the lead unit cannot also be a co-handling unit")
-        return "dispatched", {"lead": lead, "co": list(co), **_deadlines(app, now, issue.severity)}
+        return "dispatched", {
+            "lead": lead,
+            "co": list(co),
+            **deadlines_for(app, now, issue.severity),
+        }
 
     return _change(app, issue_id, "dispatched", build, actor)
 
@@ -545,8 +523,7 @@ def rate(
             "on_behalf": enterprise is None,
         }
         if value is Satisfaction.UNSATISFIED:
-            d = work_calendar(app).add_workdays(now, deadline_rules(app).redo)
-            data["redo_due"] = due_data(Due(d.due, d.provisional))
+            data["redo_due"] = redo_deadline(app, now)
         # The code as registered: the check above let "…x7" through for "…X7".
         uow.issues.add_rating(issue, value, comment.strip(), now, issue.enterprise)
         return "rated", data

@@ -7,9 +7,9 @@ from attrs import frozen
 
 from serviceframe.app import App
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
-from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.serialise import converter
 from serviceframe.services.events import event_row
 
@@ -86,7 +86,9 @@ def save_organisation(
     from serviceframe.services.deadlines import recompute_provisional
 
     recomputed = recompute_provisional(app, actor)
-    return OrgLoadReport(source=source, ended_assignments=ended, recomputed_deadlines=len(recomputed), **counts)
+    return OrgLoadReport(
+        source=source, ended_assignments=ended, recomputed_deadlines=len(recomputed), **counts
+    )
 
 
 def calendar_overrides_data(rules: DeadlineRules) -> dict[str, Any]:

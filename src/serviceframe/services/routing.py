@@ -26,18 +26,8 @@ from serviceframe.domain.routing import (
 )
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError
+from serviceframe.services.configured import organisation_of
 from serviceframe.store.issue_repository import event_row
-
-
-def organisation_of(app: App, uow: Any) -> Organisation:
-    def build() -> Organisation:
-        if not uow.org.is_loaded():
-            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
-        loaded: Organisation = uow.org.load()
-        return loaded
-
-    org: Organisation = app.cached("organisation", build)
-    return org
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
@@ -55,8 +45,8 @@ def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
 def decide_route(app: App, uow: Any, issue: Issue, widespread: bool = False) -> RouteDecision:
     org = organisation_of(app, uow)
     facts = facts_of(uow, issue, widespread)
-    decision: RouteDecision | None = app.plugins.hook.serviceframe_route(
-        app=app, issue=issue, facts=facts, organisation=org
+    decision: RouteDecision | None = app.plugins.first(
+        "serviceframe_route", app=app, issue=issue, facts=facts, organisation=org
     )
     if decision is None:
         raise ServiceFrameError(f"no router decided issue {issue.id}")
@@ -64,7 +54,7 @@ def decide_route(app: App, uow: Any, issue: Issue, widespread: bool = False) -> 
 
 
 def _topic(app: App, issue: Issue) -> str | None:
-    topic: str | None = app.plugins.hook.serviceframe_topic(app=app, issue=issue)
+    topic: str | None = app.plugins.first("serviceframe_topic", app=app, issue=issue)
     return topic
 
 

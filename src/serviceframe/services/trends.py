@@ -17,8 +17,8 @@ from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.issue import IssueEvent, apply
 from serviceframe.domain.routing import RoutingFacts, apply_routing
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
-from serviceframe.services.configured import escalation_rules
-from serviceframe.services.routing import cluster_data, organisation_of, queue_item
+from serviceframe.services.configured import escalation_rules, organisation_of
+from serviceframe.services.routing import cluster_data, queue_item
 from serviceframe.store.issue_repository import event_row
 
 

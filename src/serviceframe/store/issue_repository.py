@@ -240,6 +240,20 @@ class IssueRepository:
         )
         return [IssueEvent(kind, at, actor, data) for kind, at, actor, data in self.conn.execute(q)]
 
+    def events_of(self, issue_ids: Iterable[int]) -> dict[int, list[IssueEvent]]:
+        """The histories of many issues, each in order, in one query per thousand issues."""
+        e = t.events.c
+        found: dict[int, list[IssueEvent]] = {i: [] for i in issue_ids}
+        for batch in chunks(sorted(found), 1000):
+            q = (
+                select(e.subject, e.kind, e.at, e.actor, e.data)
+                .where(e.subject.in_([f"issue:{i}" for i in batch]))
+                .order_by(e.id)
+            )
+            for subject, kind, at, actor, data in self.conn.execute(q):
+                found[int(subject.removeprefix("issue:"))].append(IssueEvent(kind, at, actor, data))
+        return found
+
     # --- writing -------------------------------------------------------------------------
 
     def insert(self, issue: Issue) -> int:

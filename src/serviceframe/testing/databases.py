@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -127,7 +127,10 @@ class PostgreSQLDatabases:
         self.templates: list[str] = []
         self._plans: dict[str, _Template] = {}
         self._template_of: dict[str, str] = {}
-        self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sf-test-db")
+        # Recycling is quick and a test may be waiting for it: it never queues behind the
+        # slow work (CREATE and DROP DATABASE), which has a thread of its own.
+        self._recycler = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sf-test-recycle")
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sf-test-db")
         self._ready: dict[str, list[Future[str | None]]] = {}
         self._spares: dict[str, Future[str]] = {}
         self._pending: list[Future[object]] = []
@@ -178,14 +181,24 @@ class PostgreSQLDatabases:
 
     def clone(self, template: str) -> str:
         ready = self._ready.setdefault(template, [])
-        while ready:
-            name = ready.pop(0).result()
-            if name is not None:
-                return self._url(name)
-        spare = self._spares.pop(template, None)
-        name = spare.result() if spare is not None else self._create(template)
-        self._spares[template] = self._background.submit(self._create, template)
-        return self._url(name)
+        while True:
+            # A database already put back is best; else a new copy (made in the background
+            # while the previous test ran) or whichever recycling finishes first.
+            done = [f for f in ready if f.done()]
+            if done:
+                ready.remove(done[0])
+                if (name := done[0].result()) is not None:
+                    return self._url(name)
+                continue
+            spare = self._spares.get(template)
+            if spare is None:
+                spare = self._spares[template] = self._background.submit(self._create, template)
+            waiting: list[Future[str | None]] = [*ready, spare]
+            wait(waiting, return_when=FIRST_COMPLETED)
+            if spare.done():
+                # The next test's copy starts now, in case recycling cannot keep up.
+                self._spares[template] = self._background.submit(self._create, template)
+                return self._url(spare.result())
 
     def drop(self, url: str) -> None:
         """Done with a clone: recycle it for the next test of its template, or drop it."""
@@ -195,7 +208,7 @@ class PostgreSQLDatabases:
             self._pending.append(self._background.submit(self._drop_now, name))
             return
         self._ready.setdefault(template, []).append(
-            self._background.submit(self._recycle, name, template)
+            self._recycler.submit(self._recycle, name, template)
         )
 
     def _recycle(self, name: str, template: str) -> str | None:
@@ -227,7 +240,7 @@ class PostgreSQLDatabases:
                 engine.dispose()
         except Exception:  # reshaped, or anything odd: a fresh copy is cheaper than doubt
             self._template_of.pop(name, None)
-            self._drop_now(name)
+            self._pending.append(self._background.submit(self._drop_now, name))
             return None
         return name
 
@@ -249,12 +262,11 @@ class PostgreSQLDatabases:
         leftovers: list[str] = []
         for futures in self._ready.values():
             leftovers += [n for f in futures if (n := f.result()) is not None]
+        self._recycler.shutdown(wait=True)
         leftovers += [f.result() for f in self._spares.values()]
-        for future in self._pending:
-            future.result()
         self._ready.clear()
         self._spares.clear()
-        self._background.shutdown(wait=True)
+        self._background.shutdown(wait=True)  # the drops still queued
         for name in [*leftovers, *self.templates]:
             self._drop_now(name)
         self.admin.dispose()

@@ -156,7 +156,9 @@ def upgrade() -> None:
             ["issue_id"], ["issues.id"], name=op.f("fk_supervision_orders_issue_id_issues")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision_orders")),
-        sa.UniqueConstraint("issue_id", "deadline", "round", "due", name="uq_supervision_orders_breach"),
+        sa.UniqueConstraint(
+            "issue_id", "deadline", "round", "due", name="uq_supervision_orders_breach"
+        ),
     )
     with op.batch_alter_table("supervision_orders", schema=None) as batch_op:
         batch_op.create_index(
