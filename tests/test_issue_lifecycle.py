@@ -627,6 +627,29 @@ def test_a_plugin_classifier_wins_over_the_built_in(jiaozuo_url, clock):
         app.close()
 
 
+class BrokenClassifier:
+    def __init__(self) -> None:
+        self.__name__ = "county-classifier"
+
+    @hookimpl
+    def serviceframe_classify(self, app, title, body):
+        raise RuntimeError("词库文件损坏")
+
+
+def test_a_broken_classifier_plugin_is_reported_and_the_built_in_decides(jiaozuo_url, clock):
+    app = make_app(jiaozuo_url, plugins=(BrokenClassifier(),))
+    app.clock = clock
+    try:
+        issue = file(app)
+        assert issue.suggested_category is Category.PRODUCTION_FACTORS
+        assert svc.accept(app, issue.id).category is Category.PRODUCTION_FACTORS
+        failure = app.plugins.failures[0]
+        assert (failure.plugin, failure.hook) == ("county-classifier", "serviceframe_classify")
+        assert "词库文件损坏" in failure.error
+    finally:
+        app.close()
+
+
 class FailingNotifier:
     def __init__(self) -> None:
         self.__name__ = "county-sms"
