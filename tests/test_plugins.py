@@ -186,3 +186,49 @@ def test_two_apps_have_separate_plugin_managers(sf_db_url):
     one.publish_registry([{"kind": "y", "subject": "s", "actor": "a", "at": None, "data": {}}])
     assert [e["kind"] for e in recorder.events] == ["y"]
     assert one.plugins.failures == [] and two.plugins.failures == []
+
+
+def test_a_second_plugin_with_a_taken_name_is_broken_and_the_first_stays(tmp_path, monkeypatch):
+    site = tmp_path / "site2"
+    site.mkdir()
+    for module in ("sf_test_first", "sf_test_second"):
+        (site / f"{module}.py").write_text(
+            "from serviceframe.hookspecs import hookimpl\n\n"
+            f"@hookimpl\ndef serviceframe_sources(app):\n    return [{module!r}]\n",
+            encoding="utf-8",
+        )
+    for dist_name, module in (("first", "sf_test_first"), ("second", "sf_test_second")):
+        dist = site / f"sf_{dist_name}-1.0.dist-info"
+        dist.mkdir()
+        (dist / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: sf-{dist_name}\nVersion: 1.0\n", encoding="utf-8"
+        )
+        (dist / "entry_points.txt").write_text(f"[serviceframe]\nsms = {module}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    monkeypatch.delenv("SERVICEFRAME_DISABLE_PLUGINS", raising=False)
+    try:
+        app = bootstrap(Settings(db_url="unused.db"))
+        sms = [p for p in app.plugins.list() if p.name == "sms"]
+        assert sorted(p.status for p in sms) == ["broken", "ok"]
+        (broken,) = [p for p in sms if p.status == "broken"]
+        assert "taken" in broken.error
+        sources = [s for names in app.plugins.hook.serviceframe_sources(app=app) for s in names]
+        assert sum(s.startswith("sf_test_") for s in sources) == 1
+    finally:
+        for name in ("sf_test_first", "sf_test_second"):
+            sys.modules.pop(name, None)
+
+
+def test_a_command_that_cannot_load_leaves_the_rest_of_the_cli_working(monkeypatch):
+    from serviceframe import cli as cli_module
+
+    monkeypatch.setitem(cli_module.COMMANDS, "broken-report", "serviceframe.no_such_module:report")
+    runner = CliRunner()
+    listing = runner.invoke(cli, ["--help"])
+    assert listing.exit_code == 0
+    assert "broken-report" in listing.output and "unavailable" in listing.output
+    result = runner.invoke(cli, ["broken-report"])
+    assert result.exit_code == 1
+    assert "cannot load" in result.output and "no_such_module" in result.output
+    assert "Traceback" not in result.output

@@ -32,6 +32,8 @@ def _structure_int(value: Any, type_: Any) -> Any:
         return type_(int(value))
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return type_(int(value))
+    if type_ is not int:
+        raise ValueError(f"{value!r} is not a valid {type_.__name__}")
     raise ValueError(f"{value!r} is not a whole number")
 
 

@@ -88,7 +88,7 @@ def _next_row(reader: "Reader", path: Path) -> list[str] | None:
         return next(reader)
     except StopIteration:
         return None
-    except csv.Error as exc:  # e.g. a quote left open at the end of the file
+    except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
         raise ValidationError("file", str(path), f"line {reader.line_num}: {exc}") from None
 
 

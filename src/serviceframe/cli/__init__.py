@@ -46,7 +46,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
             module_name, attr = self.lazy[name].split(":")
-            command: click.Command = getattr(importlib.import_module(module_name), attr)
+            try:
+                command: click.Command = getattr(importlib.import_module(module_name), attr)
+            except Exception as exc:  # one broken command must not take the whole CLI down
+                return _broken(name, module_name, exc)
             return command
         return super().get_command(ctx, name)
 
@@ -57,6 +60,20 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except ServiceFrameError as exc:
             raise click.ClickException(str(exc)) from exc
+
+
+def _broken(name: str, module_name: str, exc: Exception) -> click.Command:
+    message = f"the command {name!r} cannot load ({module_name}: {type(exc).__name__}: {exc})"
+
+    def fail() -> None:
+        raise click.ClickException(message)
+
+    return click.Command(
+        name,
+        callback=fail,
+        help=f"(unavailable: {type(exc).__name__})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

@@ -54,7 +54,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager("serviceframe")
         self.pm.add_hookspecs(hookspecs)
         self.disabled = frozenset(disabled)
-        self.infos: dict[str, PluginInfo] = {}
+        self.infos: list[PluginInfo] = []
         self.failures: list[PluginFailure] = []
 
     @property
@@ -64,10 +64,13 @@ class PluginHost:
     def register(self, plugin: object, name: str, origin: str) -> None:
         if name in self.disabled:
             self.pm.set_blocked(name)
-            self.infos[name] = PluginInfo(name, "disabled", origin)
+            self.infos.append(PluginInfo(name, "disabled", origin))
             return
+        taken = next((p for p in self.infos if p.name == name and p.status == "ok"), None)
+        if taken is not None:
+            raise ValueError(f"the name {name!r} is taken by the plugin from {taken.origin}")
         self.pm.register(plugin, name=name)
-        self.infos[name] = PluginInfo(name, "ok", origin, self._hooks_of(plugin))
+        self.infos.append(PluginInfo(name, "ok", origin, self._hooks_of(plugin)))
 
     def load_builtins(self) -> None:
         for module_name in BUILTIN_PLUGINS:
@@ -78,7 +81,7 @@ class PluginHost:
             dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?"
             origin = f"entry point ({dist})"
             if ep.name in self.disabled:
-                self.infos[ep.name] = PluginInfo(ep.name, "disabled", origin)
+                self.infos.append(PluginInfo(ep.name, "disabled", origin))
                 continue
             try:
                 plugin = ep.load()
@@ -86,16 +89,15 @@ class PluginHost:
             except Exception as exc:  # a broken plugin is reported, never fatal
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("plugin %r could not be loaded: %s", ep.name, error)
-                self.infos[ep.name] = PluginInfo(ep.name, "broken", origin, error=error)
+                self.infos.append(PluginInfo(ep.name, "broken", origin, error=error))
 
     def notify(self, hook_name: str, **kwargs: Any) -> list[PluginFailure]:
         """Call every implementation of a notification hook, isolating each plugin's errors."""
         failures = []
         caller = getattr(self.pm.hook, hook_name)
         for impl in reversed(caller.get_hookimpls()):  # pluggy's own calling order
-            args = {name: kwargs[name] for name in impl.argnames}
             try:
-                impl.function(**args)
+                impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as exc:
                 failure = PluginFailure(impl.plugin_name, hook_name, f"{type(exc).__name__}: {exc}")
                 log.warning("%s", failure)
@@ -112,9 +114,8 @@ class PluginHost:
         """
         caller = getattr(self.pm.hook, hook_name)
         for impl in reversed(caller.get_hookimpls()):
-            args = {name: kwargs[name] for name in impl.argnames}
             try:
-                result = impl.function(**args)
+                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
             except Exception as exc:
                 failure = PluginFailure(impl.plugin_name, hook_name, f"{type(exc).__name__}: {exc}")
                 log.warning("%s; the next implementation decides", failure)
@@ -125,7 +126,7 @@ class PluginHost:
         return None
 
     def list(self) -> list[PluginInfo]:
-        return sorted(self.infos.values(), key=lambda p: (p.origin != "builtin", p.name))
+        return sorted(self.infos, key=lambda p: (p.origin != "builtin", p.name))
 
     @staticmethod
     def _hooks_of(plugin: object) -> tuple[str, ...]:
