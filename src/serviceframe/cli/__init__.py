@@ -76,7 +76,7 @@ def _broken(name: str, module_name: str, exc: Exception) -> click.Command:
     )
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=COMMANDS)
 @click.version_option(__version__, prog_name="serviceframe")
 @click.option(
     "--db",
