@@ -203,7 +203,9 @@ def test_a_second_plugin_with_a_taken_name_is_broken_and_the_first_stays(tmp_pat
         (dist / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: sf-{dist_name}\nVersion: 1.0\n", encoding="utf-8"
         )
-        (dist / "entry_points.txt").write_text(f"[serviceframe]\nsms = {module}\n", encoding="utf-8")
+        (dist / "entry_points.txt").write_text(
+            f"[serviceframe]\nsms = {module}\n", encoding="utf-8"
+        )
     monkeypatch.syspath_prepend(str(site))
     importlib.invalidate_caches()
     monkeypatch.delenv("SERVICEFRAME_DISABLE_PLUGINS", raising=False)

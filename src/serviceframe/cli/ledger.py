@@ -1,5 +1,6 @@
 """``serviceframe ledger``: a unit's service ledger (服务台帐) for a period, shown or exported."""
 
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -131,9 +132,8 @@ def ledger(
     elif fmt == "xlsx":
         raise click.UsageError("--format xlsx needs --out FILE")
     elif fmt == "csv" and not as_json:
-        stream = click.get_binary_stream("stdout")
-        write_csv(result, stream, encoding)
-        stream.flush()
+        write_csv(result, sys.stdout.buffer, encoding)
+        sys.stdout.flush()
         return
     if as_json:
         emit_json(ledger_dict(result))
