@@ -9,6 +9,7 @@ import difflib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from attrs import evolve, frozen
@@ -224,11 +225,13 @@ def _file(
             )
             for e, new_id, similar in zip(events, ids, batch_similar, strict=True)
         ]
-        for event, similar in zip(events, batch_similar, strict=True):
-            if similar:
-                uow.issues.set_possible_duplicates(
-                    event.data["id"], event.data["possible_duplicates"]
-                )
+        uow.issues.set_possible_duplicates(
+            {
+                event.data["id"]: event.data["possible_duplicates"]
+                for event, similar in zip(events, batch_similar, strict=True)
+                if similar
+            }
+        )
         issues = [apply(None, e) for e in events]
         uow.record([event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
         existing = [value if how == "id" else ids[value] for how, value in repeats]
@@ -296,24 +299,28 @@ def _check_draft(
     }
 
 
+@lru_cache(maxsize=8192)
+def _char_counts(text: str) -> Counter[str]:
+    return Counter(text)
+
+
 def _similar(
     c: dict[str, Any], received_at: datetime, candidates: list[tuple[int, str, str, str, datetime]]
 ) -> list[int]:
     """The candidates of the same enterprise, received within the window around
     ``received_at``, whose text is much the same as the draft's."""
     text = f"{c['title']}\n{c['body']}"[:500]
-    counts: Counter[str] | None = None
     matcher: difflib.SequenceMatcher[str] | None = None
     found = []
     for issue_id, enterprise, title, body, when in candidates:
         if enterprise != c["enterprise"] or abs(when - received_at) > DUPLICATE_WINDOW:
             continue
         other = f"{title}\n{body}"[:500]
-        # The characters in common bound the similarity from above (difflib's quick_ratio):
-        # most pairs stop here, before the costly matching.
-        if counts is None:
-            counts = Counter(text)
-        common = sum((counts & Counter(other)).values())
+        # Cheap upper bounds of the similarity first (lengths, then the characters in common,
+        # as difflib's quick_ratio): most pairs stop here, before the costly matching.
+        if 2 * min(len(text), len(other)) < DUPLICATE_SIMILARITY * (len(text) + len(other)):
+            continue
+        common = sum((_char_counts(text) & _char_counts(other)).values())
         if 2 * common < DUPLICATE_SIMILARITY * (len(text) + len(other)):
             continue
         if matcher is None:  # the draft is analysed once, for all its candidates

@@ -1,10 +1,10 @@
 """Issues in the store: the folded state as a row, the events in the log, units, ratings."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Due, Issue, IssueEvent, Satisfaction, Severity, Status
@@ -186,12 +186,18 @@ class IssueRepository:
             rows += [tuple(r) for r in self.conn.execute(q.order_by(c.id))]
         return rows
 
-    def set_possible_duplicates(self, issue_id: int, duplicates: Sequence[int]) -> None:
-        """Used by bulk intake once the ids of the issues filed together are known."""
-        self.conn.execute(
+    def set_possible_duplicates(self, duplicates: Mapping[int, Sequence[int]]) -> None:
+        """Used by bulk intake once the ids of the issues filed together are known
+        (one executemany, not one statement per issue)."""
+        if not duplicates:
+            return
+        stmt = (
             update(t.issues)
-            .where(t.issues.c.id == issue_id)
-            .values(possible_duplicates=list(duplicates))
+            .where(t.issues.c.id == bindparam("b_id"))
+            .values(possible_duplicates=bindparam("b_duplicates"))
+        )
+        self.conn.execute(
+            stmt, [{"b_id": i, "b_duplicates": list(d)} for i, d in duplicates.items()]
         )
 
     def find(
