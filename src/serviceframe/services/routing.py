@@ -267,6 +267,7 @@ def escalate(
         issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
         states = uow.routing.get_many(list(issues))
         heads = _unit_heads(org)
+        ladder: dict[tuple[str, Rung, RoutingFacts], RouteDecision | None] = {}
         orders: list[dict[str, Any]] = []
         for b in breaches:
             issue = issues[b.issue_id]
@@ -282,7 +283,11 @@ def escalate(
                 KeyLevel(b.key_level),
                 issue.lead_unit,
             )
-            up = next_rung(org, state.level, state.rung, facts)
+            # Many due issues share a rung and facts: climb the ladder once per kind of case.
+            key = (state.level, state.rung, facts)
+            if key not in ladder:
+                ladder[key] = next_rung(org, state.level, state.rung, facts)
+            up = ladder[key]
             to = up or RouteDecision(
                 state.level, state.rung, state.official, "已至最高层级,继续督办"
             )
