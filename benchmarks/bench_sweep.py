@@ -587,11 +587,8 @@ def db_value(app: App, value: datetime | date) -> Any:
 def due_query(app: App) -> tuple[str, list[Any]]:
     """The due issues by status and due date: one indexed range per deadline, as ids."""
     parts, params = [], []
-    for name, column, statuses in BREACHES:
-        cond = f"status IN ({', '.join(repr(s) for s in statuses)}) AND {column} < ?"
-        if name == "feedback":
-            cond += " AND first_feedback_at IS NULL"
-        parts.append(f"SELECT id FROM issues WHERE {cond}")
+    for _name, column, still_open in BREACHES:  # the same partial-index conditions
+        parts.append(f"SELECT id FROM issues WHERE {still_open} AND {column} < ?")
         params.append(db_value(app, TODAY))
     return " UNION ALL ".join(parts), params
 

@@ -4,7 +4,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 
 from serviceframe.domain.routing import Routing, Rung
 from serviceframe.store import tables as t
@@ -46,16 +58,27 @@ def routing_from_row(r: Any) -> Routing:
 
 # Each deadline and the open statuses in which it can be missed. An issue that is never
 # acknowledged misses all three in turn, and so climbs one rung for each.
-BREACHES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("acknowledge", "ack_due", ("dispatched",)),
-    ("feedback", "feedback_due", ("dispatched", "acknowledged")),
-    ("resolve", "resolve_due", ("dispatched", "acknowledged", "in_progress", "redo")),
+BREACHES: tuple[tuple[str, str, str], ...] = (
+    ("acknowledge", "ack_due", t.OPEN_FOR_ACKNOWLEDGE),
+    ("feedback", "feedback_due", t.OPEN_FOR_FEEDBACK),
+    ("resolve", "resolve_due", t.OPEN_FOR_RESOLVE),
 )
 
 
 # A widespread issue is one still waiting for a solution: settled and finished issues count
 # towards no trend.
 UNSETTLED = ("received", "accepted", "dispatched", "acknowledged", "in_progress", "redo")
+
+
+class Breach:
+    """A missed deadline of one issue, with what the sweep needs to know about the issue."""
+
+    def __init__(self, issue_id: int, deadline: str, due: date, row: Any) -> None:
+        self.issue_id, self.deadline, self.due = issue_id, deadline, due
+        self.round, self.lead_unit, self.category = row.round, row.lead_unit, row.category
+        self.severity, self.enterprise_code = row.severity, row.enterprise_code
+        self.county, self.key_level = row.county, row.key_level
+        self.level, self.rung, self.official = row.level, row.rung, row.official
 
 
 class RoutingRepository:
@@ -82,15 +105,16 @@ class RoutingRepository:
 
     # --- the sweep -----------------------------------------------------------------------
 
-    def breaches(self, today: date) -> list[Any]:
+    def breaches(self, today: date) -> list[Breach]:
         """Deadlines missed (due before ``today``) with no supervision order yet.
 
-        One indexed range query per deadline kind on (status, due): the cost follows the
-        number of issues past due, not the number of open issues.
+        First the due issues, one range scan of a partial index per deadline (only the issues
+        in which that deadline can still be missed are in it); then the details of just those,
+        joined by key. The cost follows the number of issues past due, not the store.
         """
         i, s, r, e = t.issues.c, t.supervision_orders.c, t.issue_routing.c, t.enterprises.c
         parts = []
-        for name, column, statuses in BREACHES:
+        for name, column, still_open in BREACHES:
             due = i[column]
             kinds = ["resolve", "redo"] if name == "resolve" else [name]
             no_order = ~(
@@ -104,15 +128,22 @@ class RoutingRepository:
                 if name == "resolve"
                 else literal(name)
             )
-            condition = [i.status.in_(statuses), due < today, no_order]
-            if name == "feedback":
-                condition.append(i.first_feedback_at.is_(None))
             parts.append(
+                select(i.id.label("issue_id"), label.label("deadline"), due.label("due")).where(
+                    text(still_open), due < today, no_order
+                )
+            )
+        missed = list(self.conn.execute(union_all(*parts)))
+        if not missed:
+            return []
+        # Then the details of just those issues, by key, in batches: the planner never gets
+        # the chance to scan the routing table for a handful of due issues.
+        details: dict[int, Any] = {}
+        for batch in chunks(sorted({m.issue_id for m in missed}), 1000):
+            q = (
                 select(
-                    i.id.label("issue_id"),
-                    label.label("deadline"),
+                    i.id,
                     i.round,
-                    due.label("due"),
                     i.lead_unit,
                     i.category,
                     i.severity,
@@ -128,10 +159,13 @@ class RoutingRepository:
                         t.issue_routing, r.issue_id == i.id
                     )
                 )
-                .where(*condition)
+                .where(i.id.in_(batch))
             )
-        q = union_all(*parts).order_by("issue_id", "deadline")
-        return list(self.conn.execute(q))
+            details |= {row.id: row for row in self.conn.execute(q)}
+        return [
+            Breach(m.issue_id, m.deadline, m.due, details[m.issue_id])
+            for m in sorted(missed, key=lambda m: (m.issue_id, m.deadline))
+        ]
 
     def add_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:
         ids: list[int] = []

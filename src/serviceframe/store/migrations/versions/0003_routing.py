@@ -168,21 +168,37 @@ def upgrade() -> None:
             batch_op.f("ix_supervision_orders_issue_id"), ["issue_id"], unique=False
         )
 
-    with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.create_index("ix_issues_status_ack_due", ["status", "ack_due"], unique=False)
-        batch_op.create_index(
-            "ix_issues_status_feedback_due", ["status", "feedback_due"], unique=False
-        )
-        batch_op.create_index(
-            "ix_issues_status_resolve_due", ["status", "resolve_due"], unique=False
+    # Partial indexes: only the issues in which each deadline can still be missed.
+    for name, column, condition in (
+        ("ix_issues_status_ack_due", "ack_due", "status = 'dispatched'"),
+        (
+            "ix_issues_status_feedback_due",
+            "feedback_due",
+            "status IN ('dispatched', 'acknowledged') AND first_feedback_at IS NULL",
+        ),
+        (
+            "ix_issues_status_resolve_due",
+            "resolve_due",
+            "status IN ('dispatched', 'acknowledged', 'in_progress', 'redo')",
+        ),
+    ):
+        op.create_index(
+            name,
+            "issues",
+            ["status", column],
+            unique=False,
+            sqlite_where=sa.text(condition),
+            postgresql_where=sa.text(condition),
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.drop_index("ix_issues_status_resolve_due")
-        batch_op.drop_index("ix_issues_status_feedback_due")
-        batch_op.drop_index("ix_issues_status_ack_due")
+    for name in (
+        "ix_issues_status_resolve_due",
+        "ix_issues_status_feedback_due",
+        "ix_issues_status_ack_due",
+    ):
+        op.drop_index(name, table_name="issues")
 
     with op.batch_alter_table("supervision_orders", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supervision_orders_issue_id"))
