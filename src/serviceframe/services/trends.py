@@ -50,12 +50,14 @@ def detect(
     published: list[tuple[dict[str, Any], str, list[int]]] = []
     with app.uow() as uow:
         org = organisation_of(app, uow)
-        for trend in uow.routing.trending_topics(
+        trending = uow.routing.trending_topics(
             since, rules.cluster_min_enterprises, rules.cluster_min_counties
-        ):
+        )
+        waiting = uow.routing.unclustered([trend.topic for trend in trending], since)
+        for trend in trending:
             # Only issues in no cluster yet join: members of a resolved cluster that came back
             # (an unsatisfied rating) stay with theirs, and form no empty cluster.
-            members = uow.routing.unclustered(trend.topic, since)
+            members = waiting[trend.topic]
             if not members:
                 continue
             cluster = uow.routing.open_cluster(trend.topic)

@@ -229,20 +229,30 @@ class RoutingRepository:
         )
         return list(self.conn.execute(q))
 
-    def unclustered(self, topic: str, since: datetime) -> list[int]:
+    def unclustered(self, topics: Sequence[str], since: datetime) -> dict[str, list[int]]:
+        """Issues of these topics received since ``since`` that are in no cluster yet.
+
+        One query for all topics, driven by the window (``received_at``), not by each topic's
+        whole history: the cost follows the issues in the window.
+        """
         i, r = t.issues.c, t.issue_routing.c
+        found: dict[str, list[int]] = {topic: [] for topic in topics}
+        if not topics:
+            return found
         q = (
-            select(i.id)
+            select(r.topic, i.id)
             .join(t.issue_routing, r.issue_id == i.id)
             .where(
-                r.topic == topic,
-                r.cluster_id.is_(None),
                 i.received_at >= since,
                 i.status.in_(UNSETTLED),
+                r.cluster_id.is_(None),
+                r.topic.in_(list(topics)),
             )
             .order_by(i.id)
         )
-        return list(self.conn.scalars(q))
+        for topic, issue_id in self.conn.execute(q):
+            found[topic].append(issue_id)
+        return found
 
     def open_cluster(self, topic: str) -> dict[str, Any] | None:
         c = t.clusters.c
