@@ -787,11 +787,3 @@ def test_a_message_delivered_twice_at_once_is_still_one_issue(app, monkeypatch):
     assert len(calls) == 2
     assert (again.created, again.issue.id) == (False, first.issue.id)
     assert count(app) == 1
-
-
-def test_events_of_many_issues_are_each_issues_history(app):
-    a, b = file(app), file(app, body=FINANCE, enterprise=E2)
-    svc.accept(app, b.id)
-    with app.uow() as uow:
-        many = uow.issues.events_of([b.id, a.id, 4242])
-    assert many == {a.id: events(app, a.id), b.id: events(app, b.id), 4242: []}

@@ -277,7 +277,7 @@ class Lifecycle(RuleBasedStateMachine):
             return
         with self.app.uow() as uow:
             states = {i.id: i for i in uow.issues.get_many(self.model)}
-            histories = uow.issues.events_of(self.model)
+            histories = {i: uow.issues.events(i) for i in self.model}
         for issue_id, m in self.model.items():
             state = states[issue_id]
             assert state == replay(histories[issue_id])

@@ -41,7 +41,3 @@ class CalendarError(ServiceFrameError):
 
 class StoreError(ServiceFrameError):
     """The database failed or is not ready; raw driver exceptions never leak past the store."""
-
-
-class PluginError(ServiceFrameError):
-    """A plugin failed to load or raised; the message names the plugin."""

@@ -134,3 +134,22 @@ def _cell(value: object) -> str:
 
 def _pair(headers: list[str], values: list[str]) -> dict[str, str]:
     return {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(headers) if h}
+
+
+def map_columns(
+    headers: list[str], columns: dict[str, tuple[str, ...]], required: tuple[str, ...], source: str
+) -> dict[str, str]:
+    """Which header of the file holds each field: ``columns`` lists, per field, the headers it
+    may have (Chinese as clerks write them, or English, any case). A missing required field
+    names the column a clerk should add."""
+    found: dict[str, str] = {}
+    for fieldname, names in columns.items():
+        header = next((h for h in headers if h in names or h.lower() in names), None)
+        if header is not None:
+            found[fieldname] = header
+    missing = [columns[f][0] for f in required if f not in found]
+    if missing:
+        raise ValidationError(
+            "header", ",".join(headers), f"{source} lacks column(s) {', '.join(missing)}"
+        )
+    return found

@@ -1,11 +1,9 @@
 """Printing results: a table or lines for people, stable JSON with ``--json`` for programs."""
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import click
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON (UTF-8, stable keys)."

@@ -6,13 +6,11 @@ from datetime import date
 from typing import Any
 
 from serviceframe.app import App
-from serviceframe.domain.issue import IssueEvent
-from serviceframe.domain.routing import apply_routing
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.services.configured import organisation_of
+from serviceframe.services.routing import record_for_many
 from serviceframe.services.trends import settle_issues
-from serviceframe.store.issue_repository import event_row
 
 
 def agenda(
@@ -75,17 +73,7 @@ def decide(
             )
         ids = [item["issue_id"]] if item["issue_id"] else uow.routing.members(item["cluster_id"])
         data = {"agenda_item": item_id, "decision": decision.strip()}
-        states = uow.routing.get_many(ids)
-        uow.routing.save_many(
-            [
-                s
-                for s in (apply_routing(states.get(i), i, "decided", data) for i in ids)
-                if s is not None
-            ],
-            now,
-        )
-        events = [(i, IssueEvent("decided", now, actor, data)) for i in ids]
-        uow.record([event_row(i, e) for i, e in events])
+        event = record_for_many(uow, ids, "decided", data, now, actor)
         settled = (
             settle_issues(uow, ids, decision.strip(), now, actor, {"agenda_item": item_id})
             if settle
@@ -97,5 +85,5 @@ def decide(
         result = uow.routing.item(item_id)
         issues = {i.id: i for i in uow.issues.get_many(ids)}
         uow.commit()
-    app.publish_issue_events([(issues[i], e) for i, e in events] + settled)
+    app.publish_issue_events([(issues[i], event) for i in ids] + settled)
     return {**result, "issues": ids, "settled": [i.id for i, _ in settled]}  # type: ignore[dict-item]

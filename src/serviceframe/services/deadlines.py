@@ -14,7 +14,7 @@ from serviceframe.app import App
 from serviceframe.domain.issue import Due, IssueEvent, Severity, apply, due_data
 from serviceframe.domain.workdays import ProvisionalDeadlineWarning
 from serviceframe.services.configured import deadline_rules, work_calendar
-from serviceframe.store.issue_repository import event_row
+from serviceframe.services.events import issue_event_row
 
 
 def _due(app: App, start: datetime, days: int) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def recompute_provisional(app: App, actor: str | None = None) -> list[int]:
             new = apply(issue, event)
             uow.issues.save(new, expected_version=issue.version)
             done.append((new, event))
-        uow.record([event_row(i.id, e) for i, e in done])
+        uow.record([issue_event_row(i.id, e) for i, e in done])
         uow.commit()
         changed = [i.id for i, _ in done]
     app.publish_issue_events(done)

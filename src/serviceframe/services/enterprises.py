@@ -10,7 +10,7 @@ from serviceframe.app import App
 from serviceframe.domain.enterprise import Contact, Enterprise, KeyLevel, parse_key_level
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.services.events import event_row
-from serviceframe.tabular import read_rows
+from serviceframe.tabular import map_columns, read_rows
 
 if TYPE_CHECKING:
     from serviceframe.store.uow import UnitOfWork
@@ -62,7 +62,7 @@ def import_enterprises(
     """
     actor = actor or app.settings.actor
     headers, rows = read_rows(path, encoding)
-    columns = _map_headers(headers, str(path))
+    columns = map_columns(headers, COLUMNS, REQUIRED, str(path))
     now = app.now()
     with app.uow() as uow:
         if not uow.org.is_loaded():
@@ -124,21 +124,6 @@ def import_enterprises(
         unchanged=len(final) - len(inserted) - len(updated),
         errors=tuple(errors),
     )
-
-
-def _map_headers(headers: list[str], source: str) -> dict[str, str]:
-    columns: dict[str, str] = {}
-    for fieldname, names in COLUMNS.items():
-        for header in headers:
-            if header in names or header.lower() in names:
-                columns[fieldname] = header
-                break
-    missing = [COLUMNS[f][0] for f in REQUIRED if f not in columns]
-    if missing:
-        raise ValidationError(
-            "header", ",".join(headers), f"{source} lacks column(s) {', '.join(missing)}"
-        )
-    return columns
 
 
 def _parse(values: dict[str, str], known: set[str]) -> Enterprise:

@@ -6,7 +6,7 @@ from serviceframe.app import App
 from serviceframe.domain.clock import parse_local_time
 from serviceframe.errors import ValidationError
 from serviceframe.services.issues import BulkReport, DraftError, IssueDraft, file_issues
-from serviceframe.tabular import read_rows
+from serviceframe.tabular import map_columns, read_rows
 
 COLUMNS = {
     "enterprise": ("统一社会信用代码", "enterprise", "credit_code"),
@@ -17,6 +17,7 @@ COLUMNS = {
     "category": ("类别", "category"),
     "severity": ("性质", "severity"),
 }
+REQUIRED = ("enterprise", "body")
 
 
 def import_issues(
@@ -28,17 +29,12 @@ def import_issues(
     when its rows carry an external id (编号).
     """
     headers, rows = read_rows(path, encoding)
-    columns = {f: next((h for h in headers if h in names), None) for f, names in COLUMNS.items()}
-    for required in ("enterprise", "body"):
-        if columns[required] is None:
-            raise ValidationError(
-                "header", ",".join(headers), f"{path} lacks column {COLUMNS[required][0]}"
-            )
+    columns = map_columns(headers, COLUMNS, REQUIRED, str(path))
     drafts: list[IssueDraft] = []
     lines: list[int] = []
     early: list[DraftError] = []
     for line, row in rows:
-        value = {f: (row.get(h, "") if h else "") for f, h in columns.items()}
+        value = {f: row.get(columns[f], "") if f in columns else "" for f in COLUMNS}
         try:
             received_at = (
                 parse_local_time(value["received_at"], "received_at")

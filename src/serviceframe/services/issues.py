@@ -36,7 +36,7 @@ from serviceframe.services.configured import (
     organisation_of,
 )
 from serviceframe.services.deadlines import deadlines_for, redo_deadline
-from serviceframe.store.issue_repository import event_row
+from serviceframe.services.events import issue_event_row
 
 # Near-duplicates: the same enterprise raising much the same text within two weeks is
 # flagged for the office to merge; it is never dropped silently.
@@ -233,7 +233,7 @@ def _file(
             }
         )
         issues = [apply(None, e) for e in events]
-        uow.record([event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
+        uow.record([issue_event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
         existing = [value if how == "id" else ids[value] for how, value in repeats]
         uow.commit()
     app.publish_issue_events(zip(issues, events, strict=True))
@@ -363,7 +363,7 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
         event = IssueEvent(kind, now, actor, data)
         new = apply(issue, event)
         uow.issues.save(new, expected_version=issue.version)
-        uow.record([event_row(issue.id, event)])
+        uow.record([issue_event_row(issue.id, event)])
         if kind == "dispatched":
             uow.issues.set_units(issue.id, data["lead"], data["co"])
         published = [(new, event)]
@@ -578,7 +578,7 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
         new_issue, new_target = apply(issue, merged_event), apply(target, absorbed_event)
         uow.issues.save(new_issue, issue.version)
         uow.issues.save(new_target, target.version)
-        uow.record([event_row(issue_id, merged_event), event_row(into, absorbed_event)])
+        uow.record([issue_event_row(issue_id, merged_event), issue_event_row(into, absorbed_event)])
         uow.commit()
     app.publish_issue_events([(new_issue, merged_event), (new_target, absorbed_event)])
     return new_issue

@@ -111,8 +111,3 @@ def organisation(app: App) -> Organisation:
         if not uow.org.is_loaded():
             raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
         return uow.org.load()
-
-
-def deadline_rules(app: App) -> DeadlineRules:
-    with app.uow() as uow:
-        return converter.structure(uow.org.setting("deadlines") or {}, DeadlineRules)

@@ -27,7 +27,7 @@ from serviceframe.domain.routing import (
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError
 from serviceframe.services.configured import organisation_of
-from serviceframe.store.issue_repository import event_row
+from serviceframe.services.events import issue_event_row
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
@@ -153,7 +153,20 @@ def _record(
         state = apply_routing(state, issue_id, event.kind, dict(event.data))
     if events and state is not None:
         uow.routing.save_many([state], now)
-        uow.record([event_row(issue_id, e) for e in events])
+        uow.record([issue_event_row(issue_id, e) for e in events])
+
+
+def record_for_many(
+    uow: Any, ids: Sequence[int], kind: str, data: dict[str, Any], now: datetime, actor: str
+) -> IssueEvent:
+    """Write one routing event (clustered, queued, decided) to many issues at once: fold it
+    into each routing state, save them together, and log one event row per issue."""
+    event = IssueEvent(kind, now, actor, data)
+    states = uow.routing.get_many(ids)
+    folded = (apply_routing(states.get(i), i, kind, data) for i in ids)
+    uow.routing.save_many([state for state in folded if state is not None], now)
+    uow.record([issue_event_row(i, event) for i in ids])
+    return event
 
 
 def queue_item(
@@ -378,7 +391,7 @@ def escalate(
             for e in done
         ]
         uow.routing.save_many([states[i] for i in sorted({e.issue for e in done})], now)
-        uow.record([event_row(i, ev) for i, ev in events])
+        uow.record([issue_event_row(i, ev) for i, ev in events])
         uow.commit()
     for e, order in zip(done, orders, strict=True):
         app.plugins.notify(

@@ -14,12 +14,12 @@ from attrs import frozen
 from serviceframe.app import App
 from serviceframe.domain.categories import Category
 from serviceframe.domain.enterprise import KeyLevel
-from serviceframe.domain.issue import IssueEvent, apply
-from serviceframe.domain.routing import RoutingFacts, apply_routing
+from serviceframe.domain.issue import ALLOWED_FROM, IssueEvent, apply
+from serviceframe.domain.routing import RoutingFacts, decide
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.services.configured import escalation_rules, organisation_of
-from serviceframe.services.routing import cluster_data, queue_item
-from serviceframe.store.issue_repository import event_row
+from serviceframe.services.events import issue_event_row
+from serviceframe.services.routing import cluster_data, queue_item, record_for_many
 
 
 @frozen
@@ -65,7 +65,6 @@ def detect(
             if cluster is None:
                 kind = "formed"
                 # Several counties are involved: the city's ladder takes it, as one item.
-                from serviceframe.domain.routing import decide
 
                 facts = RoutingFacts(
                     Category(trend.category), "major", True, org.city.code, KeyLevel.CITY
@@ -99,13 +98,7 @@ def detect(
             )
             if dry_run:
                 continue
-            data = cluster_data(cluster)
-            states = uow.routing.get_many(members)
-            new_states = [
-                apply_routing(states[m], m, "clustered", data) for m in members if m in states
-            ]
-            uow.routing.save_many([s for s in new_states if s is not None], now)
-            uow.record([event_row(m, IssueEvent("clustered", now, actor, data)) for m in members])
+            record_for_many(uow, members, "clustered", cluster_data(cluster), now, actor)
             published.append((cluster, kind, members))
         if not dry_run:
             uow.commit()
@@ -164,20 +157,13 @@ def settle_issues(
     per table); members already resolved or finished are left as they are."""
     done = []
     for issue in uow.issues.get_many(ids):
-        if issue.status.value not in (
-            "received",
-            "accepted",
-            "dispatched",
-            "acknowledged",
-            "in_progress",
-            "redo",
-        ):
+        if issue.status not in ALLOWED_FROM["settled"]:  # already resolved, or finished
             continue
         event = IssueEvent("settled", now, actor, {"note": note, **cause})
         new = apply(issue, event)
         uow.issues.save(new, expected_version=issue.version)
         done.append((new, event))
-    uow.record([event_row(i.id, e) for i, e in done])
+    uow.record([issue_event_row(i.id, e) for i, e in done])
     return done
 
 
@@ -223,10 +209,7 @@ def queue_cluster(app: App, cluster_id: int, actor: str | None = None) -> dict[s
             return existing
         title = f"倾向性、普遍性问题:{cluster['topic']}"
         queued = queue_item(uow, cluster["level"], now, title, cluster_id=cluster_id)
-        members = uow.routing.members(cluster_id)
-        states = uow.routing.get_many(members)
-        uow.routing.save_many([apply_routing(states[m], m, "queued", queued) for m in members], now)  # type: ignore[misc]
-        uow.record([event_row(m, IssueEvent("queued", now, actor, queued)) for m in members])
+        record_for_many(uow, uow.routing.members(cluster_id), "queued", queued, now, actor)
         item = uow.routing.item(queued["agenda_item"])
         assert item is not None
         uow.commit()

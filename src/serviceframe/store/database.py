@@ -1,8 +1,6 @@
 """Engines, URLs and the one place where driver exceptions become ``StoreError``."""
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -60,12 +58,3 @@ def store_error(exc: SQLAlchemyError, url: str) -> StoreError:
     """A ``StoreError`` naming the database and the first line of the driver's complaint."""
     detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     return StoreError(f"database {safe_url(url)}: {detail}")
-
-
-@contextmanager
-def translating_errors(url: str) -> Iterator[None]:
-    """Turn any SQLAlchemy or driver failure inside the block into a ``StoreError``."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise store_error(exc, url) from exc

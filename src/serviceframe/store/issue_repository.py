@@ -108,16 +108,6 @@ def issue_from_row(r: Any, co_units: Sequence[str] = ()) -> Issue:
     )
 
 
-def event_row(issue_id: int, event: IssueEvent) -> dict[str, Any]:
-    return {
-        "kind": event.kind,
-        "subject": f"issue:{issue_id}",
-        "actor": event.actor,
-        "at": event.at,
-        "data": dict(event.data),
-    }
-
-
 class IssueRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -246,27 +236,7 @@ class IssueRepository:
         )
         return [IssueEvent(kind, at, actor, data) for kind, at, actor, data in self.conn.execute(q)]
 
-    def events_of(self, issue_ids: Iterable[int]) -> dict[int, list[IssueEvent]]:
-        """The histories of many issues, each in order, in one query per thousand issues."""
-        e = t.events.c
-        found: dict[int, list[IssueEvent]] = {i: [] for i in issue_ids}
-        for batch in chunks(sorted(found), 1000):
-            q = (
-                select(e.subject, e.kind, e.at, e.actor, e.data)
-                .where(e.subject.in_([f"issue:{i}" for i in batch]))
-                .order_by(e.id)
-            )
-            for subject, kind, at, actor, data in self.conn.execute(q):
-                found[int(subject.removeprefix("issue:"))].append(IssueEvent(kind, at, actor, data))
-        return found
-
     # --- writing -------------------------------------------------------------------------
-
-    def insert(self, issue: Issue) -> int:
-        result = self.conn.execute(
-            insert(t.issues).values(issue_row(issue)).returning(t.issues.c.id)
-        )
-        return int(result.scalar_one())
 
     def insert_many(self, issues: Sequence[Issue]) -> list[int]:
         """Set-based insert; ids come back in the order of ``issues``."""

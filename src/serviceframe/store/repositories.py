@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 
 from serviceframe.domain.assignment import (
     Assignment,
@@ -337,10 +337,10 @@ class EnterpriseRepository:
         if changed:
             stmt = (
                 update(t.enterprises)
-                .where(t.enterprises.c.credit_code == _bind("b_code"))
+                .where(t.enterprises.c.credit_code == bindparam("b_code"))
                 .values(
                     {
-                        c: _bind(f"b_{c}")
+                        c: bindparam(f"b_{c}")
                         for c in (*_enterprise_row(changed[0]), "updated_at")
                         if c != "credit_code"
                     }
@@ -384,17 +384,15 @@ class EnterpriseRepository:
             .values(key_level=level.value, updated_at=now)
         )
 
-    def count_by_level(self) -> dict[str, int]:
-        rows = self.conn.execute(
-            select(t.enterprises.c.key_level, func.count()).group_by(t.enterprises.c.key_level)
-        )
-        return {level: n for level, n in rows}
 
-
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
+def _has_current_contact() -> Any:
+    """EXISTS a current contact leader for the enterprise of the enclosing query."""
+    a, e = t.assignments.c, t.enterprises.c
+    return (
+        select(a.enterprise_code)
+        .where(a.kind == "contact", a.valid_to.is_(None), a.enterprise_code == e.credit_code)
+        .exists()
+    )
 
 
 def _assignment(r: Any) -> Assignment:
@@ -510,12 +508,8 @@ class AssignmentRepository:
 
         A city key enterprise lacking a contact is a gap of the city *and* of its county.
         """
-        e, a = t.enterprises.c, t.assignments.c
-        has_contact = (
-            select(a.enterprise_code)
-            .where(a.kind == "contact", a.valid_to.is_(None), a.enterprise_code == e.credit_code)
-            .exists()
-        )
+        e = t.enterprises.c
+        has_contact = _has_current_contact()
         rows = self.conn.execute(
             select(e.credit_code, e.name, e.jurisdiction_code, e.key_level)
             .where(e.key_level != "none", ~has_contact)
@@ -534,12 +528,8 @@ class AssignmentRepository:
 
     def quota_lines(self, quotas: Quotas) -> list[QuotaLine]:
         """Key enterprises per level against the targets, with how many have a contact."""
-        e, a, j = t.enterprises.c, t.assignments.c, t.jurisdictions.c
-        has_contact = (
-            select(a.enterprise_code)
-            .where(a.kind == "contact", a.valid_to.is_(None), a.enterprise_code == e.credit_code)
-            .exists()
-        )
+        e, j = t.enterprises.c, t.jurisdictions.c
+        has_contact = _has_current_contact()
         covered = func.sum(case((has_contact, 1), else_=0))
         city = self.conn.execute(
             select(func.count(), covered).select_from(t.enterprises).where(e.key_level == "city")
