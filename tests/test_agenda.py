@@ -13,10 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
-from serviceframe.cli import cli
-from serviceframe.cli.context import CliContext
+from ladder import events_of, invoke, routing
 from serviceframe.demo import example_dir
 from serviceframe.domain.routing import Rung
 from serviceframe.errors import ServiceFrameError, ValidationError
@@ -24,8 +22,8 @@ from serviceframe.services import issues as svc
 from serviceframe.services.agenda import agenda, decide, schedule_meeting
 from serviceframe.services.issues import IssueDraft
 from serviceframe.services.organisation import load_organisation
-from serviceframe.services.routing import explain_route
 from serviceframe.services.trends import detect, queue_cluster, show_cluster
+from serviceframe.testing.clock import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=SH)
@@ -38,14 +36,6 @@ FIVE = (CITY_KEY, COUNTY_KEY, CITY_KEY_2, "9141080393961761X2", "914108218072996
 POLICY = "建议出台工业企业用电价格补贴政策，减轻企业负担。"
 GAS = "天然气供气严重不足，锅炉多次停机，生产受到很大影响。"
 DECISION = "同意对重点工业企业给予用电补贴，由市财政局牵头制定办法。"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -64,15 +54,6 @@ def policy_issue(app, enterprise=CITY_KEY):
     return svc.accept(app, filed.issue.id, category=7, severity="policy")
 
 
-def routing(app, issue_id: int):
-    return explain_route(app, issue_id).current
-
-
-def events_of(app, issue_id: int, kind: str):
-    with app.uow() as uow:
-        return [e for e in uow.issues.events(issue_id) if e.kind == kind]
-
-
 def with_meetings(app, tmp_path: Path, *meetings: tuple[str, str]) -> None:
     text = (example_dir() / "organisation.toml").read_text(encoding="utf-8")
     for where, when in meetings:
@@ -82,10 +63,6 @@ def with_meetings(app, tmp_path: Path, *meetings: tuple[str, str]) -> None:
     path = tmp_path / "organisation.toml"
     path.write_text(text, encoding="utf-8")
     load_organisation(app, path)
-
-
-def invoke(app, *args: str):
-    return CliRunner().invoke(cli, list(args), obj=CliContext(app=app))
 
 
 def listed(found) -> list[tuple[int | None, int | None, str]]:

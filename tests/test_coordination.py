@@ -19,6 +19,7 @@ from serviceframe.services.agenda import decide
 from serviceframe.services.coordination import coordination
 from serviceframe.services.issues import IssueDraft
 from serviceframe.services.routing import escalate, explain_route
+from serviceframe.testing.clock import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
 JIEFANG, ZHONGZHAN = "410802", "410803"
@@ -41,14 +42,6 @@ FIELDS = (
 
 def at(month: int, day: int, hour: int = 9) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=SH)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def file(app, enterprise: str, body: str, **kw) -> int:

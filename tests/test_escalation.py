@@ -12,17 +12,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import event, func, select, text
 
-from serviceframe.cli import cli
-from serviceframe.cli.context import CliContext
-from serviceframe.domain.routing import Rung, apply_routing
+from ladder import events_of, invoke, replayed
+from serviceframe.domain.routing import Rung
 from serviceframe.hookspecs import hookimpl
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
 from serviceframe.services.routing import escalate, explain_route, supervision_orders
 from serviceframe.store import tables as t
+from serviceframe.testing.clock import Clock
 from serviceframe.testing.fixtures import make_app
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -41,14 +40,6 @@ RESOLVE_DUE = date(2026, 11, 11)
 
 def at(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 11, day, hour, 0, tzinfo=SH)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -82,24 +73,6 @@ def snapshot(app):
             c.execute(select(func.count()).select_from(t.events)).scalar_one(),
             c.execute(select(t.issue_routing).order_by(t.issue_routing.c.issue_id)).all(),
         )
-
-
-def replayed(app, issue_id: int):
-    """The routing state folded from the issue's events alone."""
-    state = None
-    with app.uow() as uow:
-        for e in uow.issues.events(issue_id):
-            state = apply_routing(state, issue_id, e.kind, dict(e.data))
-    return state
-
-
-def events_of(app, issue_id: int, kind: str):
-    with app.uow() as uow:
-        return [e for e in uow.issues.events(issue_id) if e.kind == kind]
-
-
-def invoke(app, *args: str):
-    return CliRunner().invoke(cli, list(args), obj=CliContext(app=app))
 
 
 # --- one missed deadline --------------------------------------------------------------------

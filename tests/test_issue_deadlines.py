@@ -20,6 +20,7 @@ from serviceframe.errors import CalendarError
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
 from serviceframe.services.organisation import load_organisation
+from serviceframe.testing.clock import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
 E1 = "914108026469439561"
@@ -32,17 +33,6 @@ HOLIDAYS_2027 = """\
 holidays = [2027-01-01, 2027-01-02, 2027-01-03]
 workdays = []
 """
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, *args: int) -> None:
-        self.now = datetime(*args, tzinfo=SH)
 
 
 @pytest.fixture

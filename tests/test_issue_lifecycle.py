@@ -16,6 +16,7 @@ from serviceframe.hookspecs import hookimpl
 from serviceframe.plugins.manager import PluginFailure
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
+from serviceframe.testing.clock import Clock
 from serviceframe.testing.fixtures import make_app
 from serviceframe.testing.sample import credit_code
 
@@ -28,19 +29,6 @@ CO = ("jz-hbj", "jz-czj")
 
 POWER = "我公司近期频繁遭遇拉闸限电，生产线多次停工，请协调供电部门保障用电。"
 FINANCE = "企业流动资金紧张，申请协调银行贷款和融资担保。"
-
-
-class Clock:
-    """A settable ``app.clock``."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, *args: int) -> None:
-        self.now = datetime(*args, tzinfo=SH)
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
-from serviceframe.cli import cli
-from serviceframe.cli.context import CliContext
+from ladder import invoke, routing
 from serviceframe.demo import example_dir
 from serviceframe.domain.routing import RouteDecision, Rung
 from serviceframe.errors import ConfigError
@@ -83,10 +81,6 @@ def accepted(app, enterprise: str, category: int | None = None, severity="genera
     return svc.accept(app, issue.issue.id, category=category, severity=severity)
 
 
-def routing(app, issue_id: int):
-    return explain_route(app, issue_id).current
-
-
 def where(app, issue_id: int) -> tuple[str, Rung, str | None]:
     r = routing(app, issue_id)
     return r.level, r.rung, r.official
@@ -99,10 +93,6 @@ def org_copy(tmp_path: Path, edit=None, append: str = "") -> Path:
     path = tmp_path / "organisation.toml"
     path.write_text(text + append, encoding="utf-8")
     return path
-
-
-def invoke(app, *args: str):
-    return CliRunner().invoke(cli, list(args), obj=CliContext(app=app))
 
 
 # --- general issues: the vice mayor in charge ------------------------------------------------

@@ -12,19 +12,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from serviceframe.cli import cli
-from serviceframe.cli.context import CliContext
-from serviceframe.domain.routing import Rung, apply_routing
+from ladder import events_of, invoke, replayed, routing
+from serviceframe.domain.routing import Rung
 from serviceframe.errors import ServiceFrameError
 from serviceframe.hookspecs import hookimpl
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
-from serviceframe.services.routing import explain_route
 from serviceframe.services.trends import detect, list_clusters, resolve_cluster, show_cluster
 from serviceframe.store import tables as t
+from serviceframe.testing.clock import Clock
 from serviceframe.testing.fixtures import make_app
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -49,14 +47,6 @@ POWER = "我公司近期频繁遭遇拉闸限电，生产线多次停工。"
 FINANCE = "企业流动资金紧张，申请协调银行贷款。"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock():
     return Clock(NOW)
@@ -73,10 +63,6 @@ def accepted(app, enterprise: str, body: str = GAS, received_at: datetime | None
     return svc.accept(app, svc.file_issue(app, draft).issue.id)
 
 
-def routing(app, issue_id: int):
-    return explain_route(app, issue_id).current
-
-
 def counts(app) -> tuple[int, int, int]:
     with app.uow() as uow:
         c = uow.connection
@@ -84,24 +70,6 @@ def counts(app) -> tuple[int, int, int]:
             c.execute(select(func.count()).select_from(table)).scalar_one()
             for table in (t.clusters, t.events, t.supervision_orders)
         )
-
-
-def replayed(app, issue_id: int):
-    """The routing state folded from the issue's events alone."""
-    state = None
-    with app.uow() as uow:
-        for e in uow.issues.events(issue_id):
-            state = apply_routing(state, issue_id, e.kind, dict(e.data))
-    return state
-
-
-def events_of(app, issue_id: int, kind: str):
-    with app.uow() as uow:
-        return [e for e in uow.issues.events(issue_id) if e.kind == kind]
-
-
-def invoke(app, *args: str):
-    return CliRunner().invoke(cli, list(args), obj=CliContext(app=app))
 
 
 # --- forming ---------------------------------------------------------------------------------
