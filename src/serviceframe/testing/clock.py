@@ -15,5 +15,5 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
-    def set(self, *args: int) -> None:
-        self.now = datetime(*args, tzinfo=SHANGHAI)
+    def set(self, year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> None:
+        self.now = datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
