@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, get_args, get_origin
+from zoneinfo import ZoneInfo
 
 from cattrs import transform_error
 from cattrs.cols import homogenous_tuple_structure_factory
@@ -73,7 +74,16 @@ converter.register_unstructure_hook(date, date.isoformat)
 converter.register_structure_hook(
     date, lambda v, _t: v if isinstance(v, date) else date.fromisoformat(v)
 )
-converter.register_unstructure_hook(datetime, datetime.isoformat)
+# Times in JSON are Beijing time (+08:00), as people read them; the store keeps UTC.
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def beijing_iso(moment: datetime) -> str:
+    """An aware time as ISO 8601 in Beijing time, e.g. ``2026-10-12T09:00:00+08:00``."""
+    return moment.astimezone(BEIJING).isoformat()
+
+
+converter.register_unstructure_hook(datetime, beijing_iso)
 converter.register_structure_hook(
     datetime, lambda v, _t: v if isinstance(v, datetime) else datetime.fromisoformat(v)
 )

@@ -106,12 +106,12 @@ def test_issue_events_are_serialised_with_the_converter(app: App, log_file: Path
     assert line == {
         "stream": "issue",
         "kind": "filed",
-        "event": {"kind": "filed", "note": "企业自行申报", "at": "2025-03-03T08:30:00+00:00"},
+        "event": {"kind": "filed", "note": "企业自行申报", "at": "2025-03-03T16:30:00+08:00"},
         "issue": {
             "id": 7,
             "title": "变压器增容审批迟迟未办",
             "enterprise": CODE,
-            "filed_at": "2025-03-03T08:30:00+00:00",
+            "filed_at": "2025-03-03T16:30:00+08:00",
         },
     }
     assert "变压器增容审批迟迟未办" in log_file.read_text(encoding="utf-8")

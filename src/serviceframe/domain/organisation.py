@@ -18,6 +18,7 @@ _GB2260 = re.compile(r"^\d{6}$")
 
 
 class JurisdictionKind(StrEnum):
+    PROVINCE = "province"  # 省、自治区、直辖市
     CITY = "city"  # 地级市
     COUNTY = "county"  # 县
     COUNTY_CITY = "county_city"  # 县级市
@@ -27,6 +28,7 @@ class JurisdictionKind(StrEnum):
     @property
     def label(self) -> str:
         return {
+            "province": "省",
             "city": "市",
             "county": "县",
             "county_city": "县级市",
@@ -170,11 +172,52 @@ class Organisation:
     quotas: Quotas = Quotas()
 
     @property
+    def root(self) -> Jurisdiction:
+        """The top of the tree: a province, a city, or a county that runs on its own."""
+        return next(j for j in self.jurisdictions if j.parent is None)
+
+    @property
     def city(self) -> Jurisdiction:
-        return next(j for j in self.jurisdictions if j.is_city)
+        # The root, under its old name; new code says ``root``.
+        return self.root
 
     def jurisdiction(self, code: str) -> Jurisdiction | None:
         return next((j for j in self.jurisdictions if j.code == code), None)
+
+    def children(self, code: str) -> tuple[Jurisdiction, ...]:
+        return tuple(j for j in self.jurisdictions if j.parent == code)
+
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """The codes above ``code``, nearest first (its parent, then the parent's parent…)."""
+        up: list[str] = []
+        here = self.jurisdiction(code)
+        while here is not None and here.parent is not None and here.parent not in up:
+            up.append(here.parent)
+            here = self.jurisdiction(here.parent)
+        return tuple(up)
+
+    def descendants(self, code: str, depth: int | None = None) -> tuple[str, ...]:
+        """``code`` and the codes below it, breadth first; ``depth=1`` stops at its children.
+
+        What a roll-up (``--jurisdiction CODE [--depth N]``) counts.
+        """
+        found = [code]
+        frontier = [code]
+        level = 0
+        while frontier and (depth is None or level < depth):
+            frontier = [c.code for f in frontier for c in self.children(f) if c.code not in found]
+            found += frontier
+            level += 1
+        return tuple(found)
+
+    def running_group(self, code: str) -> LeadingGroup | None:
+        """The leading group that runs the mechanism for ``code``: its own, when it has one,
+        else the nearest one above it. Its office is where the jurisdiction's issues land."""
+        for where in (code, *self.ancestors(code)):
+            group = self.group_of(where)
+            if group is not None:
+                return group
+        return None
 
     def group_of(self, code: str) -> LeadingGroup | None:
         return next((g for g in self.groups if g.jurisdiction == code), None)
