@@ -36,6 +36,12 @@ def pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
-def warn_failures(failures: Sequence[object]) -> None:
+def warn_failures(failures: list[Any]) -> None:
+    """One line per distinct plugin failure (a bulk import may meet the same one 10,000 times);
+    the failures shown are taken off the list, so none is shown twice."""
+    counts: dict[str, int] = {}
     for failure in failures:
-        click.echo(f"warning: {failure}", err=True)
+        counts[str(failure)] = counts.get(str(failure), 0) + 1
+    for text, n in counts.items():
+        click.echo(f"warning: {text}" + (f" ({n} times)" if n > 1 else ""), err=True)
+    failures.clear()
