@@ -55,10 +55,14 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from serviceframe.errors import ServiceFrameError
+        from serviceframe.errors import AlreadyRunning, ServiceFrameError
 
         try:
             result = super().invoke(ctx)
+        except AlreadyRunning as exc:  # a scheduler's overlapping run: said, and not an error
+            click.echo(str(exc), err=True)
+            _warn_about_plugins(ctx)
+            return None
         except ServiceFrameError as exc:
             _warn_about_plugins(ctx)  # a plugin's failure may be why the command failed
             raise click.ClickException(str(exc)) from exc

@@ -71,7 +71,11 @@ def route(obj: CliContext, issue_id: int, apply_: bool, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) -> None:
-    """Supervise every missed deadline (督办) and move each such issue one rung up the ladder."""
+    """Supervise every missed deadline (督办) and move each such issue one rung up the ladder.
+
+    One sweep runs at a time per database: started while another runs, it does nothing, says
+    so and exits 0 (the next run does whatever is left), so a scheduler may start it often.
+    """
     from serviceframe.domain.clock import parse_local_time
     from serviceframe.services.routing import escalate as run
 

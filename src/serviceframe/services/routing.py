@@ -28,6 +28,7 @@ from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import issue_event_row
+from serviceframe.services.jobs import exclusive
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
@@ -264,6 +265,7 @@ class Escalation:
     informed: tuple[str, ...] = ()  # after the move: a county that handed it up is told
 
 
+@exclusive("escalation sweep")
 def escalate(
     app: App, now: datetime | None = None, dry_run: bool = False, actor: str | None = None
 ) -> list[Escalation]:

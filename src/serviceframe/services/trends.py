@@ -19,6 +19,7 @@ from serviceframe.domain.routing import RoutingFacts, decide
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.services.configured import escalation_rules, organisation_of
 from serviceframe.services.events import issue_event_row
+from serviceframe.services.jobs import exclusive
 from serviceframe.services.routing import cluster_data, queue_item, record_for_many
 
 
@@ -34,6 +35,7 @@ class ClusterChange:
     counties: int
 
 
+@exclusive("trend detection")
 def detect(
     app: App,
     now: datetime | None = None,
