@@ -4,7 +4,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.errors import StoreError
@@ -38,14 +38,19 @@ def current(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Bring the database to ``revision``; returns (revision before, revision after)."""
     before = current(engine)
-    config = _config()
     try:
         with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+            run_migrations(conn, revision)
     except SQLAlchemyError as exc:
         raise store_error(exc, str(engine.url)) from exc
     return before, current(engine) or ""
+
+
+def run_migrations(conn: Connection, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` in the caller's transaction on ``conn``."""
+    config = _config()
+    config.attributes["connection"] = conn
+    command.upgrade(config, revision)
 
 
 def require_head(engine: Engine) -> None:
