@@ -18,10 +18,13 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from serviceframe.cli import cli
+from serviceframe.services.audit import verify
+from serviceframe.services.events import event_row
 from serviceframe.store import migrate
 from serviceframe.store.database import make_engine
 from serviceframe.store.drift import drift
 from serviceframe.store.tables import metadata
+from serviceframe.testing.fixtures import make_app
 from serviceframe.testing.sample import JIEFANG, credit_code
 
 VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
@@ -187,6 +190,23 @@ def test_a_database_from_each_earlier_revision_upgrades_to_the_fresh_schema(engi
         assert conn.execute(text("SELECT count(*) FROM events")).scalar() == events_before
         name = conn.execute(text("SELECT name FROM enterprises")).scalar()
         assert name == "焦作市老厂有限公司"
+        # The events stored before the chains existed are chained in the order recorded.
+        numbered = conn.execute(text("SELECT subject, seq FROM events ORDER BY id")).all()
+    seen: dict[str, int] = {}
+    for subject, seq in numbered:
+        seen[subject] = seen.get(subject, 0) + 1
+        assert seq == seen[subject]
+    app = make_app(engine.url.render_as_string(hide_password=False))
+    try:
+        report = verify(app)
+        assert report.ok and report.events == events_before, report
+        # And the history goes on from there.
+        with app.uow() as uow:
+            uow.record([event_row("note", f"enterprise:{CODE}", "test", AT, n=1)])
+            uow.commit()
+        assert verify(app).ok
+    finally:
+        app.close()
 
 
 def test_a_fresh_database_matches_itself(engine):

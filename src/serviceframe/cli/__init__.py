@@ -32,6 +32,7 @@ COMMANDS = {
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
     "plugins": "serviceframe.cli.plugins:plugins",
+    "audit": "serviceframe.cli.audit:audit",
     "demo": "serviceframe.cli.demo:demo",
 }
 
