@@ -69,6 +69,7 @@ def progress_bar(label: str, as_json: bool = False) -> "Iterator[Progress | None
                 label=label,
                 file=sys.stderr,
                 show_pos=True,
+                show_percent=True,
                 update_min_steps=max(1, total // 200),  # redraw at most ~200 times
             )
             bar.__enter__()

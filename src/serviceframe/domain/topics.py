@@ -130,9 +130,7 @@ def check_topic_edits(edits: Mapping[Any, Mapping[Any, TopicEdit]], where: str) 
                 problems.append(f"{concept_path}: {name!r}: {problem}")
                 continue
             if not edit.enabled and (edit.words or edit.remove):
-                problems.append(
-                    f"{concept_path}.enabled=false: a disabled concept lists no words"
-                )
+                problems.append(f"{concept_path}.enabled=false: a disabled concept lists no words")
             for list_name in ("words", "remove"):
                 for i, raw in enumerate(getattr(edit, list_name)):
                     problem = _word_problem(raw)
@@ -226,6 +224,13 @@ class TopicMap:
                 for category, concepts in table.items()
             }
         )
+
+    def words(self) -> dict[Category, tuple[str, ...]]:
+        """Every word of each category (for the classifier: see ``Taxonomy.with_words``)."""
+        return {
+            category: tuple(w for concept in concepts for w in concept.words)
+            for category, concepts in self.concepts.items()
+        }
 
     def concept_of(self, category: Category, word: str) -> str | None:
         """The concept of ``category`` that lists ``word`` (normalised), if any."""

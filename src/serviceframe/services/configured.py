@@ -52,11 +52,8 @@ def taxonomy(app: App) -> Taxonomy:
     def build() -> Taxonomy:
         edits = _setting(app, "taxonomy") or {}
         assert isinstance(edits, dict)
-        words = {
-            category: [w for concept in concepts for w in concept.words]
-            for category, concepts in topic_map(app).concepts.items()
-        }
-        return load_taxonomy().with_words(words).merged({int(k): v for k, v in edits.items()})
+        local = {int(k): v for k, v in edits.items()}
+        return load_taxonomy().with_words(topic_map(app).words()).merged(local)
 
     return app.cached("taxonomy", build)
 
@@ -74,9 +71,7 @@ def topic_map(app: App) -> TopicMap:
 
 def topic_edits(stored: dict[str, Any]) -> dict[int, dict[str, TopicEdit]]:
     """The ``[topics]`` edits as stored in the settings (category numbers as strings)."""
-    return {
-        int(k): converter.structure(v, dict[str, TopicEdit]) for k, v in stored.items()
-    }
+    return {int(k): converter.structure(v, dict[str, TopicEdit]) for k, v in stored.items()}
 
 
 def known_sources(app: App) -> frozenset[str]:
