@@ -22,7 +22,6 @@ from serviceframe.services.issues import IssueDraft
 from serviceframe.services.trends import detect
 from serviceframe.store import tables as t
 from serviceframe.store.issue_repository import ConcurrentChange
-from serviceframe.testing.clock import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 9, 28, 10, 0, tzinfo=SH)
@@ -35,17 +34,6 @@ CALLS = [
     (E3, "企业招工难,缺少熟练技工,希望组织招聘会", 8),
     (E1, "厂区存在重大安全隐患,需要安监部门指导整改", 9),
 ]
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOW)
-
-
-@pytest.fixture
-def app(jiaozuo_app, clock):
-    jiaozuo_app.clock = clock
-    return jiaozuo_app
 
 
 def file_calls(app, calls=CALLS, source="hotline", **kw) -> list[int]:

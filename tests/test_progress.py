@@ -13,8 +13,6 @@ import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from ladder import invoke
 from serviceframe.services import bulk
 from serviceframe.services.enterprises import import_enterprises, list_enterprises
@@ -22,7 +20,6 @@ from serviceframe.services.intake_file import import_issues
 from serviceframe.services.routing import escalate
 from serviceframe.services.topics import refresh_topics
 from serviceframe.services.trends import detect
-from serviceframe.testing.clock import Clock
 from serviceframe.testing.fixtures import make_app
 from serviceframe.testing.sample import enterprise_row, write_csv
 
@@ -44,17 +41,6 @@ class Recorder:
         assert {t for _, t in self.calls} == {total}
         done = [d for d, _ in self.calls]
         assert done == sorted(done) and done[-1] == total and done[0] <= 1
-
-
-@pytest.fixture
-def clock():
-    return Clock(NOW)
-
-
-@pytest.fixture
-def app(jiaozuo_app, clock):
-    jiaozuo_app.clock = clock
-    return jiaozuo_app
 
 
 def issues_csv(tmp_path, codes, name="calls.csv"):

@@ -24,7 +24,6 @@ from serviceframe.services import issues as svc
 from serviceframe.services.enterprises import list_enterprises
 from serviceframe.services.issues import IssueDraft
 from serviceframe.services.trends import detect, list_clusters
-from serviceframe.testing.clock import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=SH)
@@ -36,14 +35,8 @@ POWER_COST = [text for text, _, concept in COMPLAINTS if concept == "用电成�
 
 
 @pytest.fixture
-def clock():
-    return Clock(NOW)
-
-
-@pytest.fixture
-def app(jiaozuo_app, clock):
-    jiaozuo_app.clock = clock
-    return jiaozuo_app
+def now():
+    return NOW
 
 
 @pytest.fixture

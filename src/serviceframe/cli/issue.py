@@ -1,7 +1,7 @@
 """``serviceframe issue``: intake and the lifecycle of an issue."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
@@ -478,7 +478,42 @@ def _read_ids(stream: Any) -> list[int]:
     return found
 
 
-def _bulk_done(obj: CliContext, verb: str, label: str, done: "list[Issue]", as_json: bool) -> None:
+class BulkStep(NamedTuple):
+    default_status: str  # what a filter takes when no --status is given
+    verb: str
+    done: str
+    label: str  # 已受理 …
+    bar: str  # the progress bar's label
+
+
+def _one_or_many(
+    obj: CliContext,
+    ids: tuple[int, ...],
+    from_file: Any,
+    filters: dict[str, Any],
+    dry_run: bool,
+    as_json: bool,
+    step: "BulkStep",
+    one: Any,
+    many: Any,
+) -> None:
+    """One id: the single step, printed as before. Otherwise the selection in bulk, with a
+    progress bar, and a table of what was done."""
+    if len(ids) == 1 and from_file is None and not _filtering(filters) and not dry_run:
+        show_issue(obj, one(obj.app, ids[0]), as_json)
+        return
+    selected = _select(obj, ids, from_file, step.default_status, **filters)
+    if dry_run:
+        if as_json:
+            emit_json({"dry_run": True, "ids": selected})
+        else:
+            click.echo(
+                f"would {step.verb} {len(selected)} issues (dry run, nothing changed): "
+                + ", ".join(map(str, selected))
+            )
+        return
+    with progress_bar(step.bar, as_json) as bar:
+        done = many(obj.app, selected, bar)
     warn_failures(obj.app.plugins.failures)
     if as_json:
         emit_json([issue_dict(i) for i in done])
@@ -497,17 +532,7 @@ def _bulk_done(obj: CliContext, verb: str, label: str, done: "list[Issue]", as_j
             for i in done
         ],
     )
-    click.echo(f"{label} {len(done)} 件 · {verb} {len(done)} issues")
-
-
-def _dry_run(ids: list[int], verb: str, as_json: bool) -> None:
-    if as_json:
-        emit_json({"dry_run": True, "ids": ids})
-    else:
-        click.echo(
-            f"would {verb} {len(ids)} issues (dry run, nothing changed): "
-            + ", ".join(map(str, ids))
-        )
+    click.echo(f"{step.label} {len(done)} 件 · {step.done} {len(done)} issues")
 
 
 @issue.command("accept")
@@ -540,20 +565,20 @@ def accept_(
     serviceframe issue accept --status received --source hotline
     serviceframe issue accept --suggested-category 1 --category 1
     """
-    if len(ids) == 1 and from_file is None and not _filtering(filters) and not dry_run:
-        from serviceframe.services.issues import accept
-
-        show_issue(obj, accept(obj.app, ids[0], category, severity), as_json)
-        return
     from serviceframe.services.bulk import accept_many
+    from serviceframe.services.issues import accept
 
-    selected = _select(obj, ids, from_file, "received", **filters)
-    if dry_run:
-        _dry_run(selected, "accept", as_json)
-        return
-    with progress_bar("受理 accepting", as_json) as bar:
-        done = accept_many(obj.app, selected, category, severity, progress=bar)
-    _bulk_done(obj, "accepted", "已受理", done, as_json)
+    _one_or_many(
+        obj,
+        ids,
+        from_file,
+        filters,
+        dry_run,
+        as_json,
+        BulkStep("received", "accept", "accepted", "已受理", "受理 accepting"),
+        lambda app, i: accept(app, i, category, severity),
+        lambda app, chosen, bar: accept_many(app, chosen, category, severity, progress=bar),
+    )
 
 
 @issue.command("dispatch")
@@ -580,17 +605,17 @@ def dispatch_(
     serviceframe issue dispatch 17 --lead jz-fgw
     serviceframe issue dispatch --status accepted --category 1 --lead jz-fgw --co jz-gxj
     """
-    if len(ids) == 1 and from_file is None and not _filtering(filters) and not dry_run:
-        from serviceframe.services.issues import dispatch
-
-        show_issue(obj, dispatch(obj.app, ids[0], lead, co), as_json)
-        return
     from serviceframe.services.bulk import dispatch_many
+    from serviceframe.services.issues import dispatch
 
-    selected = _select(obj, ids, from_file, "accepted", **filters)
-    if dry_run:
-        _dry_run(selected, "dispatch", as_json)
-        return
-    with progress_bar("交办 dispatching", as_json) as bar:
-        done = dispatch_many(obj.app, selected, lead, co, progress=bar)
-    _bulk_done(obj, "dispatched", "已交办", done, as_json)
+    _one_or_many(
+        obj,
+        ids,
+        from_file,
+        filters,
+        dry_run,
+        as_json,
+        BulkStep("accepted", "dispatch", "dispatched", "已交办", "交办 dispatching"),
+        lambda app, i: dispatch(app, i, lead, co),
+        lambda app, chosen, bar: dispatch_many(app, chosen, lead, co, progress=bar),
+    )

@@ -318,12 +318,22 @@ def _packaged() -> Taxonomy:  # immutable: read once per process
 
 
 def _load(path: str | PathLike[str] | None) -> Taxonomy:
+    source, data = read_data_file(path, _PACKAGED)
+    try:
+        return Taxonomy(parse_keyword_tables(data))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def read_data_file(path: str | PathLike[str] | None, packaged: str) -> tuple[str, dict[str, Any]]:
+    """(source, data) of a TOML data file: ``path``, or the one shipped in the package as
+    ``serviceframe/<packaged>`` when ``path`` is None. Errors name the file."""
     if path is None:
-        source = f"serviceframe/{_PACKAGED}"
+        source = f"serviceframe/{packaged}"
         try:
-            raw = resources.files("serviceframe").joinpath(_PACKAGED).read_bytes()
+            raw = resources.files("serviceframe").joinpath(packaged).read_bytes()
         except OSError as exc:
-            raise ConfigError(f"{source}: cannot read the packaged taxonomy: {exc}") from exc
+            raise ConfigError(f"{source}: cannot read the packaged file: {exc}") from exc
     else:
         source = str(path)
         try:
@@ -332,12 +342,8 @@ def _load(path: str | PathLike[str] | None) -> Taxonomy:
         except OSError as exc:
             raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return source, tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{source}: not UTF-8: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from exc
-    try:
-        return Taxonomy(parse_keyword_tables(data))
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None

@@ -22,17 +22,15 @@ one precompiled expression per category: a few microseconds for a complaint.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 from attrs import field, frozen
 
 from serviceframe.domain.categories import Category
-from serviceframe.domain.taxonomy import KeywordMatcher, normalise, outermost
+from serviceframe.domain.taxonomy import KeywordMatcher, normalise, outermost, read_data_file
 from serviceframe.errors import ConfigError
 
 __all__ = [
@@ -275,18 +273,5 @@ def _packaged() -> TopicMap:  # immutable: read once per process
 
 
 def _load(path: str | None) -> TopicMap:
-    if path is None:
-        source = f"serviceframe/{_PACKAGED}"
-        raw = resources.files("serviceframe").joinpath(_PACKAGED).read_bytes()
-    else:
-        source = path
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        except OSError as exc:
-            raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{source}: not a UTF-8 TOML file: {exc}") from exc
+    source, data = read_data_file(path, _PACKAGED)
     return _parse_packaged(data, source)
