@@ -98,7 +98,6 @@ def _change_many(
     progress = progress or no_progress
     wanted = list(dict.fromkeys(ids))
     now = app.now()
-    step = kind  # "accepted", "dispatched": reads as "nothing was accepted"
     with app.uow() as uow:
         found = {i.id: i for i in uow.issues.get_many(wanted, for_update=True)}
         failures: list[tuple[int, str]] = [(i, "no such issue") for i in wanted if i not in found]
@@ -117,7 +116,7 @@ def _change_many(
                     changed.append((issue, apply(issue, event), event))
             progress(n, len(wanted))
         if failures:
-            raise BulkError(step, len(wanted), sorted(failures))
+            raise BulkError(kind, len(wanted), sorted(failures))  # "nothing was accepted"
         uow.issues.save_many([(new, old.version) for old, new, _ in changed])
         uow.record([issue_event_row(new.id, event) for _, new, event in changed])
         if kind == "dispatched":
