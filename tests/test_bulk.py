@@ -193,14 +193,18 @@ def issue_cmd(app, *args):
 
 def test_cli_accepts_several_ids_with_a_report(app):
     ids = file_calls(app)
-    result = issue_cmd(app, "accept", *map(str, ids[:3]), "--severity", "major")
+    result = issue_cmd(app, "accept", *map(str, ids[:2]), "--severity", "major")
     assert result.exit_code == 0, result.output
-    assert "已受理 3 件 · accepted 3 issues" in result.stdout
+    assert "已受理 2 件 · accepted 2 issues" in result.stdout
     assert "生产要素协调" in result.stdout and "融资服务支持" in result.stdout
     assert "重大" in result.stdout  # the severity, in Chinese
+    given = issue_cmd(app, "accept", str(ids[2]), str(ids[3]), "--category", "7", "--json")
+    assert [(i["category"], i["status"]) for i in json.loads(given.stdout)] == [(7, "accepted")] * 2
+    assert events_of(app, ids[3], "accepted")[0].data["classified_by"] == "office"
 
-    data = json.loads(issue_cmd(app, "accept", str(ids[3]), "--json").stdout)
-    assert data["id"] == ids[3] and data["status"] == "accepted"  # one id: as before
+    one = file_calls(app, CALLS[:1])[0]
+    data = json.loads(issue_cmd(app, "accept", str(one), "--json").stdout)
+    assert data["id"] == one and data["status"] == "accepted"  # one id: as before
 
 
 def test_cli_reads_ids_from_a_file(app, tmp_path):
@@ -227,6 +231,15 @@ def test_cli_takes_a_filter_and_can_show_what_it_would_take(app):
         suggested.stdout
     )
 
+    # As `issue list`: --category selects the issues the filer gave that category.
+    filer_said = file_calls(app, CALLS[1:2], source="portal", category=3)
+    listed = issue_cmd(app, "list", "--status", "received", "--category", "3", "--json")
+    assert [i["id"] for i in json.loads(listed.stdout)] == filer_said
+    result = issue_cmd(app, "accept", "--status", "received", "--category", "融资服务支持")
+    assert "accepted 1 issues" in result.stdout
+    (accepted,) = events_of(app, filer_said[0], "accepted")
+    assert (accepted.data["category"], accepted.data["classified_by"]) == (3, "filer")
+
     result = issue_cmd(app, "accept", "--status", "received", "--source", "hotline")
     assert result.exit_code == 0, result.output
     assert "accepted 4 issues" in result.stdout
@@ -235,7 +248,7 @@ def test_cli_takes_a_filter_and_can_show_what_it_would_take(app):
     result = issue_cmd(app, "dispatch", "--category", "1", "--lead", "jz-fgw", "--json")
     assert [i["id"] for i in json.loads(result.stdout)] == [hotline[0]]  # accepted, category 1
     result = issue_cmd(app, "dispatch", "--status", "accepted", "--lead", "jz-rsj")
-    assert "已交办 3 件 · dispatched 3 issues" in result.stdout
+    assert "已交办 4 件 · dispatched 4 issues" in result.stdout  # with the filer-said one
 
     nothing = issue_cmd(app, "dispatch", "--category", "5", "--lead", "jz-fgw")
     assert nothing.exit_code == 0 and "dispatched 0 issues" in nothing.stdout

@@ -542,8 +542,16 @@ def _one_or_many(
     type=click.IntRange(0, 9),
     help="Filter: what the classifier suggested at intake (0: nothing).",
 )
-@click.option("--category", help="Category to give them all: 1-9 or the Chinese name.")
-@click.option("--severity", type=click.Choice(["general", "major", "policy"]))
+@click.option(
+    "--category",
+    help="With ids: the category to give them (1-9 or the Chinese name). With filters: only "
+    "issues the filer gave this category, which they keep (as `issue list --category`).",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(["general", "major", "policy"]),
+    help="With ids: the severity to give them. With filters: only issues of this severity.",
+)
 @click.pass_obj
 def accept_(
     obj: CliContext,
@@ -561,12 +569,22 @@ def accept_(
 
     \b
     serviceframe issue accept 17
-    serviceframe issue accept 17 18 19 --severity major
+    serviceframe issue accept 17 18 19 --category 1 --severity major
     serviceframe issue accept --status received --source hotline
-    serviceframe issue accept --suggested-category 1 --category 1
+    serviceframe issue accept --status received --category 3
+    serviceframe issue accept --suggested-category 1
     """
     from serviceframe.services.bulk import accept_many
     from serviceframe.services.issues import accept
+
+    if not ids and from_file is None:
+        # Selecting by filter, --category and --severity select as in `issue list` (what the
+        # clerk previewed is what is accepted); the issues keep them.
+        from serviceframe.domain.categories import parse_category
+
+        filters["category"] = int(parse_category(category)) if category else None
+        filters["severity"] = severity
+        category = severity = None
 
     _one_or_many(
         obj,
