@@ -381,4 +381,4 @@ def test_a_plugin_may_call_back_into_the_app(sf_small_app):
         assert app.plugins.failures == []
     finally:
         app.close()
-    assert seen[0] == ("停电", None) and seen[-1][1] == "1:停电"
+    assert seen[0] == ("停电", None) and seen[-1][1] == "1:电力供应"
