@@ -60,27 +60,27 @@ def verify(app: App, kept: Sequence[dict[str, Any]] = ()) -> AuditReport:
     with app.uow() as uow:
         conn = uow.connection
         subject, expected, previous, last_id = None, 1, GENESIS, 0
-        for r in walk(conn):
+        for event_id, subj, seq, kind, actor, at, data, stored in walk(conn):
             events += 1
-            if r.subject != subject:
-                subject, expected, previous, last_id = r.subject, 1, GENESIS, 0
+            if subj != subject:
+                subject, expected, previous, last_id = subj, 1, GENESIS, 0
                 subjects += 1
             problem = ""
-            if r.seq > expected:
-                missing = f"#{expected}" if r.seq == expected + 1 else f"#{expected}…#{r.seq - 1}"
-                problem = f"event {missing} of {r.subject} is missing: removed"
-            elif r.seq < expected:
-                problem = f"a second event #{r.seq} of {r.subject}: inserted"
-            elif event_hash(previous, r.seq, r.subject, r.kind, r.actor, r.at, r.data) != r.hash:
+            if seq > expected:
+                missing = f"#{expected}" if seq == expected + 1 else f"#{expected}…#{seq - 1}"
+                problem = f"event {missing} of {subj} is missing: removed"
+            elif seq < expected:
+                problem = f"a second event #{seq} of {subj}: inserted"
+            elif event_hash(previous, seq, subj, kind, actor, at, data) != stored:
                 problem = (
                     "does not follow from the event before it: changed, inserted or moved "
                     "(or the event before it was, and its hash recomputed)"
                 )
-            elif r.id < last_id:
+            elif event_id < last_id:
                 problem = "recorded before the event it follows: moved"
             if problem:
-                found.append(Broken(problem, r.subject, r.seq, r.id, r.kind, r.at))
-            subject, expected, previous, last_id = r.subject, r.seq + 1, r.hash, r.id
+                found.append(Broken(problem, subj, seq, event_id, kind, at))
+            expected, previous, last_id = seq + 1, stored, event_id
         anchors = _check_anchors(conn, kept, found)
         found += _issues_without_history(conn)
         found += _missing_guards(conn)
