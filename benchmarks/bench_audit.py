@@ -106,7 +106,10 @@ def measure(b: Backend, args: Any) -> Report:
         add_events_later(app, args.events // 1000)
         seconds, anchor = timed(lambda: take_anchor(app))
         report.add(
-            f"(b') audit anchor, {anchor.subjects:,} histories grew", seconds, anchor.events, "events"
+            f"(b') audit anchor, {anchor.subjects:,} histories grew",
+            seconds,
+            anchor.events,
+            "events",
         )
     return report
 
