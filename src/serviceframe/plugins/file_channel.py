@@ -74,12 +74,15 @@ class FileChannel(Channel):
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
         path = Path(self.settings.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # One write on a file opened for appending, then to disk: a line is whole or absent.
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # One write on a file opened for appending, then to disk: a line is whole or absent.
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(line)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:  # a full disk, a missing mount: worth trying again later
+            return Failure(f"cannot write {path}: {exc.strerror or exc}")
         return Receipt(f"{path.name}:{message.key}")
 
     def confirm(self, message: Outgoing) -> Receipt | None:
