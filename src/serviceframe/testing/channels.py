@@ -60,6 +60,27 @@ class Delivered:
     key: str | None = None  # the delivery key, when the transport carries it
 
 
+def load_sample(
+    app: App,
+    channels: list[dict[str, Any]],
+    addresses: dict[str, dict[str, str]] | None = None,
+    **tables: Any,
+) -> None:
+    """Load the small organisation of :mod:`serviceframe.testing.sample` with ``channels``
+    (as ``[[channels]]`` tables), ``addresses`` for some officials (by id), and any other
+    top-level tables (``outbox={"lease_seconds": 1}``), checked as ``org load`` checks a file."""
+    from serviceframe.orgfile import parse_org
+    from serviceframe.services.channels import plugin_checks
+    from serviceframe.services.organisation import save_organisation
+
+    data = tomllib.loads(SMALL_ORG)
+    for official in data["officials"]:
+        if official["id"] in (addresses or {}):
+            official["addresses"] = dict((addresses or {})[official["id"]])
+    data |= {"channels": channels, **tables}
+    save_organisation(app, parse_org(data, "sample", plugin_checks(app)), "sample")
+
+
 class ChannelContract:
     """The contract every channel runs; see the module's documentation."""
 
@@ -116,18 +137,8 @@ class ChannelContract:
 
     def configure(self, app: App, settings: dict[str, Any], name: str = "contract") -> None:
         """Load the small organisation with this channel configured (raises ConfigError)."""
-        from serviceframe.orgfile import parse_org
-        from serviceframe.services.channels import plugin_checks
-        from serviceframe.services.organisation import save_organisation
-
-        data = tomllib.loads(SMALL_ORG)
-        for official in data["officials"]:
-            if official["id"] == "jz-edsb-head":
-                official["addresses"] = dict(self.addresses)
-        data["channels"] = [
-            {"name": name, "kind": self.kind, "settings": settings, "secrets": self.secrets}
-        ]
-        save_organisation(app, parse_org(data, "contract", plugin_checks(app)), "contract")
+        channel = {"name": name, "kind": self.kind, "settings": settings, "secrets": self.secrets}
+        load_sample(app, [channel], {"jz-edsb-head": dict(self.addresses)})
 
     @pytest.fixture
     def channel_app(self, contract_app: App, settings: dict[str, Any]) -> App:
