@@ -13,7 +13,7 @@ from typing import Any
 from attrs import frozen
 
 from serviceframe.app import App
-from serviceframe.channels import Channel, ChannelContext, ChannelKind, Placeholder
+from serviceframe.channels import SECRET, Channel, ChannelContext, ChannelKind, Placeholder
 from serviceframe.errors import ConfigError, ServiceFrameError
 from serviceframe.orgfile import ChannelConfig, OutboxRules, PluginChecks
 from serviceframe.serialise import converter, structure_errors
@@ -118,7 +118,7 @@ def plugin_checks(app: App) -> PluginChecks:
         if problems:
             return problems
         # Secrets are not read here: the clerk loading the file need not know them.
-        values = {**config.settings, **dict.fromkeys(config.secrets, "<secret>")}
+        values = {**config.settings, **dict.fromkeys(config.secrets, SECRET)}
         try:
             converter.structure(values, info.kind.settings)
         except Exception as exc:

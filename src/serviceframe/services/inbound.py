@@ -292,6 +292,9 @@ def _enterprises_of(
         if m.enterprise and m.enterprise.strip():
             found.append(_named(m.enterprise.strip(), codes))
             continue
+        if not m.sender.strip():
+            found.append("!未指明企业 the message names no enterprise and has no sender address")
+            continue
         people = senders.get(m.sender, [])
         firms = sorted({p.enterprise for p in people if p.enterprise})
         if len(firms) == 1:
