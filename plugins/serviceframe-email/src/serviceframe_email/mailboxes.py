@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from imapclient import IMAPClient
 from serviceframe.channels import RawMessage
 
 from serviceframe_email.settings import IMAP_SCHEMES, EmailSettings, Server, tls_context
+
+if TYPE_CHECKING:  # imported when mail is fetched: `serviceframe --help` stays quick
+    from imapclient import IMAPClient
 
 DONE = b"$ServiceframeDone"
 BATCH = 50
@@ -36,6 +39,8 @@ class ImapFolder:
         self.client: IMAPClient | None = None
 
     def fetch(self) -> Iterator[RawMessage]:
+        from imapclient import IMAPClient
+
         s = self.settings
         server = Server.parse(s.imap, IMAP_SCHEMES)
         assert server is not None
