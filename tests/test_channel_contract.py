@@ -45,3 +45,16 @@ class TestFileChannelContract(ChannelContract):
         inbox = Path(settings["inbox"])
         inbox.mkdir(exist_ok=True)
         (inbox / "garbage.json").write_bytes(b"\x00\xff{")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_docs_show_the_30_line_channel_and_its_test_as_they_are():
+    doc = (ROOT / "docs" / "channels.md").read_text(encoding="utf-8")
+    example = (ROOT / "examples" / "webhook_channel" / "webhook_channel.py").read_text("utf-8")
+    assert example.strip() in doc
+    assert len([line for line in example.splitlines() if line.strip()]) <= 30
+    test = (ROOT / "examples" / "webhook_channel" / "test_webhook_channel.py").read_text("utf-8")
+    shown = doc.split("class TestWebhookContract(ChannelContract):", 1)[1].split("```", 1)[0]
+    assert "class TestWebhookContract(ChannelContract):" + shown.rstrip() in test
