@@ -26,13 +26,11 @@ import smtplib
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, compat32, default
-from pathlib import Path
 from typing import Any
 
 from common import NOW, Report, backend, backends, emit, header, parser, say, timed, write_json
@@ -53,7 +51,16 @@ def free_port() -> int:
 def smtp_sink() -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Sink",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -139,8 +146,16 @@ def composed(rows: list[dict[str, Any]]) -> list[EmailMessage]:
     return [
         compose(
             settings,
-            Outgoing(0, r["key"], "mail", r["kind"], Recipient("official", "x", r["recipient_name"], "410800"),
-                     r["address"], r["subject"], r["body"]),
+            Outgoing(
+                0,
+                r["key"],
+                "mail",
+                r["kind"],
+                Recipient("official", "x", r["recipient_name"], "410800"),
+                r["address"],
+                r["subject"],
+                r["body"],
+            ),
         )
         for r in rows
     ]
@@ -224,10 +239,17 @@ def mails(n: int) -> list[bytes]:
             found.append(data)
             continue
         elif kind == 2:
-            msg.set_content(f"<html><body><p>尊敬的领导:</p><div>{text}</div></body></html>", subtype="html")
+            msg.set_content(
+                f"<html><body><p>尊敬的领导:</p><div>{text}</div></body></html>", subtype="html"
+            )
         else:
             msg.set_content(text)
-            msg.add_attachment(b"%PDF-1.4 " + bytes(2000), maintype="application", subtype="pdf", filename="说明.pdf")
+            msg.add_attachment(
+                b"%PDF-1.4 " + bytes(2000),
+                maintype="application",
+                subtype="pdf",
+                filename="说明.pdf",
+            )
         found.append(msg.as_bytes())
     return found
 
