@@ -295,3 +295,64 @@ def test_a_channel_that_brings_nothing_in_says_so(sf_small_app: App, tmp_path: P
 )
 def test_ratings_written_as_replies(text, expected):
     assert rating_in(text) == expected
+
+
+def test_reply_codes_tell_several_open_invitations_apart(app: App, tmp_path: Path):
+    """An SMS plugin puts a short code in each invitation (a placeholder over the delivery
+    key); the digit reply with its code rates exactly that issue and round."""
+    first, second = resolved(app), resolved(app)
+    outbox.deliver_due(app)
+    invitations = {r["issue_id"]: r for r in outbox.list_outbox(app) if r["kind"] == "resolved"}
+    code = invitations[first]["key"][:6]
+    drop(
+        tmp_path,
+        "a.json",
+        {
+            "id": "s-1",
+            "type": "answer",
+            "from": "boss1@example.com",
+            "satisfaction": "2",
+            "in_reply_to": code,
+        },
+    )
+    outcome = poll(app)
+    assert [h.issue_id for h in outcome.get("rated", [])] == [first], outcome
+    assert svc.get_issue(app, second).issue.status.value == "resolved"  # not confused
+    drop(
+        tmp_path,
+        "b.json",
+        {
+            "id": "s-2",
+            "type": "answer",
+            "from": "boss2@example.com",
+            "satisfaction": "1",
+            "in_reply_to": invitations[second]["key"][:6],
+        },
+    )
+    (held,) = poll(app)["quarantined"]  # someone else's code: not theirs to use
+    assert "not ours" in held.reason
+
+
+def test_a_message_written_directly_to_the_outbox_commits_with_the_change(app: App):
+    """A portal's one-time sign-in code: one message to one person, in the caller's unit of
+    work, delivered like every notification."""
+    from serviceframe.services.addresses import find_recipient
+    from serviceframe.services.notifications import send_message
+
+    with app.uow() as uow:
+        contact = find_recipient(app, uow, "contact", f"{ENTERPRISE}#1")
+        assert contact is not None
+        send_message(
+            app, uow, contact, "登录验证码", "您的验证码是 482913,10分钟内有效。", kind="sign_in"
+        )
+        # no commit: the change failed, and its message goes with it
+    assert outbox.list_outbox(app) == []
+    with app.uow() as uow:
+        row = send_message(app, uow, contact, "登录验证码", "您的验证码是 482913。", kind="sign_in")
+        uow.commit()
+    assert (row["kind"], row["address"], row["status"]) == (
+        "sign_in",
+        "boss1@example.com",
+        "pending",
+    )
+    assert outbox.deliver_due(app).count("sent") == 1

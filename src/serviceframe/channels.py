@@ -184,9 +184,11 @@ class Reply:
 class Answer:
     """A satisfaction rating (满意度) for one issue and resolution round.
 
-    Give ``issue_id`` and ``round``, or ``in_reply_to`` (the delivery key of the invitation).
-    With neither, the core takes the one open invitation sent to ``sender`` on this channel,
-    and quarantines the answer when there are several: they must not be confused.
+    Give ``issue_id`` and ``round``, or ``in_reply_to``: the delivery key of the invitation,
+    or its first characters (at least 4: a reply code a template put in an SMS through a
+    placeholder) when they name one notification this channel sent to ``sender``. With
+    neither, the core takes the one open invitation sent to ``sender`` on this channel, and
+    quarantines the answer when there are several: they must not be confused.
     """
 
     sender: str

@@ -369,8 +369,9 @@ def _answer_or_reply(app: App, channel: Configured, w: _Work, m: Reply | Answer)
         )
     actor = f"{channel.name}:{m.sender}"[:100]
     rating: tuple[str, str] | None = None
-    if isinstance(m, Answer):
-        rating = (m.satisfaction, m.comment)
+    if isinstance(m, Answer):  # "2", "基本满意" or "basic"
+        said = rating_in(m.satisfaction)
+        rating = (said[0] if said else m.satisfaction, m.comment)
     elif round_ is not None:  # a reply to a satisfaction invitation: a rating if it starts with one
         rating = rating_in(m.body)
     if rating is not None:
@@ -386,7 +387,7 @@ def _target(
 ) -> tuple[int, int | None] | str:
     """The issue (and, for an invitation, the round) a message is about, or why not known."""
     if m.in_reply_to:
-        sent = uow.outbox.by_key(m.in_reply_to)
+        sent = uow.outbox.by_key(m.in_reply_to) or _by_code(uow, channel, m)
         if sent is None or sent["issue_id"] is None:
             return f"回复的通知不存在 a reply to notification {m.in_reply_to!r}, which is not ours"
         return int(sent["issue_id"]), sent["round"]
@@ -403,6 +404,18 @@ def _target(
         f"多个待评价的邀请 {len(open_)} open invitations were sent to {m.sender!r} (issues "
         f"{', '.join(str(o['issue_id']) for o in open_)}): which one this rates is not known"
     )
+
+
+def _by_code(uow: Any, channel: Configured, m: Reply | Answer) -> dict[str, Any] | None:
+    """A notification named by the start of its delivery key (a reply code in an SMS, at least
+    4 characters), among those this channel sent to the sender: one, or none."""
+    code = (m.in_reply_to or "").strip().lower()
+    if not 4 <= len(code) < 32:
+        return None
+    kinds = [k for k in channel.address if k != "*"] or ["email", "phone"]
+    sent = uow.outbox.sent_to(channel.name, {normalise(k, m.sender) for k in kinds})
+    found = [row for row in sent if row["key"].startswith(code)]
+    return found[0] if len(found) == 1 else None
 
 
 def _open_invitations(uow: Any, channel: Configured, sender: str) -> list[dict[str, Any]]:
@@ -477,14 +490,19 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "size": len(payload) if payload else 0}
 
 
+def _quarantined(uow: Any, inbound_id: int) -> dict[str, Any]:
+    row: dict[str, Any] | None = uow.inbound.get(inbound_id)
+    if row is None:
+        raise NotFound("quarantined message", inbound_id)
+    if row["status"] != "quarantined":
+        raise ServiceFrameError(f"message {inbound_id} is {row['status']}, not quarantined")
+    return row
+
+
 def retry_quarantined(app: App, inbound_id: int, actor: str | None = None) -> Handled:
     """Handle a quarantined message again (after its sender was registered, say)."""
     with app.uow() as uow:
-        row = uow.inbound.get(inbound_id)
-        if row is None:
-            raise NotFound("quarantined message", inbound_id)
-        if row["status"] != "quarantined":
-            raise ServiceFrameError(f"message {inbound_id} is {row['status']}, not quarantined")
+        row = _quarantined(uow, inbound_id)
         channel = find(app, uow, row["channel"], fresh=True)
     raw = RawMessage(row["message_id"], row["payload"] or b"", row["received_at"], row["meta"])
     opened = open_channel(app, channel)
@@ -501,11 +519,7 @@ def dismiss(app: App, inbound_id: int, reason: str, actor: str | None = None) ->
     if not reason.strip():
         raise ValidationError("reason", reason, "say why the message is dismissed")
     with app.uow() as uow:
-        row = uow.inbound.get(inbound_id)
-        if row is None:
-            raise NotFound("quarantined message", inbound_id)
-        if row["status"] != "quarantined":
-            raise ServiceFrameError(f"message {inbound_id} is {row['status']}, not quarantined")
+        _quarantined(uow, inbound_id)
         uow.inbound.dismiss(inbound_id, f"{reason.strip()} ({actor})"[:1000], app.now())
         uow.commit()
         found = uow.inbound.get(inbound_id)

@@ -343,20 +343,51 @@ def _row(
             problem = str(exc)
         except KeyError as exc:
             problem = f"模板占位符 {{{exc.args[0]}}} 无值 (nothing provides it)"
+    return outbox_row(
+        key,
+        channel,
+        address,
+        notice,
+        recipient,
+        subject or f"({rule.kind.label})",
+        body,
+        issue.issue_id,
+        round_,
+        f"{event['subject']} {event['kind']}",
+        problem,
+        now,
+    )
+
+
+def outbox_row(
+    key: str,
+    channel: Configured | None,
+    address: str,
+    kind: str,
+    recipient: Recipient,
+    subject: str,
+    body: str,
+    issue_id: int | None,
+    round_: int | None,
+    cause: str,
+    problem: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """One row of the outbox; with a ``problem`` it is failed at once, for a person to see."""
     return {
         "key": key,
         "channel": channel.name if channel else None,
-        "kind": notice,
+        "kind": kind,
         "recipient_kind": recipient.kind,
         "recipient_id": recipient.id[:100],
         "recipient_name": recipient.name[:100],
         "jurisdiction": recipient.jurisdiction,
         "address": address[:300],
-        "subject": (subject or f"({rule.kind.label})")[:300],
+        "subject": subject[:300],
         "body": body,
-        "issue_id": issue.issue_id,
+        "issue_id": issue_id,
         "round": round_,
-        "cause": f"{event['subject']} {event['kind']}"[:100],
+        "cause": cause[:100],
         "data": {"addresses": dict(recipient.addresses), "enterprise": recipient.enterprise},
         "status": "failed" if problem else "pending",
         "attempts": 0,
@@ -366,8 +397,50 @@ def _row(
     }
 
 
-def _unreachable(plan_: Plan, rule: Rule, who: Recipient) -> str:
-    names = rule.channels or tuple(c.name for c in plan_.channels)
+def send_message(
+    app: App,
+    uow: Any,
+    recipient: Recipient,
+    subject: str,
+    body: str,
+    *,
+    kind: str = "message",
+    channels: Sequence[str] = (),
+    issue_id: int | None = None,
+    cause: str = "",
+) -> dict[str, Any]:
+    """Write one message for ``recipient`` to the outbox, inside the caller's unit of work so
+    that it commits with the change it belongs to: a one-time sign-in code, an invitation to a
+    matchmaking meeting. It goes through the first of ``channels`` (default: every outbound
+    channel, nearest first) that reaches the recipient; delivered like every notification."""
+    found = plan(app, uow)
+    if found is None:
+        raise ServiceFrameError("no outbound channel is configured in the organisation file")
+    choice = choose_channel(organisation_of(app, uow), found.channels, channels, recipient)
+    channel, address = choice or (None, "")
+    problem = "" if channel is not None else _unreachable(found, None, recipient, channels)
+    row = outbox_row(
+        uuid.uuid4().hex,
+        channel,
+        address,
+        kind,
+        recipient,
+        subject,
+        body,
+        issue_id,
+        None,
+        cause or kind,
+        problem,
+        app.now(),
+    )
+    uow.outbox.add([row])
+    return row
+
+
+def _unreachable(
+    plan_: Plan, rule: Rule | None, who: Recipient, preferred: Sequence[str] = ()
+) -> str:
+    names = (rule.channels if rule else preferred) or tuple(c.name for c in plan_.channels)
     kinds = sorted({k for c in plan_.channels if c.name in names for k in c.address} - {"*"}) or [
         "—"
     ]

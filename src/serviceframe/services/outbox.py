@@ -298,9 +298,10 @@ def retry(app: App, outbox_id: int, actor: str | None = None) -> dict[str, Any]:
             found = _reroute(app, uow, row)
             rules = plan(app, uow)
             org = organisation_of(app, uow)
+            rule = rules.rules.get(row["kind"]) if rules is not None else None
             choice = (
-                choose_channel(org, rules.channels, rules.rules[row["kind"]].channels, found)
-                if rules is not None and found is not None and row["kind"] in rules.rules
+                choose_channel(org, rules.channels, rule.channels if rule else (), found)
+                if rules is not None and found is not None
                 else None
             )
             if choice is None:

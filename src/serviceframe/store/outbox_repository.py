@@ -184,6 +184,16 @@ class OutboxRepository:
             .values(status="pending", next_attempt_at=now, attempts=0, **changes)
         )
 
+    def sent_to(self, channel: str, addresses: Iterable[str]) -> list[dict[str, Any]]:
+        """What ``channel`` sent to any of ``addresses``, newest first."""
+        o = t.outbox.c
+        q = (
+            select(t.outbox)
+            .where(o.channel == channel, o.address.in_(sorted(set(addresses))), o.status == "sent")
+            .order_by(o.id.desc())
+        )
+        return [dict(r._mapping) for r in self.conn.execute(q)]
+
     def invitations(self, channel: str, address: str) -> list[dict[str, Any]]:
         """Satisfaction invitations sent on ``channel`` to ``address`` whose issue still
         waits for a rating of that round, newest first."""
