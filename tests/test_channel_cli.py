@@ -8,6 +8,8 @@ import pytest
 from channel_setup import configure, dispatched, drop
 from ladder import invoke
 from serviceframe.app import App
+from serviceframe.channels import ChannelKind
+from serviceframe.hookspecs import hookimpl
 
 
 @pytest.fixture
@@ -97,3 +99,28 @@ def test_org_load_names_an_unknown_channel_kind(sf_small_app: App, tmp_path: Pat
     result = invoke(sf_small_app, "org", "load", str(path))
     assert result.exit_code == 1
     assert "channels[0].kind='sms': no installed plugin provides this channel kind" in result.output
+
+
+class SecondFile:
+    """A county plugin that claims the built-in kind's name, and yields junk beside it."""
+
+    @hookimpl
+    def serviceframe_channel_kinds(self, app):
+        yield "not a kind"
+        yield ChannelKind("file", lambda context: None)
+
+
+def test_two_plugins_providing_one_kind_are_both_named(sf_small_app: App, tmp_path: Path):
+    from serviceframe.testing.fixtures import make_app
+
+    app = make_app(sf_small_app.settings.db_url or "", plugins=(SecondFile(),))
+    result = invoke(app, "channel", "list")
+    assert result.exit_code == 1
+    assert (
+        "channel kind 'file' is provided by two plugins, 'SecondFile-0' "
+        "and 'serviceframe.plugins.file_channel'; disable one"
+    ) in result.output
+    assert any(
+        f.plugin == "SecondFile-0" and "not a record" in f.error for f in app.plugins.failures
+    )
+    app.close()

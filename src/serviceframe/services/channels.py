@@ -264,6 +264,7 @@ class ChannelInfo:
 
 
 def list_channels(app: App) -> list[ChannelInfo]:
+    channel_kinds(app)  # two plugins providing one kind: say so here, naming both
     with app.uow() as uow:
         channels = configured(app, uow, fresh=True)
     infos = []
