@@ -32,6 +32,9 @@ COMMANDS = {
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
     "plugins": "serviceframe.cli.plugins:plugins",
+    "channel": "serviceframe.cli.channel:channel",
+    "outbox": "serviceframe.cli.outbox:outbox",
+    "quarantine": "serviceframe.cli.quarantine:quarantine",
     "demo": "serviceframe.cli.demo:demo",
 }
 
