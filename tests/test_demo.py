@@ -24,6 +24,10 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
     for step in ("1. 建库", "2. 组织机制", "3. 企业名录", "4. 领导分包", "5. 覆盖情况"):
         assert step in text
     assert "(0 rejected)" in text
+    # The season's notifications, delivered to a file beside the database.
+    assert "11. 通知 the season wrote" in text and "0 could not be addressed" in text
+    sent = out.with_suffix(".notifications.jsonl").read_text(encoding="utf-8").splitlines()
+    assert f"delivered {len(sent)} to " in text and len(sent) > 100
     assert "city key enterprises 100/100" in text
     assert f"serviceframe --db {out} coverage" in text
     engine = create_engine(f"sqlite:///{out}")

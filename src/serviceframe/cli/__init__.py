@@ -34,6 +34,9 @@ COMMANDS = {
     "coordination": "serviceframe.cli.coordination:coordination",
     "plugins": "serviceframe.cli.plugins:plugins",
     "audit": "serviceframe.cli.audit:audit",
+    "channel": "serviceframe.cli.channel:channel",
+    "outbox": "serviceframe.cli.outbox:outbox",
+    "quarantine": "serviceframe.cli.quarantine:quarantine",
     "demo": "serviceframe.cli.demo:demo",
 }
 

@@ -73,6 +73,23 @@ def _instance(result: Any, cls: type, what: str) -> None:
 IGNORED = ResultCheck(lambda result, call: None, "The return value is ignored.")
 
 
+# --- registration hooks: records yielded or returned as a list --------------------------------
+
+
+def _records(result: Any, call: Mapping[str, Any]) -> list[Any]:
+    if not isinstance(result, list):
+        raise Refused(f"expected records (yielded, or a list), got {shown(result)}")
+    return result
+
+
+RECORDS = ResultCheck(
+    _records,
+    "Records, yielded or returned as a list; the host checks each as it uses it and reports a "
+    "record of the wrong type naming the plugin.",
+    lambda: (42, "kinds"),
+)
+
+
 # --- serviceframe_sources ----------------------------------------------------------------------
 
 SOURCE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # issues.source is 40 characters

@@ -39,6 +39,8 @@ BUILTIN_PLUGINS = (
     "serviceframe.plugins.sources",
     "serviceframe.plugins.classifier",
     "serviceframe.plugins.router",
+    "serviceframe.plugins.file_channel",
+    "serviceframe.plugins.channel_sources",
 )
 
 DEFAULT_TIMEOUT = 10.0  # seconds a plugin's hook may take before the host stops waiting
@@ -65,6 +67,12 @@ class PluginFailure:
         return f"plugin {self.plugin!r} failed in {self.hook}: {self.error}"
 
 
+class Failures(list[PluginFailure]):
+    """The failures of one app, oldest first; ``shown`` counts those the CLI printed."""
+
+    shown = 0
+
+
 class PluginHost:
     def __init__(self, disabled: Iterable[str] = (), timeout: float = DEFAULT_TIMEOUT) -> None:
         self.pm = pluggy.PluginManager("serviceframe")
@@ -72,7 +80,7 @@ class PluginHost:
         self.disabled = frozenset(disabled)
         self.timeout = timeout
         self.infos: list[PluginInfo] = []
-        self.failures: list[PluginFailure] = []
+        self.failures = Failures()
         self.builtins: set[str] = set()
         self._checks: dict[str, ResultCheck | None] = {}
         self._silenced: set[tuple[str, str]] = set()  # (plugin, hook) that timed out
@@ -166,6 +174,13 @@ class PluginHost:
                 return result
         return None
 
+    def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
+        """Call a registration hook (one that yields records) on each plugin on its own:
+        ``(plugin name, its records)`` per plugin, so the caller can name who gave what. The
+        records are gathered inside the isolated call (a generator runs there too); a plugin
+        that fails is reported and gives nothing."""
+        return [(p, r or []) for p, r in self._results(hook_name, kwargs, gather=True)]
+
     def each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation: (plugin name, result) for each accepted non-``None``
         result, in pluggy's order."""
@@ -184,16 +199,19 @@ class PluginHost:
         log.warning("%s; carrying on without it", failure)
         self.failures.append(failure)
 
-    def _results(self, hook_name: str, kwargs: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    def _results(
+        self, hook_name: str, kwargs: dict[str, Any], gather: bool = False
+    ) -> Iterable[tuple[str, Any]]:
         caller = getattr(self.pm.hook, hook_name)
         for impl in reversed(caller.get_hookimpls()):  # pluggy's own calling order
             args = {name: kwargs[name] for name in impl.argnames}
+            function = _gathering(impl.function) if gather else impl.function
             if impl.plugin_name in self.builtins:
-                yield impl.plugin_name, impl.function(**args)
+                yield impl.plugin_name, function(**args)
                 continue
             if (impl.plugin_name, hook_name) in self._silenced:
                 continue
-            answered, outcome = self._worker().call(impl.function, args, self.timeout)
+            answered, outcome = self._worker().call(function, args, self.timeout)
             if not answered:
                 self._silenced.add((impl.plugin_name, hook_name))
                 self.report(
@@ -252,6 +270,19 @@ class _IsolatedHooks:
         if spec.opts.get("firstresult"):
             return lambda **kwargs: self._host.first(hook_name, **kwargs)
         return lambda **kwargs: [r for _p, r in self._host.each(hook_name, **kwargs)]
+
+
+def _gathering(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The records a registration hook yields, gathered where the hook runs (isolated);
+    anything that is not records is handed on as it is, for the result check to refuse."""
+
+    def gather(**kwargs: Any) -> Any:
+        result = function(**kwargs)
+        return (
+            list(result) if isinstance(result, Iterable) and not isinstance(result, str) else result
+        )
+
+    return gather
 
 
 @frozen
