@@ -30,6 +30,8 @@ COMMANDS = {
     "cluster": "serviceframe.cli.trends:cluster",
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
+    "visit": "serviceframe.cli.visit:visit",
+    "visits": "serviceframe.cli.visit:visits",
     "plugins": "serviceframe.cli.plugins:plugins",
     "demo": "serviceframe.cli.demo:demo",
 }

@@ -20,6 +20,7 @@ from serviceframe.store.repositories import (
     OrganisationRepository,
 )
 from serviceframe.store.routing_repository import RoutingRepository
+from serviceframe.store.visit_repository import VisitRepository
 
 
 class UnitOfWork:
@@ -30,6 +31,7 @@ class UnitOfWork:
     events: EventRepository
     issues: IssueRepository
     routing: RoutingRepository
+    visits: VisitRepository
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.issues = IssueRepository(conn)
         self.routing = RoutingRepository(conn)
+        self.visits = VisitRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
