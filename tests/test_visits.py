@@ -76,7 +76,9 @@ def test_a_problem_found_becomes_an_issue_linked_to_the_visit(app):
 
 
 def test_a_problem_raised_today_is_received_now(app):
-    v = visit(app, date="2026-08-15", findings=(FindingDraft("融资难,贷款到期无法续贷", problem=True),))
+    v = visit(
+        app, date="2026-08-15", findings=(FindingDraft("融资难,贷款到期无法续贷", problem=True),)
+    )
     issue = svc.get_issue(app, v.findings[0].issue).issue
     assert issue.enterprise == JF1  # the one enterprise visited raised it
     assert issue.received_at == app.now()
