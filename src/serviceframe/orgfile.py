@@ -49,6 +49,16 @@ class EscalationRules:
 
 
 @frozen
+class AssessmentRules:
+    """How the enterprises' ratings become each unit's result (R9; docs/assessment.md)."""
+
+    profile: str = "satisfaction"  # the scoring profile; plugins may add others
+    basic_weight: float = 0.8  # 基本满意 is worth this much of 满意 (0..1)
+    co_weight: float = 0.5  # a co-handling unit counts each rating with this weight (0..1)
+    params: dict[str, float] = field(factory=dict)  # the profile's own parameters
+
+
+@frozen
 class Meeting:
     """A scheduled executive meeting of a government (常务会议)."""
 
@@ -72,6 +82,7 @@ class OrgFile:
     taxonomy: dict[int, dict[str, float]] = field(factory=dict)
     escalation: EscalationRules = EscalationRules()
     meetings: tuple[Meeting, ...] = ()
+    assessment: AssessmentRules = AssessmentRules()
 
     @property
     def organisation(self) -> Organisation:
@@ -101,6 +112,10 @@ def parse_org(data: dict[str, object], source: str = "organisation file") -> Org
         problems.append(
             f"escalation.widespread_to={org_file.escalation.widespread_to.value!r}: must be executive_vice_mayor or mayor"
         )
+    for name in ("basic_weight", "co_weight"):
+        value = getattr(org_file.assessment, name)
+        if not 0 <= value <= 1:
+            problems.append(f"assessment.{name}={value!r}: must be between 0 and 1")
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file

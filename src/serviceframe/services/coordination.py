@@ -5,6 +5,7 @@ Computed in SQL (grouped counts); other reports build on these figures.
 """
 
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 
 from attrs import frozen
@@ -12,8 +13,12 @@ from sqlalchemy import and_, case, func, or_, select
 
 from serviceframe.app import App
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.satisfaction import Tally, weight
 from serviceframe.domain.workdays import SHANGHAI
+from serviceframe.services.configured import assessment_rules
 from serviceframe.store import tables as t
+from serviceframe.store.ratings import VALUES as RATING_VALUES
+from serviceframe.store.ratings import tally_per_issue
 from serviceframe.store.sqlfunc import shanghai_date
 
 
@@ -27,8 +32,12 @@ class CoordinationLine:
     overdue: int  # resolved late, or still open past the deadline
     escalated: int  # issues moved up the ladder at least once
     supervised: int  # supervision orders issued
+    # Every rating of these issues, one per resolution round (domain.satisfaction).
     satisfied: int
+    basic: int
+    unsatisfied: int
     rated: int
+    satisfaction: float | None  # the assessment's score of those ratings
 
 
 @frozen
@@ -62,6 +71,7 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
         .group_by(s.issue_id)
         .subquery()
     )
+    rated = tally_per_issue()
     resolved = i.status.in_(["resolved", "closed"])
     open_ = i.status.in_(["dispatched", "acknowledged", "in_progress", "redo"])
     # Without a deadline (settled by a cluster's resolution or a meeting's decision before it
@@ -86,11 +96,12 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
         count(late),
         count(func.coalesce(orders.c.moves, 0) > 0),
         func.coalesce(func.sum(orders.c.orders), 0),
-        count(i.satisfaction.in_(["satisfied", "basic"])),
-        count(i.satisfaction.is_not(None)),
+        *(func.coalesce(func.sum(rated.c[v]), 0) for v in RATING_VALUES),
     )
-    base = t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
-        orders, orders.c.issue_id == i.id
+    base = (
+        t.issues.join(t.enterprises, e.credit_code == i.enterprise_code)
+        .outerjoin(orders, orders.c.issue_id == i.id)
+        .outerjoin(rated, rated.c.issue_id == i.id)
     )
     in_period = and_(
         i.received_at >= span.start_at,
@@ -119,11 +130,35 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
             key=lambda r: r[0] or "",
         )
         supervision = tuple(uow.routing.orders(open_only=True))
+    basic_weight = weight(assessment_rules(app).basic_weight)
     return CoordinationReport(
-        span, now, tuple(_line(r) for r in by_county), tuple(_line(r) for r in by_unit), supervision
+        span,
+        now,
+        tuple(_line(r, basic_weight) for r in by_county),
+        tuple(_line(r, basic_weight) for r in by_unit),
+        supervision,
     )
 
 
-def _line(r: Any) -> CoordinationLine:
+def _line(r: Any, basic_weight: Fraction) -> CoordinationLine:
     key, name, *numbers = r
-    return CoordinationLine(key or "(未交办)", name or "", *(int(n or 0) for n in numbers))
+    received, resolved, on_time, overdue, escalated, supervised, *rated = (
+        int(n or 0) for n in numbers
+    )
+    ratings = Tally(*rated)
+    rate = ratings.rate(basic_weight)
+    return CoordinationLine(
+        key or "(未交办)",
+        name or "",
+        received,
+        resolved,
+        on_time,
+        overdue,
+        escalated,
+        supervised,
+        ratings.satisfied,
+        ratings.basic,
+        ratings.unsatisfied,
+        ratings.rated,
+        None if rate is None else float(rate),
+    )

@@ -52,6 +52,7 @@ def save_organisation(
         # that sits on one clerk's machine.
         "calendar_overrides": calendar_overrides_data(org_file.deadlines),
         "escalation": converter.unstructure(org_file.escalation),
+        "assessment": converter.unstructure(org_file.assessment),
     }
     with app.uow() as uow:
         counts = uow.org.save(org_file.organisation, settings)
