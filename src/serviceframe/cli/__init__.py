@@ -32,6 +32,8 @@ COMMANDS = {
     "coordination": "serviceframe.cli.coordination:coordination",
     "visit": "serviceframe.cli.visit:visit",
     "visits": "serviceframe.cli.visit:visits",
+    "assess": "serviceframe.cli.assess:assess",
+    "report": "serviceframe.cli.report:report",
     "plugins": "serviceframe.cli.plugins:plugins",
     "demo": "serviceframe.cli.demo:demo",
 }

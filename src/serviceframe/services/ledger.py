@@ -39,6 +39,7 @@ from attrs import frozen
 from sqlalchemy import Connection, and_, func, or_, select
 
 from serviceframe.app import App
+from serviceframe.domain.assessment import DeadlineCounts
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
 from serviceframe.domain.period import Period, parse_period
@@ -171,20 +172,6 @@ class LedgerRow:
             "feedback": self.feedback,
             "resolve": self.resolve,
         }
-
-
-@frozen
-class DeadlineCounts:
-    met: int = 0
-    missed: int = 0
-    pending: int = 0
-    overdue: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Met among the deadlines that are decided (met, missed or overdue)."""
-        decided = self.met + self.missed + self.overdue
-        return None if decided == 0 else self.met / decided
 
 
 @frozen
