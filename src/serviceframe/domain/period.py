@@ -15,13 +15,14 @@ from serviceframe.errors import ValidationError
 _YEAR = re.compile(r"(\d{4})", re.ASCII)
 _QUARTER = re.compile(r"(\d{4})-?[Qq](\d)", re.ASCII)
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
+_WEEK = re.compile(r"(\d{4})-?[Ww](\d{1,2})", re.ASCII)
 _HALF = re.compile(r"(\d{4})-?[Hh]([12])", re.ASCII)
 _DAY = r"\d{4}-\d{1,2}-\d{1,2}"
 _RANGE = re.compile(rf"({_DAY})\s*\.\.\s*({_DAY})", re.ASCII)
 _ONE_DAY = re.compile(_DAY, re.ASCII)
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
 
-PERIOD_FORMS = "2026, 2026-H2, 2026-Q3 (or 2026Q3), 2026-09, 2026-09-28, or 2026-09-01..2026-09-30"
+PERIOD_FORMS = "2026, 2026-H2, 2026-Q3 (or 2026Q3), 2026-09, 2026-W47 (ISO week), 2026-09-28, or 2026-09-01..2026-09-30"
 
 
 @frozen
@@ -76,6 +77,13 @@ def parse_period(value: str) -> Period:
             raise bad(f"quarter Q{quarter} does not exist; use Q1-Q4")
         first = date(year, 3 * quarter - 2, 1)
         return Period(first, _month_end(year, 3 * quarter), f"{year}-Q{quarter}")
+    if m := _WEEK.fullmatch(text):
+        year, week = year_of(m[1]), int(m[2])
+        try:
+            monday = date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise bad(f"week {week} does not exist in {year}") from None
+        return Period(monday, monday + timedelta(days=6), f"{year}-W{week:02d}")
     if m := _HALF.fullmatch(text):
         year, half = year_of(m[1]), int(m[2])
         return Period(date(year, 6 * half - 5, 1), _month_end(year, 6 * half), f"{year}-H{half}")
@@ -126,7 +134,8 @@ def _spans(period: Period, months: int, letter: str) -> tuple[Period, ...]:
 
 def previous(period: Period) -> Period:
     """The period before ``period``, of the same kind: 2026-Q3 → 2026-Q2, 2026 → 2025,
-    2026-01 → 2025-12; any other range → the same number of days just before it."""
+    2026-01 → 2025-12, 2026-W01 → 2025-W52; any other range → the same number of days just
+    before it."""
     start, end = period.start, period.end
     if start.day == 1 and end == _month_end(end.year, end.month):
         months = (end.year - start.year) * 12 + end.month - start.month + 1
@@ -143,6 +152,10 @@ def previous(period: Period) -> Period:
             }[months]
             return Period(first, last, text)
     days = (end - start).days + 1
+    if days == 7 and start.isoweekday() == 1:  # an ISO week: the week before
+        monday = start - timedelta(days=7)
+        year, week, _ = monday.isocalendar()
+        return Period(monday, monday + timedelta(days=6), f"{year}-W{week:02d}")
     before = start - timedelta(days=1)
     first = before - timedelta(days=days - 1)
     text = first.isoformat() if days == 1 else f"{first.isoformat()}..{before.isoformat()}"

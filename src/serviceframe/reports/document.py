@@ -46,9 +46,24 @@ def _rows(table: "Table", _attribute: object, rows: tuple[tuple[Any, ...], ...])
             raise ValueError(f"row {n}: {len(row)} values for {width} columns")
 
 
+def _columns(items: Iterable[Any]) -> tuple[Column, ...]:
+    """Columns, or shorthands: a title (``"事项"``), or a title and a kind (``("受理", "int")``);
+    the title is then the JSON key too."""
+    columns = []
+    for item in items:
+        if isinstance(item, str):
+            item = Column(item, item)
+        elif isinstance(item, tuple) and len(item) == 2:
+            item = Column(item[0], item[0], item[1])
+        if not isinstance(item, Column):
+            raise ValueError(f"column {item!r}: give a Column, a title or (title, kind)")
+        columns.append(item)
+    return tuple(columns)
+
+
 @frozen
 class Table:
-    columns: tuple[Column, ...]
+    columns: tuple[Column, ...] = field(converter=_columns)
     rows: tuple[tuple[Any, ...], ...] = field(converter=_row_tuples, validator=_rows)
     more: int = 0  # rows left out of a capped list
 
