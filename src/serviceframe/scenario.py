@@ -212,6 +212,7 @@ def run_season(
 
     visit_season(app, say, enterprises, rng)
 
+
 def _work(app: App, issue_id: int, unit: str, rng: random.Random, now: datetime) -> None:
     """A unit doing its job: acknowledge, report, resolve; the enterprise rates."""
     from serviceframe.services import issues
