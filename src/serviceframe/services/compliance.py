@@ -16,6 +16,7 @@ day of the quarter (half year) after the last one held, when the latest finished
 
 from collections import defaultdict
 from datetime import date, datetime
+from typing import Any
 
 from attrs import frozen
 from sqlalchemy import Connection, and_, func, select
@@ -105,97 +106,47 @@ def visit_compliance(
     now = now or app.now()
     today = now.astimezone(SHANGHAI).date()
     until = min(today, span.end)
-    v, vu, vo = t.visits.c, t.visit_units.c, t.visit_officials.c
     with app.uow() as uow:
         org = organisation_of(app, uow)
         code, codes = scope(org, jurisdiction)
         conn = uow.connection
-        groups = [g for g in org.groups if g.jurisdiction in codes]
-        units = {u.id: u for u in org.units}
-        members = {m: g.jurisdiction for g in groups for m in g.members}
-        in_quarters = quarters(span)
-        dates: dict[str, list[date]] = defaultdict(list)
-        last: dict[str, date] = {}
-        if members:
-            joined = t.visit_units.join(t.visits, v.id == vu.visit_id)
-            mine = and_(vu.unit_id.in_(sorted(members)), v.kind.in_(IN_PERSON))
-            for unit_id, day, n in conn.execute(
-                select(vu.unit_id, v.date, func.count())
-                .select_from(joined)
-                .where(mine, v.date >= in_quarters[0].start, v.date <= until)
-                .group_by(vu.unit_id, v.date)
-            ):
-                dates[unit_id] += [day] * n
-            last.update(
-                conn.execute(
-                    select(vu.unit_id, func.max(v.date))
-                    .select_from(joined)
-                    .where(mine, v.date <= until)
-                    .group_by(vu.unit_id)
-                ).all()
-            )
-        unit_lines = []
-        for unit_id, where in sorted(members.items(), key=lambda m: (m[1], m[0])):
-            checks = check_spans(in_quarters, dates[unit_id], today)
-            unit_lines.append(
-                Holder(
-                    unit_id,
-                    units[unit_id].name if unit_id in units else unit_id,
-                    where,
-                    checks,
-                    last.get(unit_id),
-                    behind_since(checks, last.get(unit_id), 3),
-                )
-            )
-
-        heads = _heads(org, codes)
-        in_halves = halves(span)
-        held: dict[str, list[date]] = defaultdict(list)
-        last_held: dict[str, date] = {}
-        if heads:
-            joined = t.visit_officials.join(t.visits, v.id == vo.visit_id)
-            theirs = and_(
-                vo.official_id.in_(sorted({h for h in heads.values()})),
-                v.kind == VisitKind.SYMPOSIUM.value,
-            )
-            for official, day in conn.execute(
-                select(vo.official_id, v.date)
-                .select_from(joined)
-                .where(theirs, v.date >= in_halves[0].start, v.date <= until)
-            ):
-                held[official].append(day)
-            last_held.update(
-                conn.execute(
-                    select(vo.official_id, func.max(v.date))
-                    .select_from(joined)
-                    .where(theirs, v.date <= until)
-                    .group_by(vo.official_id)
-                ).all()
-            )
-        officials = {o.id: o for o in org.officials}
-        head_lines = []
-        for where, official in sorted(heads.items()):
-            checks = check_spans(in_halves, held[official], today)
-            person = officials[official]
-            head_lines.append(
-                Holder(
-                    official,
-                    person.name,
-                    where,
-                    checks,
-                    last_held.get(official),
-                    behind_since(checks, last_held.get(official), 6),
-                    person.title,
-                )
-            )
-
+        unit_names = {u.id: (u.name, "") for u in org.units}
+        people = {o.id: (o.name, o.title) for o in org.officials}
+        # Member units: visits and on-site office days, each quarter.
+        members = {
+            m: g.jurisdiction for g in org.groups if g.jurisdiction in codes for m in g.members
+        }
+        unit_lines = _holders(
+            conn,
+            t.visit_units.c.unit_id,
+            members,
+            IN_PERSON,
+            quarters(span),
+            3,
+            today,
+            until,
+            unit_names,
+        )
+        # Heads: symposiums, each half year.
+        heads = {official: where for where, official in _heads(org, codes).items()}
+        head_lines = _holders(
+            conn,
+            t.visit_officials.c.official_id,
+            heads,
+            (VisitKind.SYMPOSIUM.value,),
+            halves(span),
+            6,
+            today,
+            until,
+            people,
+        )
         gaps, checked, without = _contact_gaps(conn, codes, span, until)
     return Compliance(
         span,
         now,
         code,
-        tuple(unit_lines),
-        tuple(head_lines),
+        unit_lines,
+        head_lines,
         tuple(
             ContactGap(
                 e,
@@ -203,8 +154,8 @@ def visit_compliance(
                 KeyLevel(level),
                 where,
                 official,
-                officials[official].name if official in officials else official,
-                officials[official].title if official in officials else "",
+                people.get(official, (official, ""))[0],
+                people.get(official, (official, ""))[1],
                 seen,
             )
             for e, name, level, where, official, seen in gaps
@@ -212,6 +163,59 @@ def visit_compliance(
         checked,
         without,
     )
+
+
+def _holders(
+    conn: Connection,
+    link: Any,
+    holders: dict[str, str],
+    kinds: tuple[str, ...],
+    spans: tuple[Period, ...],
+    months: int,
+    today: date,
+    until: date,
+    names: dict[str, tuple[str, str]],
+) -> tuple[Holder, ...]:
+    """Each holder (unit or official id -> jurisdiction), judged span by span on the visits of
+    ``kinds`` it is linked to through ``link`` (visit_units.unit_id, visit_officials.official_id),
+    in two grouped queries: the days held within the spans, and the last day ever held."""
+    if not holders:
+        return ()
+    v = t.visits.c
+    joined = link.table.join(t.visits, v.id == link.table.c.visit_id)
+    theirs = and_(link.in_(sorted(holders)), v.kind.in_(kinds))
+    dates: dict[str, list[date]] = defaultdict(list)
+    for holder, day, n in conn.execute(
+        select(link, v.date, func.count())
+        .select_from(joined)
+        .where(theirs, v.date >= spans[0].start, v.date <= until)
+        .group_by(link, v.date)
+    ):
+        dates[holder] += [day] * n
+    last: dict[str, date] = dict(
+        conn.execute(
+            select(link, func.max(v.date))
+            .select_from(joined)
+            .where(theirs, v.date <= until)
+            .group_by(link)
+        ).all()
+    )
+    lines = []
+    for holder, where in sorted(holders.items(), key=lambda h: (h[1], h[0])):
+        checks = check_spans(spans, dates[holder], today)
+        name, title = names.get(holder, (holder, ""))
+        lines.append(
+            Holder(
+                holder,
+                name,
+                where,
+                checks,
+                last.get(holder),
+                behind_since(checks, last.get(holder), months),
+                title,
+            )
+        )
+    return tuple(lines)
 
 
 def _heads(org: Organisation, codes: tuple[str, ...]) -> dict[str, str]:
