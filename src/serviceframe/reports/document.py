@@ -8,12 +8,13 @@ length or a chart with a missing value is told so by name, before any file is wr
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 from attrs.validators import in_, instance_of
 
-from serviceframe.domain.period import Period
+if TYPE_CHECKING:  # kept out of plugin loading: periods bring the calendar
+    from serviceframe.domain.period import Period
 
 COLUMN_KINDS = ("text", "int", "number", "percent", "date", "datetime")
 CHART_KINDS = ("bar", "barh", "line", "pie")
@@ -111,7 +112,7 @@ class Report:
     kind: str
     title: str
     subtitle: str
-    period: Period
+    period: "Period"
     jurisdiction: str
     generated_at: datetime
     sections: tuple[Section, ...] = field(converter=lambda v: _section_tuple(v))

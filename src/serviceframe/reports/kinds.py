@@ -19,10 +19,10 @@ from attrs import field, frozen
 from attrs.validators import in_
 
 from serviceframe.domain.assessment import check_name
-from serviceframe.domain.period import Period
 from serviceframe.errors import ValidationError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # kept out of plugin loading: periods bring the calendar
+    from serviceframe.domain.period import Period
     from serviceframe.reports.document import Report
 
 PARAMETER_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
@@ -57,7 +57,7 @@ class ReportRequest:
     """What a report is asked for: the period, the jurisdiction (a code; everything below it
     is included), the parameters (defaults filled in) and the moment it is made."""
 
-    period: Period
+    period: "Period"
     jurisdiction: str | None
     params: Mapping[str, Any]
     now: datetime
