@@ -86,6 +86,7 @@ def assess(
       serviceframe assess --period 2026
       serviceframe assess --period 2026-Q4 --jurisdiction 解放区 --out 考核.xlsx
     """
+    from serviceframe.serialise import beijing_iso
     from serviceframe.services.assessment import assess as run
     from serviceframe.services.assessment import assessment_dict
 
@@ -102,7 +103,7 @@ def assess(
     rules = result.rules
     click.echo(
         f"满意度考核 {result.period} (辖区 {result.jurisdiction}, as of "
-        f"{result.as_of.astimezone().strftime('%Y-%m-%d %H:%M')})\n"
+        f"{beijing_iso(result.as_of)[:16].replace('T', ' ')})\n"
         f"结果 = {result.profile_label} [{result.profile}]; 基本满意按{float(rules.basic_weight):g}计, "
         f"协办权重{float(rules.co_weight):g}; 每轮评价均计, 未评价不计入"
     )

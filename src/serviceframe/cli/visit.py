@@ -245,7 +245,10 @@ def _since(holder: Any) -> str:
 
 
 def _print_compliance(c: "Compliance") -> None:
-    click.echo(f"走访调研落实情况 {c.period} (辖区 {c.jurisdiction}, as of {c.as_of:%Y-%m-%d})")
+    from serviceframe.serialise import beijing_iso
+
+    as_of = beijing_iso(c.as_of)[:16].replace("T", " ")
+    click.echo(f"走访调研落实情况 {c.period} (辖区 {c.jurisdiction}, as of {as_of})")
     spans = [str(x.span) for x in c.units[0].checks] if c.units else []
     click.echo("\n成员单位每季度走访 member units, a visit each quarter")
     table(
