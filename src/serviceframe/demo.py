@@ -148,3 +148,18 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
             say(
                 f"    e.g. → {example['recipient_name']} <{example['address']}>: {example['subject']}"
             )
+
+
+def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") -> list[Path]:
+    """The quarter's circular (HTML with charts, XLSX) and the assessment (XLSX), next to the
+    demo database."""
+    from serviceframe.reports.run import write_report
+
+    written = []
+    for name, suffix in (("circular", "html"), ("circular", "xlsx"), ("assessment", "xlsx")):
+        path = directory / f"{name}-{period}.{suffix}"
+        write_report(app, name, path, period)
+        written.append(path)
+    say(f"12. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
+    say(f"13. 考核 the assessment for {period}: {written[2]}")
+    return written

@@ -22,7 +22,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import pluggy
 from attrs import frozen
@@ -31,6 +31,14 @@ from serviceframe import hookspecs
 from serviceframe.plugins.contract import Refused, ResultCheck, check_of, shown
 
 log = logging.getLogger("serviceframe.plugins")
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+R = TypeVar("R", bound=Named)
 
 ENTRY_POINT_GROUP = "serviceframe"
 
@@ -41,6 +49,9 @@ BUILTIN_PLUGINS = (
     "serviceframe.plugins.router",
     "serviceframe.plugins.file_channel",
     "serviceframe.plugins.channel_sources",
+    "serviceframe.plugins.scoring",
+    "serviceframe.plugins.hotline12345",
+    "serviceframe.plugins.reports",
 )
 
 DEFAULT_TIMEOUT = 10.0  # seconds a plugin's hook may take before the host stops waiting
@@ -174,12 +185,30 @@ class PluginHost:
                 return result
         return None
 
-    def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
-        """Call a registration hook (one that yields records) on each plugin on its own:
-        ``(plugin name, its records)`` per plugin, so the caller can name who gave what. The
-        records are gathered inside the isolated call (a generator runs there too); a plugin
-        that fails is reported and gives nothing."""
-        return [(p, r or []) for p, r in self._results(hook_name, kwargs, gather=True)]
+    def collect(self, hook_name: str, record_type: type[R], **kwargs: Any) -> "Registry[R]":
+        """Call a registration hook, whose implementations yield (or return a list of) typed
+        frozen records with a ``name`` (conda's registration hooks).
+
+        Each plugin is called on its own, isolated like any hook (its generator runs inside
+        the isolated call): one that raises, or yields anything but a ``record_type``, is
+        recorded as a failure naming it and all its records are left out. A name registered
+        by two plugins is taken by neither: using it is an error that names both, so that one
+        can be disabled.
+        """
+        registry: Registry[R] = Registry(record_type.__name__)
+        for plugin, records in self._results(hook_name, kwargs, gather=True):
+            odd = [r for r in records or () if not isinstance(r, record_type)]
+            if odd:
+                self.report(
+                    plugin,
+                    hook_name,
+                    f"yielded {type(odd[0]).__name__} {odd[0]!r:.60}, "
+                    f"expected {record_type.__name__}; its records are left out",
+                )
+                continue
+            for record in records or ():
+                registry.add(record, plugin)
+        return registry
 
     def each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation: (plugin name, result) for each accepted non-``None``
@@ -257,6 +286,47 @@ class PluginHost:
     @staticmethod
     def _hooks_of(plugin: object) -> tuple[str, ...]:
         return tuple(sorted(n for n in dir(plugin) if n.startswith("serviceframe_")))
+
+
+class Registry(Generic[R]):
+    """What plugins registered through one registration hook, by name."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.records: dict[str, R] = {}
+        self.owners: dict[str, list[str]] = {}
+
+    def add(self, record: R, plugin: str) -> None:
+        name = record.name
+        self.owners.setdefault(name, []).append(plugin)
+        self.records.setdefault(name, record)
+
+    @property
+    def conflicts(self) -> dict[str, list[str]]:
+        """Names registered by more than one plugin, with the plugins."""
+        return {n: p for n, p in self.owners.items() if len(p) > 1}
+
+    def names(self) -> list[str]:
+        """The usable names, sorted."""
+        return sorted(n for n in self.records if n not in self.conflicts)
+
+    def get(self, name: str) -> R:
+        """The record of ``name``; a clear error when none or two plugins registered it."""
+        from serviceframe.errors import ServiceFrameError, ValidationError
+
+        if name in self.conflicts:
+            plugins = " and ".join(repr(p) for p in self.conflicts[name])
+            raise ServiceFrameError(
+                f"{self.what} {name!r} is registered by both plugins {plugins}; "
+                "disable one with --disable-plugin NAME"
+            )
+        if name not in self.records:
+            known = ", ".join(self.names()) or "none"
+            raise ValidationError(self.what, name, f"no such {self.what}; known: {known}")
+        return self.records[name]
+
+    def owner(self, name: str) -> str:
+        return self.owners[name][0]
 
 
 class _IsolatedHooks:

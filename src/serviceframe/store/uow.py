@@ -23,6 +23,7 @@ from serviceframe.store.repositories import (
     OrganisationRepository,
 )
 from serviceframe.store.routing_repository import RoutingRepository
+from serviceframe.store.visit_repository import VisitRepository
 
 
 class UnitOfWork:
@@ -35,6 +36,7 @@ class UnitOfWork:
     routing: RoutingRepository
     outbox: OutboxRepository
     inbound: InboundRepository
+    visits: VisitRepository
 
     def __init__(
         self, engine: Engine, before_commit: "Callable[[UnitOfWork], None] | None" = None
@@ -61,6 +63,7 @@ class UnitOfWork:
         self.routing = RoutingRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.inbound = InboundRepository(conn)
+        self.visits = VisitRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:

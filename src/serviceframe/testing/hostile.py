@@ -159,13 +159,16 @@ def exercise(app: App) -> dict[str, Any]:
     contact leader (registry events), files three issues from three sources (sources,
     classify, issue events), accepts them without a category (classify, route, topic),
     dispatches them, lets every deadline pass and sweeps (escalated), and finds the
-    widespread topic (cluster events). The clock is the app's, set to a fixed day.
+    widespread topic (cluster events), assesses the units (scoring profiles) and lists the
+    report kinds. The clock is the app's, set to a fixed day.
 
     Returns what a person would check, the same whatever plugins were there as long as the
     built-in ones decided: each issue's status, category, leader and topic, the supervision
     orders, and the clusters.
     """
     from serviceframe.domain.enterprise import KeyLevel
+    from serviceframe.reports.kinds import report_kinds
+    from serviceframe.services.assessment import assess
     from serviceframe.services.assignments import assign
     from serviceframe.services.enterprises import designate, import_enterprises
     from serviceframe.services.issues import IssueDraft, accept, dispatch, file_issues
@@ -190,7 +193,15 @@ def exercise(app: App) -> dict[str, Any]:
     clock.now = START + timedelta(days=30)
     orders = escalate(app)
     clusters = detect(app)
-    summary: dict[str, Any] = {"issues": {}, "orders": len(orders), "clusters": []}
+    ranked = assess(app, "2026-10")  # scoring profiles
+    kinds = report_kinds(app).names()  # report kinds
+    summary: dict[str, Any] = {
+        "issues": {},
+        "orders": len(orders),
+        "clusters": [],
+        "assessed": len(ranked.units),
+        "reports": sorted(kinds),
+    }
     for issue_id in report.filed:
         view = explain_route(app, issue_id)
         assert view.current is not None
