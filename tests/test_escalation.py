@@ -81,16 +81,16 @@ def snapshot(app):
 def test_unacknowledged_issue_is_supervised_and_moves_one_rung_up(app):
     issue = dispatched(app)
     assert issue.ack_due.on == ACK_DUE
-    assert where(app, issue.id) == (CITY, Rung.VICE_MAYOR, "jz-vm-industry")
+    assert where(app, issue.id) == (CITY, Rung.DEPUTY, "jz-vm-industry")
 
     assert escalate(app, now=at(3, 23)) == []  # the last day allowed is not missed yet
 
     (e,) = escalate(app, now=at(4))
     assert (e.issue, e.deadline, e.due) == (issue.id, "acknowledge", ACK_DUE.isoformat())
     assert (e.overdue_unit, e.overdue_official) == ("jz-fgw", "jz-fgw-head")
-    assert (e.from_rung, e.from_official) == ("vice_mayor", "jz-vm-industry")
-    assert (e.to_rung, e.to_official, e.moved) == ("executive_vice_mayor", "jz-evm", True)
-    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert (e.from_rung, e.from_official) == ("deputy", "jz-vm-industry")
+    assert (e.to_rung, e.to_official, e.moved) == ("executive_deputy", "jz-evm", True)
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
 
     (order,) = supervision_orders(app)
     assert order["id"] == e.order and order["issue_id"] == issue.id
@@ -104,45 +104,61 @@ def test_unacknowledged_issue_is_supervised_and_moves_one_rung_up(app):
     assert [o["id"] for o in view.supervision] == [e.order]
 
 
-def test_city_ladder_vice_mayor_then_executive_vice_mayor_then_mayor(app):
+def test_city_ladder_deputy_then_executive_deputy_then_head_then_listed(app):
     issue = dispatched(app)
     climbed = []
     for day in range(3, 16):  # one sweep a day, as a cron job would run it
-        climbed += [(e.deadline, e.to_official, e.moved) for e in escalate(app, now=at(day))]
+        climbed += [(day, e.deadline, e.to_official, e.moved) for e in escalate(app, now=at(day))]
     assert climbed == [
-        ("acknowledge", "jz-evm", True),
-        ("feedback", "jz-mayor", True),
-        ("resolve", "jz-mayor", False),  # the top of the ladder: supervised, nobody higher
+        (4, "acknowledge", "jz-evm", True),
+        (6, "feedback", "jz-mayor", True),
+        (12, "resolve", "jz-mayor", False),  # the top of the ladder: supervised, nobody higher
+        # The order of the 6th had three working days (to the 11th) for a reply; unanswered
+        # at the top of the ladder, the issue is listed as long-overdue (挂牌督办).
+        (12, "listed", "jz-mayor", False),
     ]
-    assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
-    assert explain_route(app, issue.id).current.escalations == 2
-    assert replayed(app, issue.id) == explain_route(app, issue.id).current
-    assert len(supervision_orders(app)) == 3
+    assert where(app, issue.id) == (CITY, Rung.HEAD, "jz-mayor")
+    current = explain_route(app, issue.id).current
+    assert current.escalations == 2
+    assert current.listed_at == at(12)
+    assert current.reply_due is None  # a listing is not followed up again
+    assert replayed(app, issue.id) == current
+    assert len(supervision_orders(app)) == 4
 
 
-def test_every_missed_deadline_at_once_climbs_a_rung_for_each(app):
+def test_one_sweep_moves_an_issue_one_rung_however_many_deadlines_it_missed(app):
     issue = dispatched(app)
     done = escalate(app, now=at(16))
-    assert [(e.deadline, e.from_official, e.to_official) for e in done] == [
-        ("acknowledge", "jz-vm-industry", "jz-evm"),
-        ("feedback", "jz-evm", "jz-mayor"),
-        ("resolve", "jz-mayor", "jz-mayor"),
+    # Each missed deadline has its own order; the issue climbs one rung.
+    assert [(e.deadline, e.from_official, e.to_official, e.moved) for e in done] == [
+        ("acknowledge", "jz-vm-industry", "jz-evm", True),
+        ("feedback", "jz-evm", "jz-evm", False),
+        ("resolve", "jz-evm", "jz-evm", False),
     ]
-    assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
+    assert explain_route(app, issue.id).current.escalations == 1
+    # The next sweep moves it again only when an order goes unanswered past its limit.
+    assert escalate(app, now=at(17)) == []
+    (e,) = escalate(app, now=at(20))  # reply limit: three working days from the 16th
+    assert (e.deadline, e.to_official, e.moved) == ("follow_up", "jz-mayor", True)
 
 
 def test_county_issue_climbs_its_countys_ladder_then_to_the_city(app):
     issue = dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")
-    assert where(app, issue.id) == (JIEFANG, Rung.VICE_MAYOR, "jf-vm-industry")
+    assert where(app, issue.id) == (JIEFANG, Rung.DEPUTY, "jf-vm-industry")
     steps = []
     for day in (4, 6, 12):
-        (e,) = escalate(app, now=at(day))
-        steps.append((e.deadline, e.overdue_official, e.to_level, e.to_rung, e.to_official))
+        for e in escalate(app, now=at(day)):
+            steps.append(
+                (e.deadline, e.overdue_official, e.to_level, e.to_rung, e.to_official, e.moved)
+            )
     assert steps == [
-        ("acknowledge", "jf-fgw-head", JIEFANG, "executive_vice_mayor", "jf-evm"),
-        ("feedback", "jf-fgw-head", JIEFANG, "mayor", "jf-mayor"),
+        ("acknowledge", "jf-fgw-head", JIEFANG, "executive_deputy", "jf-evm", True),
+        ("feedback", "jf-fgw-head", JIEFANG, "head", "jf-mayor", True),
         # Past the county's head: the city takes it, on its own ladder.
-        ("resolve", "jf-fgw-head", CITY, "vice_mayor", "jz-vm-industry"),
+        ("resolve", "jf-fgw-head", CITY, "deputy", "jz-vm-industry", True),
+        # The county head's order went unanswered too: followed up, but one rung a sweep.
+        ("follow_up", "jf-fgw-head", CITY, "deputy", "jz-vm-industry", False),
     ]
     r = explain_route(app, issue.id).current
     assert (r.level, r.official, r.informed) == (CITY, "jz-vm-industry", (JIEFANG,))
@@ -175,9 +191,15 @@ def test_later_missed_deadlines_climb_again(app, clock):
     svc.progress(app, issue.id, "已与供电公司对接")
     assert escalate(app, now=at(11, 20)) == []
 
-    (e,) = escalate(app, now=at(12))
+    e, follow_up = escalate(app, now=at(12))
     assert (e.deadline, e.from_official, e.to_official) == ("resolve", "jz-evm", "jz-mayor")
-    assert [o["deadline"] for o in supervision_orders(app)] == ["feedback", "resolve"]
+    # The feedback order of the 6th was due an answer by the 11th.
+    assert (follow_up.deadline, follow_up.due, follow_up.moved) == (
+        "follow_up",
+        "2026-11-11",
+        False,
+    )
+    assert [o["deadline"] for o in supervision_orders(app)] == ["feedback", "resolve", "follow_up"]
 
 
 def test_redo_past_its_deadline_is_a_redo_order(app, clock):
@@ -217,9 +239,9 @@ def test_redispatching_an_escalated_issue_keeps_it_where_it_got(app, clock):
     escalate(app, now=at(4))
     clock.now = at(4, 10)
     svc.dispatch(app, issue.id, "jz-gtj")  # the office hands it to another unit
-    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
     svc.reclassify(app, issue.id, category=3)
-    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
     svc.reclassify(app, issue.id, severity="policy")  # a collective decision is still taken
     assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_MEETING, None)
 
@@ -250,9 +272,9 @@ def test_orders_of_resolved_issues_drop_out_of_the_open_list(app, clock):
     assert len(supervision_orders(app, open_only=False)) == 2
 
     listed = json.loads(invoke(app, "supervision", "list", "--json").stdout)
-    assert [(o["issue_id"], o["overdue_unit"]) for o in listed] == [(second.id, "jz-czj")]
+    assert [(o["issue_id"], o["overdue_unit"]) for o in listed["orders"]] == [(second.id, "jz-czj")]
     listed = json.loads(invoke(app, "supervision", "list", "--all", "--json").stdout)
-    assert [o["issue_id"] for o in listed] == [first.id, second.id]
+    assert [o["issue_id"] for o in listed["orders"]] == [first.id, second.id]
 
 
 def test_escalate_command(app):
@@ -274,7 +296,7 @@ def test_escalate_command(app):
         "acknowledge",
         "jz-fgw-head",
     )
-    assert (e["to_rung"], e["to_official"], e["moved"]) == ("executive_vice_mayor", "jz-evm", True)
+    assert (e["to_rung"], e["to_official"], e["moved"]) == ("executive_deputy", "jz-evm", True)
     assert e["order"] == supervision_orders(app)[0]["id"]
 
     assert json.loads(invoke(app, "escalate", "--now", "2026-11-04T09:00", "--json").stdout) == []
@@ -286,7 +308,7 @@ def test_escalate_command(app):
     assert "jz-fgw-head" in result.stdout and "jz-evm" in result.stdout
 
     result = invoke(app, "route", str(issue.id))
-    assert "督办" in result.stdout and "escalated 1 time" in result.stdout
+    assert "督办" in result.stdout and "已提级 1 次" in result.stdout
 
     result = invoke(app, "escalate", "--now", "tomorrow")
     assert result.exit_code == 1

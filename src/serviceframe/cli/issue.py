@@ -110,7 +110,8 @@ def issue() -> None:
 @click.option(
     "--received-by",
     metavar="ID",
-    help="Unit or official who first received it (default: the office).",
+    help="Unit or official who first received it (default: the office of the leading group "
+    "that runs the enterprise's county, or the nearest level above).",
 )
 @json_option
 @click.pass_obj
@@ -153,13 +154,27 @@ def file_(
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--source", required=True, help="The channel the file came from (e.g. hotline).")
 @click.option("--encoding", help="CSV encoding; detected when omitted.")
+@click.option(
+    "--received-by",
+    metavar="ID",
+    help="Unit or official who first received the rows without a 受理单位 column value "
+    "(default: the office of the group that runs each enterprise's place).",
+)
 @json_option
 @click.pass_obj
-def import_(obj: CliContext, file: str, source: str, encoding: str | None, as_json: bool) -> None:
-    """Bulk intake from a CSV/XLSX export (columns 统一社会信用代码, 标题, 内容, 编号, 受理时间)."""
+def import_(
+    obj: CliContext,
+    file: str,
+    source: str,
+    encoding: str | None,
+    received_by: str | None,
+    as_json: bool,
+) -> None:
+    """Bulk intake from a CSV/XLSX export (columns 统一社会信用代码, 标题, 内容, 编号, 受理时间…;
+    see docs/file-formats.md)."""
     from serviceframe.services.intake_file import import_issues
 
-    report = import_issues(obj.app, file, source, encoding)
+    report = import_issues(obj.app, file, source, encoding, received_by)
     warn_failures(obj.app.plugins.failures)
     if as_json:
         emit_json(report)
