@@ -258,7 +258,7 @@ def list_(
 @click.pass_obj
 def show(obj: CliContext, issue_id: int, as_json: bool) -> None:
     """Show an issue with its whole history (who did what, when)."""
-    from serviceframe.serialise import converter
+    from serviceframe.serialise import beijing_times, converter
     from serviceframe.services.issues import get_issue
 
     view = get_issue(obj.app, issue_id)
@@ -267,29 +267,55 @@ def show(obj: CliContext, issue_id: int, as_json: bool) -> None:
             {
                 **issue_dict(view.issue),
                 "enterprise_name": view.enterprise_name,
-                "events": converter.unstructure(list(view.events)),
+                # Event data keeps times in UTC, as stored; people and programs get Beijing time.
+                "events": beijing_times(converter.unstructure(list(view.events))),
                 "ratings": converter.unstructure(list(view.ratings)),
             }
         )
         return
+    from serviceframe.domain.issue import EVENT_LABELS
+    from serviceframe.domain.workdays import SHANGHAI
+    from serviceframe.services.organisation import organisation
+
     i = view.issue
     click.echo(f"issue {i.id}: {i.title}\n  {view.enterprise_name} ({i.enterprise}) via {i.source}")
     click.echo(f"  {i.body}")
     show_issue(obj, i, False)
-    click.echo("history:")
-    from serviceframe.domain.workdays import SHANGHAI
-
+    org = organisation(obj.app)
+    click.echo("经办记录 history:")
     for e in view.events:
-        note = (
-            e.data.get("note")
-            or e.data.get("reason")
-            or e.data.get("satisfaction")
-            or e.data.get("lead")
-            or ""
-        )
+        label = EVENT_LABELS.get(e.kind, e.kind)
         click.echo(
-            f"  {e.at.astimezone(SHANGHAI).strftime('%Y-%m-%d %H:%M')}  {e.kind:<14} {e.actor}  {note}"
+            f"  {e.at.astimezone(SHANGHAI).strftime('%Y-%m-%d %H:%M')}  {label} ({e.kind})  "
+            f"{e.actor}  {_history_note(org, e)}".rstrip()
         )
+
+
+def _history_note(org: Any, e: Any) -> str:
+    """What an event says, for people: officials by name with the id beside."""
+    from serviceframe.services.routing import ORDER_LABELS
+
+    data = e.data
+    if e.kind == "routed":
+        return (
+            f"{org.who(data.get('official')) or data.get('level', '')} — {data.get('reason', '')}"
+        )
+    if e.kind == "escalated":
+        to = data.get("to", {})
+        what = ORDER_LABELS.get(data.get("deadline"), data.get("deadline"))
+        moved = (
+            f"提级至 {org.who(to.get('official'))}" if data.get("moved") else data.get("note", "")
+        )
+        skipped = "; ".join(s["why"] for s in data.get("skipped", ()))
+        return f"{what} 期限 {data.get('due')}: {moved}" + (f"(跳过:{skipped})" if skipped else "")
+    if e.kind == "dispatched":
+        co = data.get("co") or []
+        return f"主办 {data.get('lead')}" + (f",协办 {'、'.join(co)}" if co else "")
+    if e.kind == "rated":
+        return str(data.get("satisfaction", "")) + (
+            f" {data['comment']}" if data.get("comment") else ""
+        )
+    return str(data.get("note") or data.get("reason") or data.get("decision") or "")
 
 
 def _lifecycle(name: str, help_: str, *options: Any) -> Any:
