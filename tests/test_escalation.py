@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from ladder import events_of, invoke, replayed
+from serviceframe.demo import example_dir
 from serviceframe.domain.routing import Rung
 from serviceframe.hookspecs import hookimpl
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
+from serviceframe.services.organisation import load_organisation
 from serviceframe.services.routing import escalate, explain_route, supervision_orders
 from serviceframe.store import tables as t
 from serviceframe.testing.clock import Clock
@@ -164,6 +166,93 @@ def test_county_issue_climbs_its_countys_ladder_then_to_the_city(app):
     assert (r.level, r.official, r.informed) == (CITY, "jz-vm-industry", (JIEFANG,))
     assert "解放区" in r.reason
     assert replayed(app, issue.id) == r
+
+
+# --- gaps and the overdue unit ---------------------------------------------------------------
+
+
+def without_financing_at_the_city(tmp_path):
+    """The bundled city with nobody in charge of financing (category 3) or of the finance
+    office (jz-jrb): a gap that, before, left such issues with the overdue unit's own head."""
+    text = (example_dir() / "organisation.toml").read_text(encoding="utf-8")
+    old = 'portfolio = { categories = [3], departments = ["jz-jrb", '
+    assert text.count(old) == 1
+    path = tmp_path / "organisation.toml"
+    path.write_text(text.replace(old, "portfolio = { categories = [], departments = ["), "utf-8")
+    return path
+
+
+def test_past_a_county_head_the_issue_never_lands_on_the_overdue_units_own_head(app, tmp_path):
+    load_organisation(app, without_financing_at_the_city(tmp_path))
+    issue = dispatched(app, enterprise=COUNTY_KEY, lead="jz-jrb", category=3)
+    assert where(app, issue.id) == (JIEFANG, Rung.DEPUTY, "jf-vm-finance")
+    done = [e for day in (4, 6, 12) for e in escalate(app, now=at(day))]
+    # 解放区's ladder, then the city's: nobody at the city is in charge of financing or of
+    # the finance office, and the office's own head (who missed the deadlines) is skipped.
+    assert [(e.deadline, e.overdue_official, e.to_official) for e in done][:3] == [
+        ("acknowledge", "jz-jrb-head", "jf-evm"),
+        ("feedback", "jz-jrb-head", "jf-mayor"),
+        ("resolve", "jz-jrb-head", "jz-evm"),
+    ]
+    assert all(e.to_official != "jz-jrb-head" for e in done)
+    assert "焦作市没有分管3 融资服务支持的副市长" in [s.why for s in done[2].skipped]
+    (escalated,) = [
+        e for e in events_of(app, issue.id, "escalated") if e.data["deadline"] == "resolve"
+    ]
+    assert escalated.data["skipped"][0]["rung"] == "deputy"  # the skip is on the record
+
+
+def test_a_rung_nobody_holds_never_stops_the_sweep_for_the_others(app, tmp_path):
+    text = (example_dir() / "organisation.toml").read_text(encoding="utf-8")
+    evm = text.index('id = "jz-evm"')
+    path = tmp_path / "organisation.toml"
+    path.write_text(text[:evm] + text[evm:].replace("\n\n", "\nactive = false\n\n", 1), "utf-8")
+    load_organisation(app, path)
+    city = dispatched(app)
+    county = dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")
+    done = escalate(app, now=at(4))
+    assert [(e.issue, e.to_official) for e in done] == [
+        (city.id, "jz-mayor"),  # no executive vice mayor in office: straight to the mayor
+        (county.id, "jf-evm"),
+    ]
+    assert [s.why for s in done[0].skipped] == ["焦作市没有在任的常务副市长(宋伟 已不在任)"]
+    assert done[1].skipped == ()
+
+
+# --- supervision that never goes silent -----------------------------------------------------
+
+
+def test_an_order_carries_a_reply_limit_and_is_followed_up_one_rung_higher(app):
+    issue = dispatched(app)
+    (first,) = escalate(app, now=at(4))
+    assert first.reply_due == "2026-11-09"  # three working days from Wednesday the 4th
+    (order,) = supervision_orders(app)
+    assert order["reply_due"] == date(2026, 11, 9)
+    # The feedback deadline (the 5th) is missed too, and climbs; its order's limit is the 11th.
+    (second,) = escalate(app, now=at(6))
+    assert (second.deadline, second.to_official, second.reply_due) == (
+        "feedback",
+        "jz-mayor",
+        "2026-11-11",
+    )
+    assert explain_route(app, issue.id).current.reply_due == date(2026, 11, 11)
+
+
+def test_an_order_answered_by_resolving_the_issue_is_closed_not_followed_up(app, clock):
+    issue = dispatched(app)
+    escalate(app, now=at(4))  # acknowledge missed; reply due the 9th
+    clock.now = at(5, 10)
+    svc.acknowledge(app, issue.id, "jz-fgw")
+    svc.resolve(app, issue.id, "已协调恢复供电")
+    assert escalate(app, now=at(10)) == []  # nothing to follow up
+    (closed,) = events_of(app, issue.id, "supervision_closed")
+    assert closed.data == {"reply_due": "2026-11-09"}
+    current = explain_route(app, issue.id).current
+    assert current.reply_due is None and current.listed_at is None
+    assert replayed(app, issue.id) == current
+    before = snapshot(app)
+    assert escalate(app, now=at(20)) == []
+    assert snapshot(app) == before  # closed once: the sweep never reads it again
 
 
 # --- idempotency and later deadlines --------------------------------------------------------

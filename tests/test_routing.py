@@ -277,7 +277,7 @@ def test_route_command_shows_the_leader_and_the_reason(app):
     result = invoke(app, "route", str(issue.id))
     assert result.exit_code == 0, result.output
     assert "jz-vm-finance" in result.stdout and CITY in result.stdout
-    assert "焦作市(410800) 分管副市长" in result.stdout
+    assert "焦作市(410800) 董勇继 副市长 (jz-vm-finance)" in result.stdout
     assert "融资服务" in result.stdout  # the reason, in Chinese
 
     result = invoke(app, "route", str(issue.id), "--json")

@@ -38,6 +38,13 @@ def engine(empty_url):
     engine.dispose()
 
 
+# The city and one district, as any revision's jurisdictions table holds them.
+OLD_PLACES = text(
+    "INSERT INTO jurisdictions (code, name, kind, parent_code) VALUES "
+    "('410800', '焦作市', 'city', NULL), ('410802', '解放区', 'district', '410800')"
+)
+
+
 def first_revision() -> str:
     script = ScriptDirectory.from_config(migrate._config())
     (base,) = script.get_bases()
@@ -65,12 +72,7 @@ def test_an_old_database_keeps_its_data_and_reaches_head(engine, empty_url):
     code = credit_code(JIEFANG, 7)
     # Written with the first revision's columns, as an old serviceframe would have.
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO jurisdictions (code, name, kind, parent_code) VALUES "
-                "('410800', '焦作市', 'city', NULL), ('410802', '解放区', 'district', '410800')"
-            )
-        )
+        conn.execute(OLD_PLACES)
         conn.execute(
             text(
                 "INSERT INTO enterprises (credit_code, name, jurisdiction_code, industry, "
@@ -104,12 +106,7 @@ def test_a_store_of_the_first_release_reads_with_level_neutral_roles(engine, emp
     code = credit_code(JIEFANG, 7)
     at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO jurisdictions (code, name, kind, parent_code) VALUES "
-                "('410800', '焦作市', 'city', NULL), ('410802', '解放区', 'district', '410800')"
-            )
-        )
+        conn.execute(OLD_PLACES)
         conn.execute(
             text(
                 "INSERT INTO officials (id, name, title, role, jurisdiction_code) VALUES "

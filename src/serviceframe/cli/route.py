@@ -12,13 +12,13 @@ if TYPE_CHECKING:
 
 
 def _place(org: "Organisation", level: str, rung: str, official: str | None) -> str:
-    """``焦作市 常务副市长 张伟 常务副市长 (jz-evm)``: where an issue stands, for people."""
+    """``焦作市(410800) 张伟 常务副市长 (jz-evm)``, or ``焦作市(410800) 市政府常务会议``:
+    where an issue stands, for people (the official's title says the rung)."""
     from serviceframe.domain.routing import Rung
 
     here = org.jurisdiction(level)
-    label = Rung(rung).label_at(here.kind if here is not None else None)
-    who = org.who(official)
-    return f"{org.place(level)}({level}) {label}" + (f" {who}" if who else "")
+    who = org.who(official) or Rung(rung).label_at(here.kind if here is not None else None)
+    return f"{org.place(level)}({level}) {who}"
 
 
 @click.command()

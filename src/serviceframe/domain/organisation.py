@@ -70,6 +70,11 @@ class Role(StrEnum):
     DEPARTMENT_LEADER = "department_leader"  # 部门领导 (分管副职)
     LIAISON_OFFICER = "liaison_officer"  # 企业联络员
     OFFICE_STAFF = "office_staff"  # 服务企业办公室工作人员
+    # The first release's names, as aliases of the same members (code written against it
+    # keeps working; iterating over Role lists each role once). New code says HEAD…
+    MAYOR = "head"
+    EXECUTIVE_VICE_MAYOR = "executive_deputy"
+    VICE_MAYOR = "deputy"
 
     @classmethod
     def _missing_(cls, value: object) -> "Role | None":

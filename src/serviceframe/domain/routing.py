@@ -41,6 +41,10 @@ class Rung(StrEnum):
     EXECUTIVE_DEPUTY = "executive_deputy"  # 常务副职
     HEAD = "head"  # 主要领导
     EXECUTIVE_MEETING = "executive_meeting"
+    # The first release's names, as aliases of the same members (see Role).
+    VICE_MAYOR = "deputy"
+    EXECUTIVE_VICE_MAYOR = "executive_deputy"
+    MAYOR = "head"
 
     @classmethod
     def _missing_(cls, value: object) -> "Rung | None":

@@ -311,120 +311,26 @@ def escalate(
     today = now.astimezone(SHANGHAI).date()
     done: list[Escalation] = []
     with app.uow() as uow:
-        org = organisation_of(app, uow)
-        widespread_to = escalation_rules(app).widespread_to
-        reply_due = _reply_due(app, now)
+        sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now))
         breaches = uow.routing.breaches(today)
         issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
         states = uow.routing.get_many(list(issues))
-        climbs: dict[tuple[Any, ...], Climb] = {}
-        moved: set[int] = set()
-        orders: list[dict[str, Any]] = []
         for b in breaches:
             issue = issues[b.issue_id]
-            heads = org.unit_heads(issue.lead_unit)
-            try:
-                state = states.get(issue.id) or _first_routing(app, uow, issue)
-                facts = RoutingFacts(
-                    issue.category,
-                    issue.severity.value,
-                    state.cluster is not None,
-                    b.county,
-                    KeyLevel(b.key_level),
-                    issue.lead_unit,
-                )
-                if issue.id in moved:  # one rung per sweep
-                    climb = Climb(None)
-                else:
-                    key = (state.level, state.rung, state.official, facts)
-                    if key not in climbs:  # many due issues share a case: climb once per case
-                        climbs[key] = next_rung(
-                            org,
-                            state.level,
-                            state.rung,
-                            facts,
-                            heads,
-                            state.official,
-                            widespread_to,
-                        )
-                    climb = climbs[key]
-                problem = ""
-            except ServiceFrameError as exc:  # supervised all the same, where it stands
-                state = states.get(issue.id) or Routing(
-                    issue.id, org.root.code, Rung.HEAD, None, ""
-                )
-                climb, problem = Climb(None), f"无法提级:{exc}"
-            kind = b.deadline
-            if kind == "follow_up" and climb.decision is None and issue.id not in moved:
-                kind = "listed"  # nobody higher: 挂牌督办, not followed up again
-            to = climb.decision or RouteDecision(
-                state.level, state.rung, state.official, state.reason
-            )
-            note = (
-                ""
-                if climb.decision is not None
-                else problem
-                or (
-                    "本次督办已提级一次,不再提级"
-                    if issue.id in moved
-                    else "已至最高层级仍未办结,挂牌督办"
-                    if kind == "listed"
-                    else "已至最高层级,继续督办"
-                )
-            )
-            informed = state.informed
-            if to.level != state.level:  # handed up: the county it came from is told
-                informed = tuple(
-                    dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
-                )
-            e = Escalation(
+            e = sweep.supervise(b, issue, states.get(issue.id))
+            states[issue.id] = apply_routing(  # type: ignore[assignment]
+                states.get(issue.id) or sweep.first[issue.id],
                 issue.id,
-                0,
-                kind,
-                b.due.isoformat(),
-                issue.lead_unit,
-                heads[0] if heads else None,
-                state.level,
-                state.rung.value,
-                state.official,
-                to.level,
-                to.rung.value,
-                to.official,
-                climb.decision is not None,
-                to.reason,
-                informed,
-                climb.skipped,
-                None if kind == "listed" else reply_due.isoformat(),
-                note,
-            )
-            if e.moved:
-                moved.add(issue.id)
-            states[issue.id] = apply_routing(state, issue.id, "escalated", _event_data(e, now))  # type: ignore[assignment]
-            orders.append(
-                {
-                    "issue_id": issue.id,
-                    "deadline": kind,
-                    "round": b.round,
-                    "due": b.due,
-                    "overdue_unit": e.overdue_unit,
-                    "overdue_official": e.overdue_official,
-                    "from_level": e.from_level,
-                    "from_rung": e.from_rung,
-                    "from_official": e.from_official,
-                    "to_level": e.to_level,
-                    "to_rung": e.to_rung,
-                    "to_official": e.to_official,
-                    "created_at": now,
-                    "actor": actor,
-                    "reply_due": None if kind == "listed" else reply_due,
-                }
+                "escalated",
+                _event_data(e, now),
             )
             done.append(e)
         if dry_run:
             return done
         closed = _close_answered(uow, today, now, actor)
-        if not orders and not closed:
+        if not done and not closed:
             return done
+        orders = [_order_row(e, b.round, now, actor) for e, b in zip(done, breaches, strict=True)]
         ids = uow.routing.add_orders(orders)
         done = [evolve(e, order=i) for e, i in zip(done, ids, strict=True)]
         uow.routing.save_many([states[i] for i in sorted({e.issue for e in done})], now)
@@ -440,6 +346,112 @@ def escalate(
             "serviceframe_escalated", app=app, issue=issues[e.issue], order={**order, "id": e.order}
         )
     return done
+
+
+class _Sweep:
+    """One sweep's decisions: where each due case moves, one rung per issue per sweep."""
+
+    def __init__(self, app: App, uow: Any, org: Organisation, reply_due: date) -> None:
+        self.app, self.uow, self.org, self.reply_due = app, uow, org, reply_due
+        self.widespread_to = escalation_rules(app).widespread_to
+        self.climbs: dict[tuple[Any, ...], Climb] = {}  # many due issues share a case
+        self.moved: set[int] = set()
+        self.first: dict[int, Routing] = {}  # issues routed by this sweep (before routing existed)
+
+    def supervise(self, b: Any, issue: Issue, state: Routing | None) -> Escalation:
+        org = self.org
+        heads = org.unit_heads(issue.lead_unit)
+        problem = ""
+        try:
+            if state is None:
+                state = self.first[issue.id] = _first_routing(self.app, self.uow, issue)
+            climb = self._climb(b, issue, state, heads)
+        except ServiceFrameError as exc:  # supervised all the same, where it stands
+            state = state or self.first.setdefault(
+                issue.id, Routing(issue.id, org.root.code, Rung.HEAD, None, "")
+            )
+            climb, problem = Climb(None), f"无法提级:{exc}"
+        up = climb.decision
+        kind = b.deadline
+        if kind == "follow_up" and up is None and issue.id not in self.moved:
+            kind = "listed"  # nobody higher: 挂牌督办, not followed up again
+        if up is not None:
+            note = ""
+        elif problem:
+            note = problem
+        elif issue.id in self.moved:
+            note = "本次督办已提级一次,不再提级"
+        elif kind == "listed":
+            note = "已至最高层级仍未办结,挂牌督办"
+        else:
+            note = "已至最高层级,继续督办"
+        to = up or RouteDecision(state.level, state.rung, state.official, state.reason)
+        informed = state.informed
+        if to.level != state.level:  # handed up: the county it came from is told
+            informed = tuple(
+                dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
+            )
+        if up is not None:
+            self.moved.add(issue.id)
+        return Escalation(
+            issue.id,
+            0,
+            kind,
+            b.due.isoformat(),
+            issue.lead_unit,
+            heads[0] if heads else None,
+            state.level,
+            state.rung.value,
+            state.official,
+            to.level,
+            to.rung.value,
+            to.official,
+            up is not None,
+            to.reason,
+            informed,
+            climb.skipped,
+            None if kind == "listed" else self.reply_due.isoformat(),
+            note,
+        )
+
+    def _climb(self, b: Any, issue: Issue, state: Routing, heads: tuple[str, ...]) -> Climb:
+        if issue.id in self.moved:  # one rung per sweep
+            return Climb(None)
+        facts = RoutingFacts(
+            issue.category,
+            issue.severity.value,
+            state.cluster is not None,
+            b.county,
+            KeyLevel(b.key_level),
+            issue.lead_unit,
+        )
+        key = (state.level, state.rung, state.official, facts)
+        if key not in self.climbs:
+            self.climbs[key] = next_rung(
+                self.org, state.level, state.rung, facts, heads, state.official, self.widespread_to
+            )
+        return self.climbs[key]
+
+
+def _order_row(e: Escalation, round_: int, now: datetime, actor: str) -> dict[str, Any]:
+    """The ``supervision_orders`` row of an escalation (plugins get it too)."""
+    return {
+        "issue_id": e.issue,
+        "deadline": e.deadline,
+        "round": round_,
+        "due": date.fromisoformat(e.due),
+        "overdue_unit": e.overdue_unit,
+        "overdue_official": e.overdue_official,
+        "from_level": e.from_level,
+        "from_rung": e.from_rung,
+        "from_official": e.from_official,
+        "to_level": e.to_level,
+        "to_rung": e.to_rung,
+        "to_official": e.to_official,
+        "created_at": now,
+        "actor": actor,
+        "reply_due": None if e.reply_due is None else date.fromisoformat(e.reply_due),
+    }
 
 
 def _first_routing(app: App, uow: Any, issue: Issue) -> Routing:
