@@ -422,35 +422,62 @@ def test_roll_ups_by_jurisdiction_and_depth(example, example_app):
         assert ledger["unit"] == "990100"
 
 
-# --- widespread issues across places ---------------------------------------------------------
-# The topic map (issue 7's "topics that group wordings") extends this section with complaint
-# texts in several wordings; here one wording, to show where a cluster is taken up.
+# --- widespread issues in several wordings, across places -----------------------------------
+
+POWER = [
+    "我公司近期频繁遭遇拉闸限电,生产线多次停工",
+    "本月以来园区每周停电两三次,事先没有通知",
+    "厂区供电不稳,电压忽高忽低,精密设备多次损坏",
+    "又拉闸限电了,三条生产线只能轮流开",
+    "停电太频繁,熔炉被迫熄火",
+]
 
 
-@only(PROVINCE)
-def test_a_widespread_issue_goes_to_the_lowest_level_above_all_its_places(example, example_app):
+def test_one_power_shortage_in_several_wordings_is_one_cluster_of_the_right_level(
+    example, example_app
+):
     app = example_app
-    text = "近期频繁拉闸限电，生产线多次停工，请协调供电部门保障用电。"
-
-    def raise_it(names: list[str]) -> None:
-        for name in names:
-            filed = svc.file_issue(
-                app, svc.IssueDraft(enterprise=code_of(example, name), source="hotline", body=text)
-            )
-            svc.accept(app, filed.issue.id, category=1)
-
-    # Five enterprises of 东陵市's places: 东陵市's executive deputy takes it.
-    raise_it(
-        [
+    if example is WENXIAN:
+        # A county alone: its file asks for one place (cluster_min_counties = 1).
+        raisers, expected = [r["企业名称"] for r in enterprise_rows(example)[:5]], "wx-head"
+    else:
+        # Five enterprises of 东陵市's places: 东陵市's executive deputy takes it.
+        raisers = [
             "青石县鼎盛化工有限公司",
             "青石县绿野食品有限公司",
             "白河市恒远机械有限公司",
             "白河市金穗纺织有限公司",
             "东陵市旭日印刷有限公司",
         ]
-    )
+        expected = "dl-evm"
+    for name, text in zip(raisers, POWER, strict=True):
+        filed = svc.file_issue(
+            app, svc.IssueDraft(enterprise=code_of(example, name), source="hotline", body=text)
+        )
+        svc.accept(app, filed.issue.id)  # the classifier puts each into category 1
     (formed,) = detect(app)
-    assert (formed.kind, formed.counties, formed.official) == ("formed", 3, "dl-evm")
+    assert (formed.kind, formed.topic, formed.enterprises) == ("formed", "1:电力供应", 5)
+    # 温县 has no executive deputy: the widespread issue goes to its head (the gap skipped).
+    assert formed.official == expected
+
+
+@only(PROVINCE)
+def test_a_cluster_across_two_cities_is_the_provinces(example, example_app):
+    app = example_app
+    raisers = [
+        "青石县鼎盛化工有限公司",
+        "白河市恒远机械有限公司",
+        "西津市长河制药有限公司",
+        "柳营县丰泽农业机械有限公司",
+        "柳营县清源纸业有限公司",
+    ]
+    for name, text in zip(raisers, POWER, strict=True):
+        filed = svc.file_issue(
+            app, svc.IssueDraft(enterprise=code_of(example, name), source="hotline", body=text)
+        )
+        svc.accept(app, filed.issue.id, category=1)
+    (formed,) = detect(app)
+    assert (formed.counties, formed.official) == (4, "hd-evp")
 
 
 @only(PROVINCE)

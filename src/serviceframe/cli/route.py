@@ -5,7 +5,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import beijing_date, emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import (
+    beijing_date,
+    emit_json,
+    json_option,
+    progress_bar,
+    table,
+    warn_failures,
+)
 
 if TYPE_CHECKING:
     from serviceframe.domain.organisation import Organisation
@@ -108,7 +115,9 @@ def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) ->
     from serviceframe.services.routing import ORDER_LABELS
     from serviceframe.services.routing import escalate as run
 
-    done = run(obj.app, parse_local_time(now_, "--now") if now_ else None, dry_run=dry_run)
+    when = parse_local_time(now_, "--now") if now_ else None
+    with progress_bar("督办 escalating", as_json) as bar:
+        done = run(obj.app, when, dry_run=dry_run, progress=bar)
     warn_failures(obj.app.plugins.failures)
     if as_json:
         emit_json(done)

@@ -11,6 +11,7 @@ from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
+from serviceframe.progress import Progress
 from serviceframe.serialise import converter
 from serviceframe.services.configured import calendar_from
 from serviceframe.services.deadlines import recompute_in
@@ -30,20 +31,27 @@ class OrgLoadReport:
     groups: int
     recomputed_deadlines: int = 0  # provisional deadlines put right by new holiday data
     gaps: int = 0  # what `org check` lists: rungs nobody holds, categories nobody is in charge of
+    retopiced_issues: int = 0  # open issues whose topic changed with the topic map
 
 
-def load_organisation(app: App, path: str | Path, actor: str | None = None) -> OrgLoadReport:
+def load_organisation(
+    app: App, path: str | Path, actor: str | None = None, progress: Progress | None = None
+) -> OrgLoadReport:
     """Replace the stored organisation with the file's; the file is checked whole first.
 
     Officials no longer in the file are marked inactive and their current assignments end
     today with a reason, so coverage shows the gap and history shows who it was.
     """
     org_file = load_org(path)
-    return save_organisation(app, org_file, str(path), actor)
+    return save_organisation(app, org_file, str(path), actor, progress)
 
 
 def save_organisation(
-    app: App, org_file: OrgFile, source: str, actor: str | None = None
+    app: App,
+    org_file: OrgFile,
+    source: str,
+    actor: str | None = None,
+    progress: Progress | None = None,
 ) -> OrgLoadReport:
     actor = actor or app.settings.actor
     now = app.now()
@@ -52,6 +60,7 @@ def save_organisation(
         "quotas": converter.unstructure(org_file.quotas),
         "deadlines": converter.unstructure(org_file.deadlines),
         "taxonomy": {str(k): v for k, v in org_file.taxonomy.items()},
+        "topics": {str(k): converter.unstructure(v) for k, v in org_file.topics.items()},
         # The holiday file's content, not its path: the database must not depend on a file
         # that sits on one clerk's machine.
         "calendar_overrides": calendar_overrides_data(org_file.deadlines),
@@ -61,6 +70,7 @@ def save_organisation(
     # unit of work, so the load stores everything or nothing.
     calendar = calendar_from(settings["calendar_overrides"], org_file.deadlines.strict_calendar)
     with app.uow() as uow:
+        topics_before = uow.org.setting("topics") or {}
         counts = uow.org.save(org_file.organisation, settings)
         uow.routing.save_meetings(
             [
@@ -92,11 +102,17 @@ def save_organisation(
     app.forget_cached()
     app.publish_registry([event])
     app.publish_issue_events(recomputed)
+    retopiced = []
+    if topics_before != settings["topics"]:  # the topic map changed: open issues' topics too
+        from serviceframe.services.topics import refresh_topics
+
+        retopiced = refresh_topics(app, actor, progress)
     return OrgLoadReport(
         source=source,
         ended_assignments=ended,
         recomputed_deadlines=len(recomputed),
         gaps=len(organisation_gaps(org_file.organisation)),
+        retopiced_issues=len(retopiced),
         **counts,
     )
 
