@@ -489,6 +489,14 @@ def test_the_sweep_reads_issues_by_status_and_due_date_indexes(app):
     ):
         assert index in plan, plan
     assert "SCAN issues" not in plan, plan
+    # The orders awaiting an answer are read from their own partial index, not the routing table.
+    (statement, parameters), *_ = [(s, p) for s, p in seen if "reply_due <" in s]
+    with app.engine.connect() as conn:
+        plan = " | ".join(
+            row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        )
+    assert "ix_issue_routing_reply_due" in plan, plan
+    assert "SCAN issue_routing" not in plan, plan
 
 
 def test_no_order_without_a_missed_deadline(app, clock):

@@ -23,6 +23,7 @@ from attrs import evolve, frozen
 from serviceframe.domain.categories import Category
 from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.organisation import (
+    OLD_ROLE_NAMES,
     JurisdictionKind,
     Official,
     Organisation,
@@ -48,7 +49,7 @@ class Rung(StrEnum):
 
     @classmethod
     def _missing_(cls, value: object) -> "Rung | None":
-        old = OLD_RUNG_NAMES.get(str(value))
+        old = OLD_ROLE_NAMES.get(str(value))  # a rung is named after the role standing on it
         return None if old is None else cls(old)
 
     @property
@@ -71,12 +72,6 @@ class Rung(StrEnum):
     def role(self) -> Role | None:
         return RUNG_ROLES.get(self)
 
-
-OLD_RUNG_NAMES = {
-    "vice_mayor": "deputy",
-    "executive_vice_mayor": "executive_deputy",
-    "mayor": "head",
-}
 
 RUNG_LABELS = {
     Rung.LEAD_UNIT: "主办单位负责人",
