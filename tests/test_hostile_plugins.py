@@ -320,16 +320,39 @@ def test_a_built_in_refusal_is_raised_in_its_own_words():
     assert host.failures == []
 
 
-def test_accept_tells_why_no_leader_answers(sf_small_app):
-    """解放区 has only a 区长 with a portfolio: the router's own reason, not 'no router decided'."""
-    issue = file_issue(sf_small_app, IssueDraft(credit_code(JIEFANG, 2), "hotline", "贷款难")).issue
-    result = CliRunner().invoke(
-        cli, ["issue", "accept", str(issue.id), "--category", "3"], obj=CliContext(app=sf_small_app)
+def test_when_no_router_decides_the_user_reads_why(sf_small_app):
+    """The built-in router switched off and the county's failing: the command fails, and the
+    plugin's own reason is on stderr beside it, not only in a log."""
+
+    class CountyRouter:
+        @hookimpl
+        def serviceframe_route(self, app, issue, facts, organisation):
+            raise RuntimeError("县路由服务不可用 county routing service down")
+
+    url = sf_small_app.engine.url.render_as_string(hide_password=False)
+    app = bootstrap(
+        Settings(
+            db_url=url,
+            actor="test",
+            load_entry_points=False,
+            disabled_plugins=("serviceframe.plugins.router",),
+        ),
+        plugins=(CountyRouter(),),
     )
-    assert result.exit_code == 1
-    assert "no vice mayor is in charge of category 3" in result.stderr
-    assert "no router decided" not in result.stderr
-    assert get_issue(sf_small_app, issue.id).issue.status.value == "received"  # nothing stored
+    try:
+        issue = file_issue(app, IssueDraft(credit_code(JIEFANG, 1), "hotline", "贷款难")).issue
+        result = CliRunner().invoke(
+            cli, ["issue", "accept", str(issue.id), "--category", "3"], obj=CliContext(app=app)
+        )
+        assert result.exit_code == 1
+        assert f"no router decided issue {issue.id}" in result.stderr
+        assert (
+            "warning: plugin 'CountyRouter-0' failed in serviceframe_route: "
+            "RuntimeError: 县路由服务不可用"
+        ) in result.stderr
+        assert get_issue(app, issue.id).issue.status.value == "received"  # nothing stored
+    finally:
+        app.close()
 
 
 def test_the_cli_shows_a_plugin_failure_once_with_its_count(sf_small_app, tmp_path):

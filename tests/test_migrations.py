@@ -36,6 +36,9 @@ RELEASED = {
     "0001_foundation.py": "127242c0fb75432a",
     "0002_issues.py": "0e55497a6d2cf3c9",
     "0003_routing.py": "8e6500d07625a478",
+    "0004_any_level.py": "26e728f48d1a6b73",
+    "0005_channels.py": "f90fd40582adee28",
+    "0006_visits.py": "72be9989fe8abf9f",
 }
 
 

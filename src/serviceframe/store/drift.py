@@ -35,7 +35,7 @@ def drift(engine: Engine) -> list[str]:
 
 def reference(engine: Engine) -> Description:
     """The description of a fresh database at head, of the same kind as ``engine``'s."""
-    from serviceframe.store.migrate import run_migrations
+    from serviceframe.store.migrate import run_migrations, upgrade
 
     if engine.dialect.name == "postgresql":
         schema = f"sf_reference_{uuid.uuid4().hex[:12]}"
@@ -50,8 +50,7 @@ def reference(engine: Engine) -> Description:
     with tempfile.TemporaryDirectory(prefix="serviceframe-reference-") as tmp:
         scratch = make_engine(f"sqlite:///{Path(tmp) / 'reference.db'}")
         try:
-            with scratch.begin() as conn:
-                run_migrations(conn)
+            upgrade(scratch)
             with scratch.connect() as conn:
                 return describe(conn)
         finally:

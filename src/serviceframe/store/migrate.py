@@ -1,5 +1,8 @@
 """Running the migrations shipped inside the package (``serviceframe db upgrade``)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -39,8 +42,12 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Bring the database to ``revision``; returns (revision before, revision after)."""
     before = current(engine)
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
             run_migrations(conn, revision)
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise StoreError(f"the migration left rows pointing nowhere: {broken[:5]}")
     except SQLAlchemyError as exc:
         raise store_error(exc, str(engine.url)) from exc
     return before, current(engine) or ""
@@ -51,6 +58,23 @@ def run_migrations(conn: Connection, revision: str = "head") -> None:
     config = _config()
     config.attributes["connection"] = conn
     command.upgrade(config, revision)
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """On SQLite a batch ALTER copies a table and drops the old one, which foreign keys refuse
+    while other tables point at it: they are off while migrating (SQLite takes this only
+    outside a transaction; the rows are checked before the commit) and on again after."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        conn.commit()
 
 
 def require_head(engine: Engine) -> None:

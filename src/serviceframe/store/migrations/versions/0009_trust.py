@@ -1,7 +1,7 @@
 """Trust: the events' hash chains and anchors; databases built by an edited 0003 brought in line
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0004
 Create Date: 2026-11-29
 
 Every event gets its place in its subject's chain (``seq``) and its ``hash`` (store/chain.py):
@@ -24,7 +24,7 @@ import serviceframe.store.tables
 from serviceframe.store.chain import GENESIS, event_hash
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
