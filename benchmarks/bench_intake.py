@@ -50,6 +50,7 @@ from sqlalchemy import text
 
 from serviceframe.app import App
 from serviceframe.services.issues import IssueDraft, file_issue, file_issues
+from serviceframe.store.chain import GENESIS, event_hash
 
 # (title, body) templates of what enterprises raise on the 12345 hotline, one or more per
 # service category; {name} is the enterprise, {n} and {m} vary from call to call.
@@ -224,7 +225,7 @@ ISSUE_COLUMNS = (
     "redo_count, satisfaction, rated_at, closed_at, reject_reason, merged_into, duplicates, "
     "possible_duplicates, updated_at, version"
 )
-EVENT_COLUMNS = "at, actor, kind, subject, data"
+EVENT_COLUMNS = "at, actor, kind, subject, data, seq, hash"  # seq, hash: the chain (0009)
 
 
 def raw_rows(
@@ -266,9 +267,10 @@ def raw_rows(
             "possible_duplicates": [],
             "id": issue_id,
         }
-        events.append(
-            (now, "bench", "filed", f"issue:{issue_id}", json.dumps(data, ensure_ascii=False))
-        )
+        text = json.dumps(data, ensure_ascii=False)
+        subject = f"issue:{issue_id}"
+        chained = event_hash(GENESIS, 1, subject, "filed", "bench", NOW, text)
+        events.append((now, "bench", "filed", subject, text, 1, chained))
     return issues, events
 
 
@@ -278,7 +280,7 @@ def raw_insert(app: App, issues: list[tuple[Any, ...]], events: list[tuple[Any, 
     issue_sql = (
         f"INSERT INTO issues ({ISSUE_COLUMNS}) VALUES ({', '.join([mark] * len(issues[0]))})"
     )
-    event_sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join([mark] * 5)})"
+    event_sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join([mark] * 7)})"
     conn = app.engine.raw_connection()
     try:
         cur = conn.cursor()
@@ -299,7 +301,7 @@ def raw_insert_one_by_one(
     issue_sql = (
         f"INSERT INTO issues ({ISSUE_COLUMNS}) VALUES ({', '.join([mark] * len(issues[0]))})"
     )
-    event_sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join([mark] * 5)})"
+    event_sql = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join([mark] * 7)})"
     conn = app.engine.raw_connection()
     try:
         cur = conn.cursor()

@@ -83,6 +83,7 @@ def rst_to_markdown(text: str) -> str:
 
 def hooks_markdown() -> str:
     from serviceframe import hookspecs as module
+    from serviceframe.plugins.contract import check_of
 
     specs = hookspecs()
     builtins = _builtin_implementations()
@@ -98,6 +99,9 @@ def hooks_markdown() -> str:
         "Install it with an entry point in the group `serviceframe`, or hand it to",
         "`bootstrap(plugins=[...])`. A worked example: "
         "[`plugins/serviceframe-eventlog`](../plugins/serviceframe-eventlog/).",
+        "What the host promises a plugin, and what it asks of one (each call isolated and",
+        "its result checked, a time limit, what makes a plugin broken):",
+        "[plugins.md](plugins.md).",
         "",
         "```python",
         "from serviceframe.hookspecs import hookimpl",
@@ -135,6 +139,9 @@ def hooks_markdown() -> str:
             notes.append("**historic**: plugins registered later are called with past calls too.")
         if opts.get("warn_on_impl"):
             notes.append(f"**Deprecated**: implementing it warns: {opts['warn_on_impl']}")
+        check = check_of(fn)
+        if check is not None:
+            notes.append(f"**Result checked**: {check.describe}")
         impls = builtins.get(name, [])
         if impls:
             notes.append("Built in: " + ", ".join(f"`{p}`" for p in impls) + ".")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field
 
-from serviceframe.plugins.manager import PluginFailure, PluginHost
+from serviceframe.plugins.manager import DEFAULT_TIMEOUT, PluginFailure, PluginHost
 
 if TYPE_CHECKING:  # the store is imported lazily: `serviceframe --help` must stay fast
     from sqlalchemy import Engine
@@ -24,6 +24,19 @@ def default_actor() -> str:
     return os.environ.get("SERVICEFRAME_ACTOR") or f"cli:{user}"
 
 
+def plugin_timeout_from_env() -> float:
+    text = os.environ.get("SERVICEFRAME_PLUGIN_TIMEOUT", "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_TIMEOUT
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        from serviceframe.errors import ConfigError
+
+        raise ConfigError(f"SERVICEFRAME_PLUGIN_TIMEOUT={text!r}: give a number of seconds > 0")
+    return seconds
+
+
 @define
 class Settings:
     db_url: str | None = None  # None: SERVICEFRAME_DB, else ./serviceframe.db
@@ -31,6 +44,8 @@ class Settings:
     disabled_plugins: tuple[str, ...] = ()
     load_entry_points: bool = True
     check_schema: bool = True  # refuse a database that is not at the current migration
+    # Seconds a plugin's hook may take before the host goes on without it.
+    plugin_timeout: float = field(factory=lambda: plugin_timeout_from_env())
 
 
 @define
@@ -100,6 +115,7 @@ class App:
         return failures
 
     def close(self) -> None:
+        self.plugins.close()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -115,7 +131,7 @@ def bootstrap(settings: Settings | None = None, plugins: Iterable[object] = ()) 
     disabled = set(settings.disabled_plugins)
     env_disabled = os.environ.get("SERVICEFRAME_DISABLE_PLUGINS", "")
     disabled |= {name.strip() for name in env_disabled.split(",") if name.strip()}
-    host = PluginHost(disabled)
+    host = PluginHost(disabled, settings.plugin_timeout)
     host.load_builtins()
     if settings.load_entry_points:
         host.load_entry_points()

@@ -41,3 +41,15 @@ class CalendarError(ServiceFrameError):
 
 class StoreError(ServiceFrameError):
     """The database failed or is not ready; raw driver exceptions never leak past the store."""
+
+
+class AlreadyRunning(ServiceFrameError):
+    """A scheduled job (the escalation sweep…) is already running on this database: this run
+    did nothing, and the next one does whatever is left. Not a failure for a scheduler."""
+
+    def __init__(self, job: str, where: str) -> None:
+        self.job = job
+        super().__init__(
+            f"another {job} is running on {where}; nothing was done this time "
+            "(the next run does whatever is left) · 另一次运行尚未结束,本次未做任何处理"
+        )

@@ -5,17 +5,29 @@ Plugins are found through the ``serviceframe`` entry-point group, or registered 
 ``trylast=True`` where a hook is ``firstresult``, so a county's own implementation wins.
 
 Every hook receives the ``app`` (:class:`serviceframe.app.App`): plugins never reach for globals.
+
+The host isolates every call of a plugin's hook. What a plugin raises (``sys.exit`` included),
+a result its hook's check refuses (the ``@returns`` line under each spec, see
+:mod:`serviceframe.plugins.contract`), or no answer within the time limit
+(``SERVICEFRAME_PLUGIN_TIMEOUT``, 10 s) is reported naming the plugin and the hook, and the host
+goes on as if the plugin had returned ``None``: the next implementation, in the end the built-in
+one, decides. A plugin whose hook name matches no spec (a typo) is not loaded at all, unless the
+implementation says ``optionalhook=True``. The whole contract: ``docs/plugins.md``.
 """
 
 from typing import Any
 
 import pluggy
 
+from serviceframe.plugins import contract
+from serviceframe.plugins.contract import returns
+
 hookspec = pluggy.HookspecMarker("serviceframe")
 hookimpl = pluggy.HookimplMarker("serviceframe")
 
 
 @hookspec
+@returns(contract.SOURCE_NAMES)
 def serviceframe_sources(app: Any) -> list[str] | None:
     """Name the issue sources (channels) this plugin brings, e.g. ``["sms", "wecom"]``.
 
@@ -28,6 +40,7 @@ def serviceframe_sources(app: Any) -> list[str] | None:
 
 
 @hookspec(firstresult=True)
+@returns(contract.CLASSIFICATION)
 def serviceframe_classify(app: Any, title: str, body: str) -> Any:
     """Decide the service category of an issue from its text.
 
@@ -42,6 +55,7 @@ def serviceframe_classify(app: Any, title: str, body: str) -> Any:
 
 
 @hookspec
+@returns(contract.IGNORED)
 def serviceframe_issue_event(app: Any, issue: Any, event: Any) -> None:
     """Called after each change of an issue has been committed.
 
@@ -56,6 +70,7 @@ def serviceframe_issue_event(app: Any, issue: Any, event: Any) -> None:
 
 
 @hookspec
+@returns(contract.IGNORED)
 def serviceframe_registry_event(app: Any, event: Any) -> None:
     """Called after a change of the registry (organisation loaded, enterprises imported,
     key level changed, assignment started or ended) has been committed.
@@ -69,6 +84,7 @@ def serviceframe_registry_event(app: Any, event: Any) -> None:
 
 
 @hookspec(firstresult=True)
+@returns(contract.ROUTE_DECISION)
 def serviceframe_route(app: Any, issue: Any, facts: Any, organisation: Any) -> Any:
     """Decide which leader answers for an accepted issue, and at which level.
 
@@ -89,6 +105,7 @@ def serviceframe_route(app: Any, issue: Any, facts: Any, organisation: Any) -> A
 
 
 @hookspec(firstresult=True)
+@returns(contract.TOPIC)
 def serviceframe_topic(app: Any, issue: Any) -> str | None:
     """Name the topic of an issue, for grouping widespread issues (倾向性、普遍性).
 
@@ -107,6 +124,7 @@ def serviceframe_topic(app: Any, issue: Any) -> str | None:
 
 
 @hookspec
+@returns(contract.IGNORED)
 def serviceframe_escalated(app: Any, issue: Any, order: Any) -> None:
     """Called after the escalation sweep issued a supervision order (督办) for an issue.
 
@@ -124,6 +142,7 @@ def serviceframe_escalated(app: Any, issue: Any, order: Any) -> None:
 
 
 @hookspec
+@returns(contract.IGNORED)
 def serviceframe_cluster_event(app: Any, cluster: Any, kind: str, issues: list[int]) -> None:
     """Called after a widespread-issue cluster formed, grew or was resolved.
 
@@ -138,6 +157,7 @@ def serviceframe_cluster_event(app: Any, cluster: Any, kind: str, issues: list[i
 
 
 @hookspec
+@returns(contract.RECORDS)
 def serviceframe_channel_kinds(app: Any) -> Any:
     """Provide channel kinds: yield (or return a list of) :class:`serviceframe.channels.ChannelKind`.
 
@@ -156,6 +176,7 @@ def serviceframe_channel_kinds(app: Any) -> Any:
 
 
 @hookspec
+@returns(contract.RECORDS)
 def serviceframe_scoring_profiles(app: Any) -> Any:
     """Register ways of scoring the assessment (R9): yield
     :class:`~serviceframe.domain.assessment.ScoringProfile` records.
@@ -178,6 +199,7 @@ def serviceframe_scoring_profiles(app: Any) -> Any:
 
 
 @hookspec
+@returns(contract.RECORDS)
 def serviceframe_notification_placeholders(app: Any) -> Any:
     """Add placeholders to notification templates: yield :class:`serviceframe.channels.Placeholder`.
 
@@ -195,6 +217,7 @@ def serviceframe_notification_placeholders(app: Any) -> Any:
 
 
 @hookspec
+@returns(contract.RECORDS)
 def serviceframe_report_kinds(app: Any) -> Any:
     """Register kinds of report (local reporting): yield
     :class:`~serviceframe.reports.kinds.ReportKind` records.

@@ -142,3 +142,12 @@ def test_default_file_is_in_the_current_directory(tmp_path: Path, monkeypatch: p
     assert serviceframe_eventlog.log_path() == Path("serviceframe-events.jsonl")
     serviceframe_eventlog.append({"kind": "测试"})
     assert read(tmp_path / "serviceframe-events.jsonl") == [{"kind": "测试"}]
+
+
+def test_the_plugin_keeps_the_contract_through_every_hook(sf_db_url: str, log_file: Path):
+    """serviceframe's course through every hook, with this plugin beside the built-in ones."""
+    from serviceframe.testing.hostile import contract_failures
+
+    assert contract_failures(sf_db_url, serviceframe_eventlog) == []
+    kinds = {json.loads(line)["kind"] for line in log_file.read_text("utf-8").splitlines()}
+    assert {"org_loaded", "filed", "accepted", "dispatched"} <= kinds

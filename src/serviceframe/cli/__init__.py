@@ -5,6 +5,7 @@ the store. Library errors become one clear line on stderr and a non-zero exit.
 """
 
 import importlib
+import logging
 import sys
 from typing import Any
 
@@ -36,6 +37,7 @@ COMMANDS = {
     "assess": "serviceframe.cli.assess:assess",
     "report": "serviceframe.cli.report:report",
     "plugins": "serviceframe.cli.plugins:plugins",
+    "audit": "serviceframe.cli.audit:audit",
     "channel": "serviceframe.cli.channel:channel",
     "outbox": "serviceframe.cli.outbox:outbox",
     "quarantine": "serviceframe.cli.quarantine:quarantine",
@@ -62,12 +64,37 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from serviceframe.errors import ServiceFrameError
+        from serviceframe.errors import AlreadyRunning, ServiceFrameError
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+        except AlreadyRunning as exc:  # a scheduler's overlapping run: said, and not an error
+            click.echo(str(exc), err=True)
+            _warn_about_plugins(ctx)
+            return None
         except ServiceFrameError as exc:
+            _warn_about_plugins(ctx)  # a plugin's failure may be why the command failed
             raise click.ClickException(str(exc)) from exc
+        _warn_about_plugins(ctx)
+        return result
+
+
+def _warn_about_plugins(ctx: click.Context) -> None:
+    """Plugins that are broken, and failures no command has shown yet, on stderr."""
+    app = getattr(ctx.obj, "_app", None)
+    if app is None:
+        return
+    from serviceframe.cli.output import warn_failures
+
+    if ctx.invoked_subcommand != "plugins":  # which lists them itself
+        for p in app.plugins.list():
+            if p.status == "broken":
+                click.echo(
+                    f"warning: plugin {p.name!r} is broken ({p.error}); "
+                    "see `serviceframe plugins list`",
+                    err=True,
+                )
+    warn_failures(app.plugins.failures)
 
 
 def _broken(name: str, module_name: str, exc: Exception) -> click.Command:
@@ -124,4 +151,7 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(encoding="utf-8")
+    # The CLI shows plugin failures itself (once each, with a count): the library's log
+    # records of them would print every one again.
+    logging.getLogger("serviceframe").addHandler(logging.NullHandler())
     cli(prog_name="serviceframe")

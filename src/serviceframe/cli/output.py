@@ -69,9 +69,17 @@ def pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
-def warn_failures(failures: Sequence[object]) -> None:
-    for failure in failures:
-        click.echo(f"warning: {failure}", err=True)
+def warn_failures(failures: Sequence[Any]) -> None:
+    """One line per distinct plugin failure (a bulk import may meet the same one 10,000 times);
+    of the host's failures, only those no earlier call has shown."""
+    start = getattr(failures, "shown", 0)
+    counts: dict[str, int] = {}
+    for failure in failures[start:]:
+        counts[str(failure)] = counts.get(str(failure), 0) + 1
+    for text, n in counts.items():
+        click.echo(f"warning: {text}" + (f" ({n} times)" if n > 1 else ""), err=True)
+    if hasattr(failures, "shown"):
+        failures.shown = len(failures)
 
 
 @contextmanager

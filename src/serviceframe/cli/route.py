@@ -109,7 +109,11 @@ def route(obj: CliContext, issue_id: int, apply_: bool, as_json: bool) -> None:
 def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) -> None:
     """Supervise every missed deadline (督办) and every order left unanswered past its reply
     limit (催办), moving each such issue one rung up the ladder (at most one per run); at the
-    top, list it as long-overdue (挂牌督办). Rungs nobody holds are skipped and named."""
+    top, list it as long-overdue (挂牌督办). Rungs nobody holds are skipped and named.
+
+    One sweep runs at a time per database: started while another runs, it does nothing, says
+    so and exits 0 (the next run does whatever is left), so a scheduler may start it often.
+    """
     from serviceframe.domain.clock import parse_local_time
     from serviceframe.services.organisation import organisation
     from serviceframe.services.routing import ORDER_LABELS

@@ -16,7 +16,11 @@ from serviceframe.cli.output import emit_json, json_option, progress_bar, table,
 @json_option
 @click.pass_obj
 def trends(obj: CliContext, window: int | None, dry_run: bool, as_json: bool) -> None:
-    """Detect topics raised by many enterprises in several counties; form and grow clusters."""
+    """Detect topics raised by many enterprises in several counties; form and grow clusters.
+
+    One detection runs at a time per database: started while another runs, it does nothing,
+    says so and exits 0.
+    """
     from serviceframe.services.trends import detect, list_clusters
 
     with progress_bar("检测倾向性问题 detecting", as_json) as bar:

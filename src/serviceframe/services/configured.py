@@ -81,10 +81,19 @@ def topic_edits(stored: dict[str, Any]) -> dict[int, dict[str, TopicEdit]]:
 
 def known_sources(app: App) -> frozenset[str]:
     def build() -> frozenset[str]:
-        names: set[str] = set()
-        for result in app.plugins.hook.serviceframe_sources(app=app):
-            names.update(result or ())
-        return frozenset(names)
+        claimed: dict[str, str] = {}  # name -> the plugin that brought it first
+        # In the order of registration: the built-in names first, then the plugins'.
+        for plugin, names in reversed(app.plugins.each("serviceframe_sources", app=app)):
+            taken = {n: claimed[n] for n in names if n in claimed and claimed[n] != plugin}
+            if taken:
+                app.plugins.report(
+                    plugin,
+                    "serviceframe_sources",
+                    ", ".join(f"{n!r} is claimed by {p!r}" for n, p in taken.items()),
+                )
+                continue
+            claimed.update(dict.fromkeys(names, plugin))
+        return frozenset(claimed)
 
     return app.cached("sources", build)
 

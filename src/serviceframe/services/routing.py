@@ -38,6 +38,7 @@ from serviceframe.services.configured import (
     work_calendar,
 )
 from serviceframe.services.events import issue_event_row
+from serviceframe.services.jobs import exclusive
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
@@ -330,6 +331,7 @@ class Escalation:
     note: str = ""  # why it did not move: already moved in this sweep, top of the ladder
 
 
+@exclusive("escalation sweep")
 def escalate(
     app: App,
     now: datetime | None = None,

@@ -20,6 +20,7 @@ from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import escalation_rules, organisation_of
 from serviceframe.services.events import issue_event_row
+from serviceframe.services.jobs import exclusive
 from serviceframe.services.routing import cluster_data, queue_item, record_for_many
 
 
@@ -35,6 +36,7 @@ class ClusterChange:
     counties: int
 
 
+@exclusive("trend detection")
 def detect(
     app: App,
     now: datetime | None = None,

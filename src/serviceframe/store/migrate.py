@@ -41,11 +41,9 @@ def current(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Bring the database to ``revision``; returns (revision before, revision after)."""
     before = current(engine)
-    config = _config()
     try:
         with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
-            config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+            run_migrations(conn, revision)
             if conn.dialect.name == "sqlite":
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
                 if broken:
@@ -53,6 +51,13 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     except SQLAlchemyError as exc:
         raise store_error(exc, str(engine.url)) from exc
     return before, current(engine) or ""
+
+
+def run_migrations(conn: Connection, revision: str = "head") -> None:
+    """Run the migrations up to ``revision`` in the caller's transaction on ``conn``."""
+    config = _config()
+    config.attributes["connection"] = conn
+    command.upgrade(config, revision)
 
 
 @contextmanager

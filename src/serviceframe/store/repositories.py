@@ -31,6 +31,7 @@ from serviceframe.domain.organisation import (
 )
 from serviceframe.serialise import converter
 from serviceframe.store import tables as t
+from serviceframe.store.chain import Chains
 from serviceframe.store.sql import chunks, upsert
 
 
@@ -595,9 +596,11 @@ class EventRepository:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.chains = Chains(conn)
 
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
-        _insert(self.conn, t.events, list(rows))
+        """Store events, each chained to its subject's history (``store/chain.py``)."""
+        _insert(self.conn, t.events, self.chains.link(rows))
 
     def for_subject(self, subject: str) -> list[dict[str, Any]]:
         q = select(t.events).where(t.events.c.subject == subject).order_by(t.events.c.id)

@@ -217,6 +217,8 @@ Index(
 )
 
 # Append-only history of every change (issue events, and audit records of the registry).
+# Each subject's events form a hash chain (store/chain.py, migration 0009): ``seq`` numbers them
+# 1, 2, 3… and ``hash`` chains each to the one before; triggers refuse UPDATE and DELETE.
 events = Table(
     "events",
     metadata,
@@ -224,8 +226,11 @@ events = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("actor", String(100), nullable=False),
     Column("kind", String(40), nullable=False),
-    Column("subject", String(100), nullable=False, index=True),  # "enterprise:<code>", "issue:<id>"
+    Column("subject", String(100), nullable=False),  # "enterprise:<code>", "issue:<id>"
     Column("data", JSON, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("subject", "seq", name="uq_events_subject_seq"),
 )
 
 # --- Issues (migration 0002) -----------------------------------------------------------------
@@ -610,3 +615,29 @@ visit_findings = Table(
 
 # Assessment and reports count the ratings given in a period.
 Index("ix_ratings_rated_at", ratings.c.rated_at)
+
+# --- Trust (migration 0009) ------------------------------------------------------------------
+
+# Anchors of the history (``serviceframe audit anchor``): each certifies the head of every chain
+# that grew since the anchor before it, and is chained to that anchor. Their digests, exported
+# and kept elsewhere, expose a history rewritten from the start (docs/audit.md).
+audit_anchors = Table(
+    "audit_anchors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("previous", String(64), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("events", Integer, nullable=False),  # events in the store when it was taken
+)
+
+audit_anchor_heads = Table(
+    "audit_anchor_heads",
+    metadata,
+    Column("anchor_id", Integer, ForeignKey("audit_anchors.id"), primary_key=True),
+    Column("subject", String(100), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_anchor_heads_subject_seq", audit_anchor_heads.c.subject, audit_anchor_heads.c.seq)

@@ -1,0 +1,173 @@
+"""The tamper-evident history: every event is chained by a hash to the one before it.
+
+Each *subject* (``issue:42``, ``enterprise:9141…``, ``organisation``) has a chain of its own:
+its events are numbered ``seq`` 1, 2, 3… and each event's ``hash`` is SHA-256 over the hash of
+the event before it (64 zeros for the first) and the event's own content (its number, subject,
+kind, actor, time and data, the data exactly as the JSON text stored). Changing, removing,
+inserting or reordering an event breaks the chain at that event, or at the next one when the
+forger recomputed the changed event's own hash. ``docs/audit.md`` says what this detects and
+what it cannot (a chain rewritten from its start: hence the anchors kept elsewhere).
+
+Per-subject chains keep intake fast and concurrent: filing an issue opens a new chain, with
+nothing to look up; appending to an existing chain reads its head once per unit of work, after
+locking that chain alone (an advisory lock per subject on PostgreSQL; on SQLite the database's
+single write lock). A unique index on (subject, seq) is the last guard: two writers can never
+both store a successor of the same event.
+
+This module is the one place where hashes are made; ``EventRepository.append`` is the one place
+that stores events; the migration that built the chains of older databases uses it too.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, select, text
+
+from serviceframe.serialise import dumps_column
+
+_quoted = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (C-accelerated)
+
+GENESIS = "0" * 64  # what the first event of a chain is chained to
+
+# Kinds whose event is the first of its subject's history, written in the unit of work that
+# created the subject: nothing to look up (intake files issues without a round trip more).
+OPENING_KINDS = frozenset({"filed"})
+
+LOCK_CLASS = 0x5F5E  # namespace of the chains' advisory locks on PostgreSQL
+
+
+def event_hash(
+    previous: str,
+    seq: int,
+    subject: str,
+    kind: str,
+    actor: str,
+    at: datetime,
+    data_json: str,
+) -> str:
+    """The hash of an event whose predecessor's hash is ``previous``; ``data_json`` is the
+    data column's text exactly as stored. The fields before it are a JSON array, which ends
+    unambiguously, so the data follows as it is, unescaped (half the cost of a bulk intake's
+    hashing)."""
+    at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+    # json.dumps([seq, subject, kind, actor, at_text], ensure_ascii=False, separators=(",",
+    # ":")), written out: four times cheaper, and the same text.
+    fields = f"[{int(seq)},{_quoted(subject)},{_quoted(kind)},{_quoted(actor)},{_quoted(at_text)}]"
+    return hashlib.sha256(f"{previous}\n{fields}\n{data_json}".encode()).hexdigest()
+
+
+def row_hash(previous: str, row: dict[str, Any]) -> str:
+    """:func:`event_hash` of an event row about to be stored (its data still a value)."""
+    return event_hash(
+        previous,
+        row["seq"],
+        row["subject"],
+        row["kind"],
+        row["actor"],
+        row["at"],
+        dumps_column(row["data"]),  # the text the JSON column will hold
+    )
+
+
+class Chains:
+    """Links the event rows of one unit of work to their chains (``seq`` and ``hash``).
+
+    Heads are read at most once per subject per unit of work; the rows of one call may carry
+    several events of one subject, each linked to the one before it.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.heads: dict[str, tuple[int, str]] = {}  # subject -> (seq, hash) of its last event
+
+    def link(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        opening = {
+            r["subject"]
+            for r in rows
+            if r["kind"] in OPENING_KINDS and r["subject"] not in self.heads
+        }
+        unknown = {r["subject"] for r in rows} - opening - self.heads.keys()
+        if unknown:
+            self.heads.update(self._read_heads(sorted(unknown)))
+        linked = []
+        for row in rows:
+            seq, previous = self.heads.get(row["subject"], (0, GENESIS))
+            row = {**row, "seq": seq + 1}
+            row["hash"] = row_hash(previous, row)
+            self.heads[row["subject"]] = (row["seq"], row["hash"])
+            linked.append(row)
+        return linked
+
+    def _read_heads(self, subjects: list[str]) -> dict[str, tuple[int, str]]:
+        """The last (seq, hash) of each subject's chain, read once no other unit of work can
+        append to these chains until this one ends."""
+        from serviceframe.store import tables as t
+        from serviceframe.store.sql import chunks
+
+        if self.conn.dialect.name == "postgresql":
+            keys = sorted({_lock_key(s) for s in subjects})  # one order: no deadlock between us
+            self.conn.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(:cls, k) FROM unnest(CAST(:keys AS integer[])) AS k"
+                ),
+                {"cls": LOCK_CLASS, "keys": keys},
+            )
+        else:
+            _take_sqlite_write_lock(self.conn)
+        e = t.events.c
+        heads: dict[str, tuple[int, str]] = {}
+        for batch in chunks(subjects, 2000):
+            last = (
+                select(e.subject, func.max(e.seq).label("seq"))
+                .where(e.subject.in_(bindparam("subjects", expanding=True)))
+                .group_by(e.subject)
+                .subquery()
+            )
+            q = select(e.subject, e.seq, e.hash).join(
+                last, and_(e.subject == last.c.subject, e.seq == last.c.seq)
+            )
+            heads.update(
+                {s: (q_seq, h) for s, q_seq, h in self.conn.execute(q, {"subjects": batch})}
+            )
+        return heads
+
+
+def _lock_key(subject: str) -> int:
+    """A signed 32-bit key per subject, the same in every process (Python's hash() is not)."""
+    return int.from_bytes(hashlib.sha256(subject.encode()).digest()[:4], "big", signed=True)
+
+
+def _take_sqlite_write_lock(conn: Connection) -> None:
+    """SQLite has one writer at a time, but Python's sqlite3 starts the transaction only at
+    the first write: a head read before it could be stale by the time we write. Starting the
+    transaction as IMMEDIATE takes the write lock first, waiting for any other writer."""
+    raw = conn.connection.dbapi_connection
+    if raw is not None and not raw.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def walk(conn: Connection, yield_per: int = 5000) -> Iterable[Any]:
+    """Every event in chain order (subject, seq), with its data as the stored text."""
+    from sqlalchemy import Text, cast
+
+    from serviceframe.store import tables as t
+
+    e = t.events.c
+    q = select(
+        e.id, e.subject, e.seq, e.kind, e.actor, e.at, cast(e.data, Text).label("data"), e.hash
+    ).order_by(e.subject, e.seq, e.id)
+    return conn.execution_options(stream_results=True, yield_per=yield_per).execute(q)
+
+
+def anchor_digest(previous: str, at: datetime, heads: Iterable[tuple[str, int, str]]) -> str:
+    """The digest of an anchor: the anchor before it, when it was taken, and the heads it
+    certifies (subject, seq, hash), in subject order."""
+    digest = hashlib.sha256(
+        f"{previous}\n{at.astimezone(UTC).isoformat(timespec='microseconds')}\n".encode()
+    )
+    for subject, seq, head in sorted(heads):
+        digest.update(f"{subject}\x1f{seq}\x1f{head}\n".encode())
+    return digest.hexdigest()
