@@ -73,8 +73,11 @@ class App:
         self._cache.clear()
 
     def publish_issue_events(self, items: "Iterable[tuple[Any, Any]]") -> list[PluginFailure]:
-        """Hand (issue, event) pairs to plugins after their unit of work committed."""
-        failures = []
+        """Hand (issue, event) pairs to plugins after their unit of work committed.
+        ``items`` is not read at all when no plugin listens."""
+        failures: list[PluginFailure] = []
+        if not self.plugins.implemented("serviceframe_issue_event"):
+            return failures
         for issue, event in items:
             failures += self.plugins.notify(
                 "serviceframe_issue_event", app=self, issue=issue, event=event

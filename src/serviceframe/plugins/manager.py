@@ -91,6 +91,10 @@ class PluginHost:
                 log.warning("plugin %r could not be loaded: %s", ep.name, error)
                 self.infos.append(PluginInfo(ep.name, "broken", origin, error=error))
 
+    def implemented(self, hook_name: str) -> bool:
+        """Whether any plugin implements the hook."""
+        return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
+
     def notify(self, hook_name: str, **kwargs: Any) -> list[PluginFailure]:
         """Call every implementation of a notification hook, isolating each plugin's errors."""
         failures = []

@@ -1,15 +1,31 @@
 """Issues in the store: the folded state as a row, the events in the log, units, ratings."""
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_, update
+from attrs import frozen
+from sqlalchemy import (
+    Connection,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 
 from serviceframe.domain.categories import Category
+from serviceframe.domain.duplicates import DUPLICATE_CANDIDATES
 from serviceframe.domain.issue import Due, Issue, IssueEvent, Satisfaction, Severity, Status
 from serviceframe.errors import ServiceFrameError
 from serviceframe.store import tables as t
+from serviceframe.store.prepared import prepared
 from serviceframe.store.sql import chunks
 
 _DUES = (
@@ -146,50 +162,6 @@ class IssueRepository:
         # "jz-ab" otherwise than Python, and the state must equal what the events replay to.
         return {issue_id: sorted(units) for issue_id, units in co.items()}
 
-    def by_external_ids(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Issue ids already filed for these (source, external id) pairs."""
-        c = t.issues.c
-        found: dict[tuple[str, str], int] = {}
-        for batch in chunks(sorted(set(pairs)), 500):
-            q = select(c.source, c.external_id, c.id).where(
-                tuple_(c.source, c.external_id).in_(batch)
-            )
-            for source, external_id, issue_id in self.conn.execute(q):
-                found[(source, external_id)] = issue_id
-        return found
-
-    def recent_of(
-        self, enterprises: Iterable[str], since: datetime, until: datetime | None = None
-    ) -> list[tuple[int, str, str, str, datetime]]:
-        """(id, enterprise, title, body, received_at) of the issues, neither rejected nor
-        merged, received between ``since`` and ``until`` (inclusive)."""
-        c = t.issues.c
-        rows: list[tuple[int, str, str, str, datetime]] = []
-        for batch in chunks(sorted(set(enterprises)), 500):
-            q = select(c.id, c.enterprise_code, c.title, c.body, c.received_at).where(
-                c.enterprise_code.in_(batch),
-                c.received_at >= since,
-                c.status.not_in(["rejected", "merged"]),
-            )
-            if until is not None:
-                q = q.where(c.received_at <= until)
-            rows += [tuple(r) for r in self.conn.execute(q.order_by(c.id))]
-        return rows
-
-    def set_possible_duplicates(self, duplicates: Mapping[int, Sequence[int]]) -> None:
-        """Used by bulk intake once the ids of the issues filed together are known
-        (one executemany, not one statement per issue)."""
-        if not duplicates:
-            return
-        stmt = (
-            update(t.issues)
-            .where(t.issues.c.id == bindparam("b_id"))
-            .values(possible_duplicates=bindparam("b_duplicates"))
-        )
-        self.conn.execute(
-            stmt, [{"b_id": i, "b_duplicates": list(d)} for i, d in duplicates.items()]
-        )
-
     def find(
         self,
         status: Sequence[str] = (),
@@ -227,6 +199,82 @@ class IssueRepository:
         co = self._co_units([r.id for r in rows]) if rows else {}
         return [issue_from_row(r, co.get(r.id, ())) for r in rows]
 
+    # --- intake ---------------------------------------------------------------------------
+    # Prepared statements (store/prepared.py), the same for one issue filed alone and for a
+    # chunk of a bulk import: one round of look-ups, one executemany per table.
+
+    def intake_lookup(
+        self,
+        windows: Mapping[str, tuple[datetime, datetime]],
+        keys: Collection[tuple[str, str]],
+    ) -> "IntakeLookup":
+        """What intake must know before filing: which enterprises of ``windows`` are
+        registered, and for each the latest DUPLICATE_CANDIDATES issues (neither rejected nor
+        merged) received within its window (inclusive), as (id, enterprise, title, body,
+        received_at); and the issues already filed for these (source, external id) ``keys``."""
+        conn = self.conn
+        known: set[str] = set()
+        recent: list[tuple[int, str, str, str, datetime]] = []
+        codes = sorted(windows)
+        stmt = prepared(conn, "enterprise_and_recent", _enterprise_and_recent)
+        values = [{"e": e, "since": windows[e][0], "until": windows[e][1]} for e in codes]
+        for code, rows in zip(codes, stmt.execute_each(conn, values), strict=True):
+            for _, *issue in rows:
+                known.add(code)
+                if issue[0] is not None:
+                    recent.append((issue[0], code, *issue[1:]))
+        filed: dict[tuple[str, str], int] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in keys:
+            by_source.setdefault(source, []).append(external_id)
+        stmt = prepared(conn, "filed", lambda: _filed(conn.dialect.name))
+        for source, external_ids in sorted(by_source.items()):
+            for batch in chunks(sorted(external_ids), 5000):
+                rows = stmt.execute(conn, {"s": source, "xs": _array(conn, batch)})
+                filed.update(((source, x), i) for x, i in rows if i is not None)
+        return IntakeLookup(known, filed, recent)
+
+    def insert_new(self, issues: Sequence[Issue]) -> list[int]:
+        """Insert just-filed issues; their new ids, in order. One statement for one issue;
+        for many, one executemany (on PostgreSQL after reserving their ids from the sequence
+        in one query: an executemany that returns each new id costs three times as much)."""
+        conn = self.conn
+        rows = [issue_row(i) for i in issues]
+        if len(rows) <= 1:
+            stmt = prepared(conn, "insert_one", lambda: _insert_new().returning(t.issues.c.id))
+            return [int(stmt.execute(conn, row)[0][0]) for row in rows]
+        if conn.dialect.name == "postgresql":
+            ids = [int(i) for i in conn.scalars(_RESERVE_IDS, {"n": len(rows)})]
+            stmt = prepared(conn, "insert_with_ids", lambda: _insert_new("id"))
+            stmt.executemany(conn, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+            return ids
+        stmt = prepared(conn, "insert_many", _insert_new)
+        stmt.executemany(conn, rows)
+        # SQLite gives a new row the largest rowid plus one, and we hold the write lock
+        # for the whole transaction: the rows just inserted have consecutive ids.
+        last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+        return list(range(last - len(rows) + 1, last + 1))
+
+    def filed_events(self, ids: Sequence[int]) -> dict[int, IssueEvent]:
+        """The ``filed`` event of each of these issues, by issue id."""
+        e = t.events.c
+        subjects = {f"issue:{i}": i for i in ids}
+        found: dict[int, IssueEvent] = {}
+        for batch in chunks(list(subjects), 1000):
+            q = select(e.subject, e.at, e.actor, e.data).where(
+                e.subject.in_(batch), e.kind == "filed"
+            )
+            for subject, at, actor, data in self.conn.execute(q):
+                found[subjects[subject]] = IssueEvent("filed", at, actor, data)
+        return found
+
+    def set_possible_duplicates(self, duplicates: Mapping[int, Sequence[int]]) -> None:
+        """Bulk intake's second pass, once the ids of the issues filed together are known."""
+        stmt = prepared(self.conn, "set_possible_duplicates", _set_possible_duplicates)
+        stmt.executemany(
+            self.conn, [{"b_id": i, "b_duplicates": list(d)} for i, d in duplicates.items()]
+        )
+
     def events(self, issue_id: int) -> list[IssueEvent]:
         e = t.events.c
         q = (
@@ -237,14 +285,6 @@ class IssueRepository:
         return [IssueEvent(kind, at, actor, data) for kind, at, actor, data in self.conn.execute(q)]
 
     # --- writing -------------------------------------------------------------------------
-
-    def insert_many(self, issues: Sequence[Issue]) -> list[int]:
-        """Set-based insert; ids come back in the order of ``issues``."""
-        ids: list[int] = []
-        stmt = insert(t.issues).returning(t.issues.c.id, sort_by_parameter_order=True)
-        for batch in chunks(issues, 1000):
-            ids += [int(i) for i in self.conn.scalars(stmt, [issue_row(x) for x in batch])]
-        return ids
 
     def save(self, issue: Issue, expected_version: int) -> None:
         """Write the new state; refuse if someone else wrote in between (optimistic lock)."""
@@ -294,3 +334,100 @@ class IssueRepository:
 
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(t.issues)) or 0)
+
+
+@frozen
+class IntakeLookup:
+    known: set[str]  # registered enterprises
+    filed: dict[tuple[str, str], int]  # (source, external id) -> issue id
+    recent: list[tuple[int, str, str, str, datetime]]  # near-duplicate candidates
+
+
+def _filed(dialect: str) -> Any:
+    """For each external id in the array ``xs``, the issue filed with it from source ``s``
+    (or NULL). A lookup by equality on both columns per id, which both databases answer from
+    the unique index whatever their statistics say (an IN list made SQLite scan the table,
+    and PostgreSQL, misjudging a freshly filled table, read every issue of the source)."""
+    c = t.issues.c
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        ids = func.unnest(bindparam("xs", type_=ARRAY(String))).table_valued("value")
+        ids = ids.render_derived()  # unnest(…) AS anon(value)
+    else:  # SQLite has no arrays: a JSON list, read by json_each
+        ids = func.json_each(bindparam("xs", type_=String)).table_valued("value")
+    issue = (
+        select(c.id)
+        .where(c.source == bindparam("s"), c.external_id == ids.c.value)
+        .scalar_subquery()
+    )
+    return select(ids.c.value, issue).select_from(ids)
+
+
+def _array(conn: Connection, values: list[str]) -> Any:
+    return values if conn.dialect.name == "postgresql" else json.dumps(values)
+
+
+def _enterprise_and_recent() -> Any:
+    """The enterprise, if registered, with each of its latest issues in the window: no row
+    for an unknown enterprise, one row with NULLs for an enterprise without recent issues."""
+    c, e = t.issues.c, t.enterprises.c
+    recent = (
+        select(c.id, c.title, c.body, c.received_at)
+        .where(
+            c.enterprise_code == bindparam("e"),
+            c.received_at >= bindparam("since", type_=c.received_at.type),
+            c.received_at <= bindparam("until", type_=c.received_at.type),
+            c.status != "rejected",
+            c.status != "merged",
+        )
+        .order_by(c.received_at.desc(), c.id.desc())
+        .limit(DUPLICATE_CANDIDATES)
+        .subquery("recent")
+    )
+    return (
+        select(e.credit_code, *recent.c)
+        .select_from(t.enterprises.outerjoin(recent, true()))
+        .where(e.credit_code == bindparam("e"))
+    )
+
+
+# What a just-filed issue sets; the other columns keep their defaults (as ``apply`` does).
+NEW_ISSUE_COLUMNS = (
+    "enterprise_code",
+    "source",
+    "external_id",
+    "origin",
+    "title",
+    "body",
+    "status",
+    "category",
+    "suggested_category",
+    "severity",
+    "received_at",
+    "received_by",
+    "owner",
+    "possible_duplicates",
+    "updated_at",
+    "version",
+)
+
+
+def _insert_new(*extra: str) -> Any:
+    columns = (*extra, *NEW_ISSUE_COLUMNS)
+    return insert(t.issues).values({c: bindparam(c, type_=t.issues.c[c].type) for c in columns})
+
+
+_RESERVE_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('issues', 'id')) FROM generate_series(1, :n)"
+)
+
+
+def _set_possible_duplicates() -> Any:
+    return (
+        update(t.issues)
+        .where(t.issues.c.id == bindparam("b_id"))
+        .values(
+            possible_duplicates=bindparam("b_duplicates", type_=t.issues.c.possible_duplicates.type)
+        )
+    )

@@ -1,8 +1,8 @@
 """The unit of work: one connection, one transaction, the repositories over it.
 
 Every change goes through one of these; nothing is half-written because either ``commit`` is
-reached or everything is rolled back. Events recorded during the unit are kept in ``recorded``
-so the app can hand them to plugins *after* the commit: a plugin can never roll a change back.
+reached or everything is rolled back. The services hand the changes to plugins only *after*
+the commit: a plugin can never roll a change back.
 """
 
 from types import TracebackType
@@ -33,7 +33,6 @@ class UnitOfWork:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.recorded: list[dict[str, Any]] = []
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -52,9 +51,8 @@ class UnitOfWork:
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
-        """Append event rows to the log, and remember them for the plugins."""
+        """Append event rows to the log (every service records its events here)."""
         self.events.append(rows)
-        self.recorded.extend(rows)
 
     def commit(self) -> None:
         assert self._tx is not None, "commit outside the unit of work"
