@@ -56,9 +56,9 @@ class App:
         from serviceframe.store.uow import UnitOfWork
 
         if self.settings.check_schema and not self._schema_checked:
-            from serviceframe.store.migrate import require_head
+            from serviceframe.store.database import require_current_schema
 
-            require_head(self.engine)
+            require_current_schema(self.engine)
             self._schema_checked = True
         return UnitOfWork(self.engine)
 

@@ -28,7 +28,7 @@ from serviceframe.domain.issue import (
 )
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Classification
-from serviceframe.errors import NotFound, StoreError, ValidationError
+from serviceframe.errors import NotFound, StoreError, ValidationError, shown
 from serviceframe.services.configured import (
     known_sources,
     organisation_of,
@@ -71,9 +71,13 @@ class DraftError:
     field: str
     value: str
     reason: str
+    column: str = ""  # for file imports: the column of the file
 
     def __str__(self) -> str:
-        return f"#{self.index} {self.field}={self.value!r}: {self.reason}"
+        value = shown(self.value)
+        if self.column:
+            return f"line {self.index}, column {self.column}: {value!r}: {self.reason}"
+        return f"#{self.index} {self.field}={value!r}: {self.reason}"
 
 
 @frozen

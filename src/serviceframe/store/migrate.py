@@ -7,10 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from serviceframe.errors import StoreError
-from serviceframe.store.database import safe_url, store_error
-
-VERSION_TABLE = "serviceframe_version"
+from serviceframe.store.database import VERSION_TABLE, store_error
 
 
 def _config() -> Config:
@@ -46,17 +43,3 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     except SQLAlchemyError as exc:
         raise store_error(exc, str(engine.url)) from exc
     return before, current(engine) or ""
-
-
-def require_head(engine: Engine) -> None:
-    """Refuse to work on a database that is older (or newer) than this code."""
-    found = current(engine)
-    wanted = head()
-    if found != wanted:
-        where = safe_url(str(engine.url))
-        if found is None:
-            raise StoreError(f"database {where} is empty; run `serviceframe db upgrade` first")
-        raise StoreError(
-            f"database {where} is at schema {found}, this serviceframe needs {wanted}; "
-            "run `serviceframe db upgrade`"
-        )
