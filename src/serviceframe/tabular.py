@@ -73,6 +73,12 @@ def read_rows(
     return _csv_rows(path, _encoding_of(path, encoding))
 
 
+def count_rows(path: str | Path, encoding: str | None = None) -> int:
+    """How many rows ``read_rows`` will give (one pass over the file), for a progress bar."""
+    _, rows = read_rows(path, encoding)
+    return sum(1 for _ in rows)
+
+
 # --- CSV ---------------------------------------------------------------------------------------
 
 

@@ -6,16 +6,16 @@ from pathlib import Path
 from serviceframe.app import App
 from serviceframe.domain.clock import parse_local_time
 from serviceframe.errors import ValidationError, shown
+from serviceframe.progress import Progress
 from serviceframe.services.issues import (
-    INTAKE_CHUNK,
     BulkReport,
     DraftError,
     IssueDraft,
     Numbered,
     file_in_chunks,
+    reported_chunks,
 )
-from serviceframe.store.sql import chunks
-from serviceframe.tabular import RowProblem, map_columns, problem_in, read_rows
+from serviceframe.tabular import RowProblem, count_rows, map_columns, problem_in, read_rows
 
 COLUMNS = {
     "enterprise": ("统一社会信用代码", "enterprise", "credit_code"),
@@ -35,31 +35,31 @@ def import_issues(
     source: str,
     encoding: str | None = None,
     actor: str | None = None,
+    progress: Progress | None = None,
 ) -> BulkReport:
     """File every row of a CSV/XLSX file as an issue from ``source``, in one transaction.
 
     The file is read and filed in chunks, so memory stays flat however long it is. Errors are
     reported by the file's line number (``index``) and column. A file imported twice files
-    nothing new when its rows carry an external id (编号).
+    nothing new when its rows carry an external id (编号). With ``progress``, the rows are
+    counted first (one more pass over the file), then reported as they are filed.
     """
     early: list[DraftError] = []  # rows that never became drafts
     columns: dict[str, str] = {}  # field -> header
+    total = count_rows(path, encoding) if progress else 0
 
     def batches() -> Iterator[Numbered]:
         early.clear()
         headers, rows = read_rows(path, encoding)
         columns.update(map_columns(headers, COLUMNS, REQUIRED, str(path)))
         used = set(columns.values())
-        for chunk in chunks(rows, INTAKE_CHUNK):
+        for chunk in reported_chunks(rows, total, progress):
             drafts: list[tuple[int, IssueDraft]] = []
             for item in chunk:
                 item = problem_in(item, used)
                 if isinstance(item, RowProblem):
-                    early.append(
-                        DraftError(
-                            item.line, _field_of(item.column), item.value, item.reason, item.column
-                        )
-                    )
+                    field = _field_of(item.column)
+                    early.append(DraftError(item.line, field, item.value, item.reason, item.column))
                     continue
                 line, row = item
                 try:

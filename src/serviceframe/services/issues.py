@@ -7,7 +7,7 @@ event, stores the folded state, commits, and only then tells the plugins.
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from attrs import frozen
 
@@ -29,6 +29,7 @@ from serviceframe.domain.issue import (
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Classification
 from serviceframe.errors import NotFound, StoreError, ValidationError, shown
+from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import (
     known_sources,
     organisation_of,
@@ -114,12 +115,21 @@ def file_issue(app: App, draft: IssueDraft, actor: str | None = None) -> Filed:
     return Filed(intake.issues[0], created=True)
 
 
-def file_issues(app: App, drafts: Sequence[IssueDraft], actor: str | None = None) -> BulkReport:
+def file_issues(
+    app: App,
+    drafts: Sequence[IssueDraft],
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> BulkReport:
     """File many issues in one transaction with set-based inserts (a hotline export).
 
     Bad drafts are reported by position and skipped; the good ones are filed together.
     """
-    return file_in_chunks(app, lambda: chunks(enumerate(drafts), INTAKE_CHUNK), actor).report()
+
+    def batches() -> Iterator[list[tuple[int, IssueDraft]]]:
+        return reported_chunks(enumerate(drafts), len(drafts), progress)
+
+    return file_in_chunks(app, batches, actor).report()
 
 
 # Drafts checked, looked up and inserted together: big enough that the statements cost
@@ -127,6 +137,19 @@ def file_issues(app: App, drafts: Sequence[IssueDraft], actor: str | None = None
 INTAKE_CHUNK = 2000
 
 Numbered = Sequence[tuple[int, IssueDraft]]  # (position or line number, draft)
+T = TypeVar("T")
+
+
+def reported_chunks(items: Iterable[T], total: int, progress: Progress | None) -> Iterator[list[T]]:
+    """``items`` in chunks of INTAKE_CHUNK, telling ``progress`` (done, total) before the
+    first and after each chunk is dealt with."""
+    report = progress or no_progress
+    report(0, total)
+    done = 0
+    for chunk in chunks(items, INTAKE_CHUNK):
+        yield chunk
+        done += len(chunk)
+        report(done, total)
 
 
 def file_in_chunks(
@@ -420,15 +443,19 @@ def accept(
 ) -> Issue:
     """Classify and set the severity. Without a category the classifier hook decides (the
     office can always give one, or reclassify later)."""
+    return _change(app, issue_id, "accepted", accepting(app, category, severity), actor)
+
+
+def accepting(app: App, category: object = None, severity: object = None) -> Build:
+    """What accepting an issue records (for one issue, or many in ``bulk.accept_many``).
+    The given category and severity are checked once, before any issue is read."""
+    chosen = parse_category(category) if category not in (None, "") else None
+    level = parse_enum(Severity, "severity", severity) if severity else None
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
-        data: dict[str, Any] = {
-            "severity": (
-                parse_enum(Severity, "severity", severity) if severity else issue.severity
-            ).value
-        }
-        if category not in (None, ""):
-            data |= {"category": int(parse_category(category)), "classified_by": "office"}
+        data: dict[str, Any] = {"severity": (level or issue.severity).value}
+        if chosen is not None:
+            data |= {"category": int(chosen), "classified_by": "office"}
         elif issue.category is not Category.UNCLASSIFIED:
             data |= {"category": int(issue.category), "classified_by": "filer"}
         else:
@@ -444,7 +471,7 @@ def accept(
             }
         return "accepted", data
 
-    return _change(app, issue_id, "accepted", build, actor)
+    return build
 
 
 def reclassify(
@@ -472,22 +499,28 @@ def dispatch(
     app: App, issue_id: int, lead: str, co: Iterable[str] = (), actor: str | None = None
 ) -> Issue:
     """交办: hand the issue to a lead unit (and co-handling units), starting the clocks."""
-    co = tuple(dict.fromkeys(co))
+    return _change(app, issue_id, "dispatched", dispatching(app, lead, co), actor)
 
-    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+
+def dispatching(app: App, lead: str, co: Iterable[str] = ()) -> Build:
+    """What dispatching an issue records (for one issue, or many in ``bulk.dispatch_many``):
+    the units are checked once, first; the deadlines counted once per severity."""
+    co = tuple(dict.fromkeys(co))
+    with app.uow() as uow:
         for field, unit_id in [("lead", lead), *(("co", u) for u in co)]:
             unit = uow.org.unit(unit_id)
             if unit is None or not unit.active:
                 raise ValidationError(field, unit_id, "no such unit")
-        if lead in co:
-            raise ValidationError("co", lead, "the lead unit cannot also be a co-handling unit")
-        return "dispatched", {
-            "lead": lead,
-            "co": list(co),
-            **deadlines_for(app, now, issue.severity),
-        }
+    if lead in co:
+        raise ValidationError("co", lead, "the lead unit cannot also be a co-handling unit")
+    deadlines: dict[Severity, dict[str, Any]] = {}
 
-    return _change(app, issue_id, "dispatched", build, actor)
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if issue.severity not in deadlines:
+            deadlines[issue.severity] = deadlines_for(app, now, issue.severity)
+        return "dispatched", {"lead": lead, "co": list(co), **deadlines[issue.severity]}
+
+    return build
 
 
 def acknowledge(app: App, issue_id: int, unit: str, actor: str | None = None) -> Issue:
