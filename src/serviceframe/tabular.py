@@ -162,18 +162,20 @@ _CJK = re.compile("[\u4e00-\u9fff]")
 
 
 def _bad_byte(path: Path, encoding: str, offset: int, expected: str) -> ValidationError:
-    line, column, byte = _position(path, offset, encoding)
+    line, before, byte = _position(path, offset, encoding)
     what = "a NUL byte" if byte == 0 else f"the byte 0x{byte:02x}"
+    column = _column_at(path, line, before, encoding)
     return ValidationError(
         "file",
         str(path),
-        f"{path.name}, line {line}, column {column}: {what} is not text in {expected}; "
-        "fix that character, or save the file again as CSV UTF-8 (or give --encoding)",
+        f"{path.name}, line {line}, {column}, character {len(before) + 1} of the line: {what} "
+        f"is not text in {expected}; fix that character, or save the file again as CSV UTF-8 "
+        "(or give --encoding)",
     )
 
 
-def _position(path: Path, offset: int, encoding: str) -> tuple[int, int, int]:
-    """(line, column, byte) of the byte at ``offset``: what a text editor shows, 1-based."""
+def _position(path: Path, offset: int, encoding: str) -> tuple[int, str, int]:
+    """(line, the text of that line before it, the byte) of the byte at ``offset``."""
     line, line_start = 1, 0
     with path.open("rb") as f:
         read = 0
@@ -189,15 +191,37 @@ def _position(path: Path, offset: int, encoding: str) -> tuple[int, int, int]:
         f.seek(line_start)
         before = f.read(offset - line_start)
         byte = f.read(1)
-    column = len(before.decode(encoding, errors="replace")) + 1
-    return line, column, byte[0] if byte else 0
+    return line, before.decode(encoding, errors="replace"), byte[0] if byte else 0
+
+
+def _column_at(path: Path, line: int, before: str, encoding: str) -> str:
+    """ "column N (header)" of the value that ``before`` (a line's start) ends in."""
+    number = 1 + sum(1 for _ in _commas_outside_quotes(before))
+    return _column_name(path, encoding, number) if line > 1 else f"column {number}"
+
+
+def _column_name(path: Path, encoding: str, number: int) -> str:
+    """ "column N (header)": the header as the file's first line has it."""
+    header = next(csv.reader([_physical_line(path, 1, encoding)]), [])
+    if number <= len(header) and header[number - 1].strip():
+        return f"column {number} ({header[number - 1].strip()})"
+    return f"column {number}"
+
+
+def _commas_outside_quotes(text: str) -> Iterator[int]:
+    quoted = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted  # a doubled quote toggles twice: no change
+        elif ch == "," and not quoted:
+            yield i
 
 
 def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[Row | RowProblem]]:
     f = path.open(encoding=encoding, newline="")
     reader = csv.reader(f, strict=True)
     try:
-        first = _records(reader, path, None)
+        first = _records(reader, path, encoding, None)
         headers: list[str] = []
         for _line, values in first:
             if any(v.strip() for v in values):
@@ -210,7 +234,7 @@ def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[Row | RowP
 
     def rows() -> Iterator[Row | RowProblem]:
         with f:
-            for line, values in _records(reader, path, headers):
+            for line, values in _records(reader, path, encoding, headers):
                 if not any(v.strip() for v in values):
                     continue
                 extra = [v for v in values[len(headers) :] if v.strip()]
@@ -229,7 +253,9 @@ def _csv_rows(path: Path, encoding: str) -> tuple[list[str], Iterator[Row | RowP
     return headers, rows()
 
 
-def _records(reader: Any, path: Path, headers: list[str] | None) -> Iterator[tuple[int, list[str]]]:
+def _records(
+    reader: Any, path: Path, encoding: str, headers: list[str] | None
+) -> Iterator[tuple[int, list[str]]]:
     """(first physical line, values) of each CSV record, refusing a quote that swallows
     the lines after it."""
     while True:
@@ -239,41 +265,49 @@ def _records(reader: Any, path: Path, headers: list[str] | None) -> Iterator[tup
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _broken_line(path, start, reader.line_num, str(exc)) from None
+            raise _broken_line(path, encoding, start, reader.line_num, str(exc)) from None
         end = reader.line_num
         if end > start and headers is not None and len(values) != len(headers):
             # A value ran over several lines and the record no longer has the header's shape:
             # an opening quote that was never closed took the following rows in.
-            raise _broken_line(path, start, end, "unbalanced quote")
+            raise _broken_line(path, encoding, start, end, "unbalanced quote")
         yield start, values
 
 
-def _broken_line(path: Path, start: int, end: int, problem: str) -> ValidationError:
-    quote = _quote_problem(_physical_line(path, start))
+def _broken_line(path: Path, encoding: str, start: int, end: int, problem: str) -> ValidationError:
+    text = _physical_line(path, start, encoding)
+    quote = _quote_problem(text)
     if quote is not None and quote[1] == "open":
         reason = (
-            f"line {start}, column {quote[0]}: a quote opens a value that does not close on "
-            f"line {start}"
+            f"line {start}, {_column_name(path, encoding, quote[0])}: a quote opens a value "
+            f"that does not close on line {start}"
             + (f" (it runs to line {end}, taking the rows in between)" if end > start else "")
             + '; close it, or double a quote that is part of the text ("")'
         )
     elif quote is not None:
         reason = (
-            f"line {start}, column {quote[0]}: text after the closing quote of a value; "
-            'quote the whole value, doubling the quotes inside it ("")'
+            f"line {start}, {_column_name(path, encoding, quote[0])}: text after the closing "
+            'quote of a value; quote the whole value, doubling the quotes inside it ("")'
         )
     elif "field larger than field limit" in problem:
-        reason = f"line {start}: a value longer than {csv.field_size_limit():,} characters"
+        starts = [0, *(i + 1 for i in _commas_outside_quotes(text))]
+        lengths = [b - a for a, b in zip(starts, [*starts[1:], len(text) + 1], strict=True)]
+        limit = csv.field_size_limit()
+        number = next((n for n, size in enumerate(lengths, 1) if size > limit), len(starts))
+        reason = (
+            f"line {start}, {_column_name(path, encoding, number)}: a value longer than "
+            f"{limit:,} characters"
+        )
     else:
         reason = f"line {start}: {problem}"
     return ValidationError("file", str(path), f"{path.name}, {reason}")
 
 
-def _physical_line(path: Path, number: int) -> str:
+def _physical_line(path: Path, number: int, encoding: str) -> str:
     """Line ``number`` of the file as text (errors replaced), for pointing at a problem."""
     with path.open("rb") as f:
         raw = next(islice(f, number - 1, None), b"")
-    return raw.decode("utf-8", errors="replace").rstrip("\r\n")
+    return raw.decode(encoding, errors="replace").rstrip("\r\n")
 
 
 def _quote_problem(text: str) -> tuple[int, str] | None:
