@@ -244,16 +244,14 @@ class Taxonomy:
                 target.setdefault(normalise(word).strip(), weight)
         return Taxonomy(table)
 
-    def _counted(self, norm: str) -> dict[Category, tuple[str, ...]]:
-        """Per category, the counted keywords in order of first occurrence in ``norm``."""
+    def _counted(self, norm: str) -> dict[Category, list[str]]:
+        """Per category, the counted keywords found in ``norm`` (in no particular order:
+        ordering them costs more than finding them, and only the chosen ones are shown)."""
         by_category: dict[Category, list[str]] = {}
         for keyword in self._matcher.found(norm):
             for category in self._matcher.owners[keyword]:
                 by_category.setdefault(category, []).append(keyword)
-        result: dict[Category, tuple[str, ...]] = {}
-        for category in sorted(by_category):
-            result[category] = _ordered(outermost(by_category[category]), norm)
-        return result
+        return {category: outermost(found) for category, found in by_category.items()}
 
 
 def _ordered(keywords: Iterable[str], norm: str) -> tuple[str, ...]:
@@ -284,7 +282,7 @@ def classify(text: str, taxonomy: Taxonomy) -> Classification:
         return Classification(Category.UNCLASSIFIED, 0.0, (), None)
     score, best = scores[0]
     runner_up = scores[1][1] if len(scores) > 1 else None
-    return Classification(best, score, counted[best], runner_up)
+    return Classification(best, score, _ordered(counted[best], norm), runner_up)
 
 
 def keywords_in(text: str, taxonomy: Taxonomy, category: Category | None = None) -> tuple[str, ...]:
@@ -292,7 +290,7 @@ def keywords_in(text: str, taxonomy: Taxonomy, category: Category | None = None)
     norm = normalise(text)
     counted = taxonomy._counted(norm)
     if category is not None:
-        return counted.get(category, ())
+        return _ordered(counted.get(category, ()), norm)
     return _ordered((k for kws in counted.values() for k in kws), norm)
 
 

@@ -36,6 +36,7 @@ from serviceframe.services.configured import (
 )
 from serviceframe.services.deadlines import deadlines_for, redo_deadline
 from serviceframe.services.events import issue_event_row
+from serviceframe.store.issue_repository import filed_row
 from serviceframe.store.sql import chunks
 
 # The sizes of the store's columns: longer text is refused here, naming the field, rather than
@@ -129,7 +130,9 @@ def file_issues(
     def batches() -> Iterator[list[tuple[int, IssueDraft]]]:
         return reported_chunks(enumerate(drafts), len(drafts), progress)
 
-    return file_in_chunks(app, batches, actor).report()
+    # The filed issues are kept for the plugins only when one listens.
+    listened = app.plugins.implemented("serviceframe_issue_event")
+    return file_in_chunks(app, batches, actor, keep_issues=listened).report()
 
 
 # Drafts checked, looked up and inserted together: big enough that the statements cost
@@ -258,6 +261,7 @@ class Intake:
             similar.add(enterprise, received_at, issue_id, compared_text(title, body))
 
         fresh: list[dict[str, Any]] = []
+        received: list[datetime] = []  # when each fresh draft was received
         mates: list[list[int]] = []  # per fresh draft: positions of similar earlier ones
         repeats: list[int | Pending] = []
         in_chunk: dict[tuple[str, str], int] = {}
@@ -291,13 +295,13 @@ class Intake:
             data["possible_duplicates"] = sorted(k for k in found if isinstance(k, int))
             mates.append([k.position for k in found if isinstance(k, Pending)])
             fresh.append(data)
+            received.append(received_at)
 
-        # Inserted with id 0 (the store numbers them); the same events, with the ids and the
-        # near-duplicates found among the chunk, are then recorded.
-        issues = [
-            apply(None, IssueEvent("filed", self.now, self.actor, {**d, "id": 0})) for d in fresh
-        ]
-        ids = self.uow.issues.insert_new(issues)
+        # The store numbers the issues; their events, with the ids and the near-duplicates
+        # found among the chunk, are then recorded.
+        ids = self.uow.issues.insert_new(
+            [filed_row(d, at, self.now) for d, at in zip(fresh, received, strict=True)]
+        )
         duplicates: dict[int, list[int]] = {}
         for data, new_id, positions in zip(fresh, ids, mates, strict=True):
             data["id"] = new_id

@@ -71,22 +71,6 @@ class Prepared:
             cursor.execute(self.sql, params)
             return self.rows(cursor.fetchall()) if cursor.description else []
 
-    def execute_each(
-        self, conn: Connection, values: Sequence[Mapping[str, Any]]
-    ) -> list[list[tuple[Any, ...]]]:
-        """Run once for each of ``values``; the rows of each run. On PostgreSQL the runs go
-        to the server together (psycopg's pipelined executemany), not one round trip each."""
-        if len(values) <= 1 or conn.dialect.name != "postgresql":
-            return [self.execute(conn, v) for v in values]
-        params = [self.parameters(v) for v in values]
-        results = []
-        with driver_cursor(conn, self.sql, params) as cursor:
-            cursor.executemany(self.sql, params, returning=True)
-            while True:
-                results.append(self.rows(cursor.fetchall()))
-                if not cursor.nextset():
-                    return results
-
     def executemany(self, conn: Connection, values: Iterable[Mapping[str, Any]]) -> None:
         params = [self.parameters(v) for v in values]
         if params:
@@ -95,6 +79,26 @@ class Prepared:
                     cursor.execute(self.sql, params[0])
                 else:
                     cursor.executemany(self.sql, params)
+
+
+def run_together(
+    conn: Connection, runs: Sequence[tuple[Prepared, Mapping[str, Any]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Run statements one after the other; the rows of each. On PostgreSQL they go to the
+    server together, in one round trip (psycopg's pipeline mode), not one round trip each."""
+    if conn.dialect.name != "postgresql" or len(runs) <= 1:
+        return [stmt.execute(conn, values) for stmt, values in runs]
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    params = [stmt.parameters(values) for stmt, values in runs]
+    with driver_cursor(conn, runs[0][0].sql, params[0]):  # for its errors
+        cursors = [driver.cursor() for _ in runs]
+        with driver.pipeline():
+            for cursor, (stmt, _), p in zip(cursors, runs, params, strict=True):
+                cursor.execute(stmt.sql, p)
+        return [
+            stmt.rows(cursor.fetchall()) for cursor, (stmt, _) in zip(cursors, runs, strict=True)
+        ]
 
 
 def prepared(conn: Connection, name: str, build: Callable[[], ClauseElement]) -> Prepared:
