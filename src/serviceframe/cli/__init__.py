@@ -31,7 +31,14 @@ COMMANDS = {
     "topics": "serviceframe.cli.topics:topics",
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
+    "visit": "serviceframe.cli.visit:visit",
+    "visits": "serviceframe.cli.visit:visits",
+    "assess": "serviceframe.cli.assess:assess",
+    "report": "serviceframe.cli.report:report",
     "plugins": "serviceframe.cli.plugins:plugins",
+    "channel": "serviceframe.cli.channel:channel",
+    "outbox": "serviceframe.cli.outbox:outbox",
+    "quarantine": "serviceframe.cli.quarantine:quarantine",
     "demo": "serviceframe.cli.demo:demo",
 }
 

@@ -17,6 +17,10 @@ An issue settled from above (a widespread cluster resolved, an executive meeting
 resolved without being acknowledged or fed back on; those steps are then judged at the moment of
 resolution. A step that will never be done (the issue was rejected or merged) is not judged.
 
+Each row shows the issue's latest rating; the summary counts every rating of the ledger's
+issues, one per resolution round, and scores them as the assessment does
+(:mod:`serviceframe.domain.satisfaction`).
+
 It is exported as CSV (UTF-8 with BOM by default, or GBK) and XLSX with Chinese headers.
 """
 
@@ -28,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,13 +42,17 @@ from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType
 
 from serviceframe.app import App
+from serviceframe.domain.assessment import DeadlineCounts
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.satisfaction import Tally, weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ValidationError
 from serviceframe.plugins.sources import BUILTIN_SOURCES
+from serviceframe.services.configured import assessment_rules
 from serviceframe.store import tables as t
+from serviceframe.store.ratings import tally_of_issues
 from serviceframe.store.sqlfunc import shanghai_date
 
 # --- periods ---------------------------------------------------------------------------------
@@ -275,20 +284,6 @@ class LedgerRow:
 
 
 @frozen
-class DeadlineCounts:
-    met: int = 0
-    missed: int = 0
-    pending: int = 0
-    overdue: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Met among the deadlines that are decided (met, missed or overdue)."""
-        decided = self.met + self.missed + self.overdue
-        return None if decided == 0 else self.met / decided
-
-
-@frozen
 class LedgerSummary:
     total: int
     received: int  # 首问
@@ -299,9 +294,11 @@ class LedgerSummary:
     acknowledge: DeadlineCounts
     feedback: DeadlineCounts
     resolve: DeadlineCounts
+    # Every rating of the ledger's issues, one per resolution round (domain.satisfaction).
     satisfied: int
     basic: int
     unsatisfied: int
+    basic_weight: Fraction = Fraction(4, 5)
 
     @property
     def rated(self) -> int:
@@ -309,8 +306,9 @@ class LedgerSummary:
 
     @property
     def satisfaction_rate(self) -> float | None:
-        """满意率: (满意 + 基本满意) / rated issues, on each issue's latest rating."""
-        return None if self.rated == 0 else (self.satisfied + self.basic) / self.rated
+        """满意度: the assessment's score of these ratings (domain.satisfaction)."""
+        rate = Tally(self.satisfied, self.basic, self.unsatisfied).rate(self.basic_weight)
+        return None if rate is None else float(rate)
 
 
 @frozen
@@ -339,7 +337,9 @@ def build_ledger(app: App, unit: str, period: str | Period, now: datetime | None
         if unit_name is None:
             raise ValidationError("unit", unit, "no such unit")
         rows = ledger_rows(conn, unit, period, now)
-    return Ledger(unit, unit_name, period, now, tuple(rows), summarise(rows))
+        ratings = tally_of_issues(conn, [r.issue_id for r in rows])
+    basic_weight = weight(assessment_rules(app).basic_weight)
+    return Ledger(unit, unit_name, period, now, tuple(rows), summarise(rows, ratings, basic_weight))
 
 
 def ledger_rows(conn: Connection, unit: str, period: Period, now: datetime) -> list[LedgerRow]:
@@ -460,11 +460,13 @@ def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(SHANGHAI)
 
 
-def summarise(rows: Iterable[LedgerRow]) -> LedgerSummary:
-    """The counts of the ledger, from the query's rows (deadlines as the database judged them)."""
+def summarise(
+    rows: Iterable[LedgerRow], ratings: Tally, basic_weight: Fraction = Fraction(4, 5)
+) -> LedgerSummary:
+    """The counts of the ledger, from the query's rows (deadlines as the database judged them)
+    and every rating of its issues (``ratings``)."""
     states: dict[str, Counter[str | None]] = {name: Counter() for name in DEADLINE_NAMES}
     roles: Counter[str | None] = Counter()
-    satisfaction: Counter[str | None] = Counter()
     total = received = resolved = 0
     for row in rows:
         r = row._r
@@ -472,7 +474,6 @@ def summarise(rows: Iterable[LedgerRow]) -> LedgerSummary:
         received += bool(r.received_here)
         resolved += r.resolved_at is not None
         roles[r.unit_role] += 1
-        satisfaction[r.latest_satisfaction] += 1
         states["acknowledge"][r.acknowledge_state] += 1
         states["feedback"][r.feedback_state] += 1
         states["resolve"][r.resolve_state] += 1
@@ -491,9 +492,10 @@ def summarise(rows: Iterable[LedgerRow]) -> LedgerSummary:
         acknowledge=deadline("acknowledge"),
         feedback=deadline("feedback"),
         resolve=deadline("resolve"),
-        satisfied=satisfaction["satisfied"],
-        basic=satisfaction["basic"],
-        unsatisfied=satisfaction["unsatisfied"],
+        satisfied=ratings.satisfied,
+        basic=ratings.basic,
+        unsatisfied=ratings.unsatisfied,
+        basic_weight=basic_weight,
     )
 
 
@@ -700,8 +702,8 @@ def summary_lines(ledger: Ledger) -> list[tuple[str, Any]]:
         ("满意", s.satisfied),
         ("基本满意", s.basic),
         ("不满意", s.unsatisfied),
-        ("已评价", s.rated),
-        ("满意率(满意+基本满意)", s.satisfaction_rate),
+        ("评价次数(每轮均计)", s.rated),
+        (f"满意度(基本满意按{float(s.basic_weight):g}计)", s.satisfaction_rate),
     ]
     return lines
 

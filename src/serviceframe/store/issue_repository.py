@@ -248,6 +248,10 @@ class IssueRepository:
             filed.update(((source, x), i) for x, i in rows if i is not None)
         return IntakeLookup(known, filed, recent)
 
+    def by_external_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The issues filed for these (source, external id) pairs."""
+        return self.intake_lookup({}, keys).filed
+
     def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert just-filed issues (``filed_row``s); their new ids, in order. One statement
         for one issue; for many, one executemany (on PostgreSQL after reserving their ids from

@@ -1,10 +1,11 @@
 """The unit of work: one connection, one transaction, the repositories over it.
 
 Every change goes through one of these; nothing is half-written because either ``commit`` is
-reached or everything is rolled back. The services hand the changes to plugins only *after*
-the commit: a plugin can never roll a change back.
+reached or everything is rolled back. The notifications the recorded events call for are written
+in the same transaction; plugins are told *after* the commit: they can never roll a change back.
 """
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -12,7 +13,9 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.store.database import store_error
+from serviceframe.store.inbound_repository import InboundRepository
 from serviceframe.store.issue_repository import IssueRepository
+from serviceframe.store.outbox_repository import OutboxRepository
 from serviceframe.store.repositories import (
     AssignmentRepository,
     EnterpriseRepository,
@@ -20,6 +23,10 @@ from serviceframe.store.repositories import (
     OrganisationRepository,
 )
 from serviceframe.store.routing_repository import RoutingRepository
+from serviceframe.store.visit_repository import VisitRepository
+
+# Events remembered at most before their notifications are written (still in the transaction).
+RECORDED_MAX = 10_000
 
 
 class UnitOfWork:
@@ -30,9 +37,18 @@ class UnitOfWork:
     events: EventRepository
     issues: IssueRepository
     routing: RoutingRepository
+    outbox: OutboxRepository
+    inbound: InboundRepository
+    visits: VisitRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, before_commit: "Callable[[UnitOfWork], None] | None" = None
+    ) -> None:
         self.engine = engine
+        self.recorded: list[dict[str, Any]] = []
+        # Runs inside the transaction, just before it commits: the app writes the
+        # notifications the recorded events call for here, so they commit with the change.
+        self.before_commit = before_commit
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -48,14 +64,25 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.issues = IssueRepository(conn)
         self.routing = RoutingRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.inbound = InboundRepository(conn)
+        self.visits = VisitRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
-        """Append event rows to the log (every service records its events here)."""
+        """Append event rows to the log (every service records its events here), and
+        remember them for the notifications written before the commit. A long unit of work
+        (a file of a million rows) has those written as it goes, so that memory stays flat."""
         self.events.append(rows)
+        self.recorded.extend(rows)
+        if len(self.recorded) >= RECORDED_MAX and self.before_commit is not None:
+            self.before_commit(self)
+            self.recorded.clear()
 
     def commit(self) -> None:
         assert self._tx is not None, "commit outside the unit of work"
+        if self.before_commit is not None and self.recorded:
+            self.before_commit(self)
         try:
             self._tx.commit()
         except SQLAlchemyError as exc:
