@@ -2,8 +2,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from serviceframe.testing.clock import Clock
+
+# Property tests judge rules, never speed: no per-example deadline, which a machine shared with
+# other work (CI's, or two test processes) would turn into random failures.
+settings.register_profile(
+    "serviceframe", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("serviceframe")
 
 pytest_plugins = ["serviceframe.testing.fixtures"]
 

@@ -394,3 +394,38 @@ def test_help_and_plugins_list_do_not_import_the_store(tmp_path):
     imported = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()]
     assert not [m for m in imported if m.startswith("sqlalchemy")]
     assert not (tmp_path / "untouched.db").exists()
+
+
+def test_commands_that_read_the_store_do_not_import_alembic(sf_small_app):
+    """Reading and filing issues checks the schema without alembic (only `db` commands and
+    the demo migrate); a SQLite store never loads the PostgreSQL driver; no XLSX, no openpyxl."""
+    url = sf_small_app.settings.db_url
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from serviceframe.cli import cli
+
+        for args in (["issue", "list", "--json"], ["issue", "file", "--enterprise", sys.argv[1],
+                     "--source", "hotline", "--body", "频繁停电", "--json"],
+                     ["issue", "show", "1", "--json"], ["ledger", "jz-fgw", "--period", "2026"]):
+            try:
+                cli.main(["--db", sys.argv[2], *args], prog_name="serviceframe", standalone_mode=False)
+            except SystemExit as exc:
+                assert not exc.code, (args, exc.code)
+        print(json.dumps(sorted(sys.modules)))
+        """
+    )
+    env = {**os.environ, "SERVICEFRAME_DISABLE_PLUGINS": "eventlog"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, CITY_KEY, url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    modules = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "sqlalchemy" in modules  # it did read the store
+    assert not [m for m in modules if m.split(".")[0] in ("alembic", "mako", "openpyxl")]
+    if url.startswith("sqlite"):
+        assert "psycopg" not in modules

@@ -248,8 +248,8 @@ def test_import_a_hotline_export(ok, run, tmp_path, encoding):
     assert result.exit_code == 1
     assert "2 filed, 0 already filed, 2 rejected" in result.stdout
     enterprise, when = result.stderr.strip().splitlines()
-    assert "#3" in enterprise and "enterprise" in enterprise and UNREGISTERED in enterprise
-    assert "#5" in when and "received_at" in when and "昨天下午" in when
+    assert "line 3, column 统一社会信用代码" in enterprise and UNREGISTERED in enterprise
+    assert "line 5, column 受理时间" in when and "昨天下午" in when
 
     issues = ok("list", "--source", "hotline")
     assert [(i["external_id"], i["title"]) for i in issues] == [

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from attrs import evolve
 
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import MAX_BODY, STATE_KINDS, Satisfaction, Status, replay
@@ -763,14 +764,15 @@ def test_a_message_delivered_twice_at_once_is_still_one_issue(app, monkeypatch):
     from serviceframe.store.issue_repository import IssueRepository
 
     first = svc.file_issue(app, draft(external_id="RX-9"))
-    real = IssueRepository.by_external_ids
+    real = IssueRepository.intake_lookup
     calls = []
 
-    def not_yet_committed(self, pairs):
-        calls.append(pairs)
-        return {} if len(calls) == 1 else real(self, pairs)
+    def not_yet_committed(self, windows, keys):
+        calls.append(keys)
+        found = real(self, windows, keys)
+        return evolve(found, filed={}) if len(calls) == 1 else found
 
-    monkeypatch.setattr(IssueRepository, "by_external_ids", not_yet_committed)
+    monkeypatch.setattr(IssueRepository, "intake_lookup", not_yet_committed)
     again = svc.file_issue(app, draft(external_id="RX-9"))
     assert len(calls) == 2
     assert (again.created, again.issue.id) == (False, first.issue.id)

@@ -331,7 +331,7 @@ def test_jurisdictions_are_given_by_code_or_by_name(sf_small_app, tmp_path):
     [
         ("a.xlsx", b"this is not a workbook", "XLSX"),
         ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "not supported"),
-        ("a.csv", "统一社会信用代码,企业名称\n".encode("utf-16"), "NUL"),
+        ("a.csv", "统一社会信用代码,企业名称\n".encode("utf-16"), "UTF-16"),
     ],
     ids=["not-xlsx", "old-xls", "utf-16"],
 )

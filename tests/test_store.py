@@ -20,7 +20,13 @@ from serviceframe.services.assignments import assign, assignments_of
 from serviceframe.services.enterprises import get_enterprise, list_enterprises
 from serviceframe.services.organisation import organisation
 from serviceframe.store import migrate
-from serviceframe.store.database import make_engine, resolve_url
+from serviceframe.store.database import (
+    SCHEMA_REVISION,
+    make_engine,
+    require_current_schema,
+    resolve_url,
+    stored_revision,
+)
 from serviceframe.store.tables import metadata
 from serviceframe.testing.fixtures import make_app
 from serviceframe.testing.sample import CITY, JIEFANG, credit_code
@@ -57,7 +63,19 @@ def test_upgrade_from_empty_reaches_head(engine):
     assert before is None
     assert after == migrate.head()
     assert migrate.current(engine) == migrate.head()
-    migrate.require_head(engine)  # does not raise
+    require_current_schema(engine)  # does not raise
+
+
+def test_the_schema_revision_the_code_checks_is_alembics_head(engine):
+    """Commands check the schema against SCHEMA_REVISION without importing alembic: a new
+    migration must set it to its own revision."""
+    assert migrate.head() == SCHEMA_REVISION
+    assert stored_revision(engine) is None
+    migrate.upgrade(engine, first_revision())
+    assert stored_revision(engine) == migrate.current(engine) == first_revision()
+    if first_revision() != SCHEMA_REVISION:
+        with pytest.raises(StoreError, match=f"needs {SCHEMA_REVISION}"):
+            require_current_schema(engine)
 
 
 def test_upgrade_twice_changes_nothing(engine):

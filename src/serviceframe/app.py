@@ -71,9 +71,9 @@ class App:
         from serviceframe.store.uow import UnitOfWork
 
         if self.settings.check_schema and not self._schema_checked:
-            from serviceframe.store.migrate import require_head
+            from serviceframe.store.database import require_current_schema
 
-            require_head(self.engine)
+            require_current_schema(self.engine)
             self._schema_checked = True
         return UnitOfWork(self.engine, before_commit=self._write_notifications)
 
@@ -97,8 +97,11 @@ class App:
             self._cache.pop(key, None)
 
     def publish_issue_events(self, items: "Iterable[tuple[Any, Any]]") -> list[PluginFailure]:
-        """Hand (issue, event) pairs to plugins after their unit of work committed."""
-        failures = []
+        """Hand (issue, event) pairs to plugins after their unit of work committed.
+        ``items`` is not read at all when no plugin listens."""
+        failures: list[PluginFailure] = []
+        if not self.plugins.implemented("serviceframe_issue_event"):
+            return failures
         for issue, event in items:
             failures += self.plugins.notify(
                 "serviceframe_issue_event", app=self, issue=issue, event=event

@@ -11,8 +11,9 @@ from pathlib import Path
 from attrs import frozen
 
 from serviceframe.app import App
+from serviceframe.errors import ValidationError
 from serviceframe.orgfile import ChannelConfig
-from serviceframe.tabular import read_rows
+from serviceframe.tabular import RowProblem, read_rows
 
 Say = Callable[[str], None]
 
@@ -58,7 +59,10 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
     imported = import_enterprises(app, data / "enterprises.csv")
     _, rows = read_rows(data / "assignments.csv")
     contacts = liaisons = 0
-    for _line, row in rows:
+    for item in rows:
+        if isinstance(item, RowProblem):
+            raise ValidationError(item.column, item.value, f"line {item.line}: {item.reason}")
+        _line, row = item
         result = assign(app, row["统一社会信用代码"], row["官员"], row["单位"] or None)
         if result.assignment.unit:
             liaisons += 1

@@ -4,6 +4,15 @@ Every message names what was wrong (the field, the value) so that a clerk can ac
 """
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """A value as a message shows it: long text cut, with its length, so that a 100,000
+    character cell does not fill the screen (or the log) of whoever made the mistake."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text):,} characters)"
+
+
 class ServiceFrameError(Exception):
     """Base of every error serviceframe raises on purpose."""
 
@@ -15,7 +24,8 @@ class ValidationError(ServiceFrameError, ValueError):
         self.field = field
         self.value = value
         self.reason = reason
-        super().__init__(f"{field}={value!r}: {reason}")
+        short = value if len(str(value)) <= 200 else shown(value, 200)
+        super().__init__(f"{field}={short!r}: {reason}")
 
 
 class NotFound(ServiceFrameError):

@@ -151,8 +151,7 @@ class KeywordMatcher(Generic[K]):
         unique = sorted(owners, key=lambda k: (-len(k), k))
         if not unique:
             return cls(None, {}, {})
-        # Longest alternatives first, so a match is the longest keyword starting there.
-        pattern = re.compile("|".join(map(re.escape, unique)))
+        pattern = re.compile(_trie_pattern(unique))
         contained = {k: tuple(s for s in unique if s in k) for k in unique}
         return cls(pattern, contained, {k: tuple(v) for k, v in owners.items()})
 
@@ -171,6 +170,32 @@ class KeywordMatcher(Generic[K]):
             longest.add(match.group())
             pos = match.start() + 1
         return frozenset(k for hit in longest for k in self.contained[hit])
+
+
+def _trie_pattern(keywords: Iterable[str]) -> str:
+    """One regular expression matching, at any position, the longest keyword starting there.
+
+    The keywords are merged into a trie ("电力|电费" becomes "电(?:力|费)"), so the regex
+    engine follows one branch per character instead of trying every keyword in turn: twice
+    as fast as a plain alternation on the packaged taxonomy.
+    """
+    trie: dict[str, Any] = {}
+    for keyword in keywords:
+        node = trie
+        for ch in keyword:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a keyword ends here
+
+    def branch(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        body = "(?:" + "|".join(alternatives) + ")" if len(alternatives) > 1 else alternatives[0]
+        if "" in node:  # a keyword ends here, a longer one may go on: prefer the longer
+            return f"(?:{body})?"
+        return body
+
+    return branch(trie)
 
 
 def outermost(matched: Iterable[str]) -> list[str]:
@@ -219,16 +244,14 @@ class Taxonomy:
                 target.setdefault(normalise(word).strip(), weight)
         return Taxonomy(table)
 
-    def _counted(self, norm: str) -> dict[Category, tuple[str, ...]]:
-        """Per category, the counted keywords in order of first occurrence in ``norm``."""
+    def _counted(self, norm: str) -> dict[Category, list[str]]:
+        """Per category, the counted keywords found in ``norm`` (in no particular order:
+        ordering them costs more than finding them, and only the chosen ones are shown)."""
         by_category: dict[Category, list[str]] = {}
         for keyword in self._matcher.found(norm):
             for category in self._matcher.owners[keyword]:
                 by_category.setdefault(category, []).append(keyword)
-        result: dict[Category, tuple[str, ...]] = {}
-        for category in sorted(by_category):
-            result[category] = _ordered(outermost(by_category[category]), norm)
-        return result
+        return {category: outermost(found) for category, found in by_category.items()}
 
 
 def _ordered(keywords: Iterable[str], norm: str) -> tuple[str, ...]:
@@ -259,7 +282,7 @@ def classify(text: str, taxonomy: Taxonomy) -> Classification:
         return Classification(Category.UNCLASSIFIED, 0.0, (), None)
     score, best = scores[0]
     runner_up = scores[1][1] if len(scores) > 1 else None
-    return Classification(best, score, counted[best], runner_up)
+    return Classification(best, score, _ordered(counted[best], norm), runner_up)
 
 
 def keywords_in(text: str, taxonomy: Taxonomy, category: Category | None = None) -> tuple[str, ...]:
@@ -267,7 +290,7 @@ def keywords_in(text: str, taxonomy: Taxonomy, category: Category | None = None)
     norm = normalise(text)
     counted = taxonomy._counted(norm)
     if category is not None:
-        return counted.get(category, ())
+        return _ordered(counted.get(category, ()), norm)
     return _ordered((k for kws in counted.values() for k in kws), norm)
 
 

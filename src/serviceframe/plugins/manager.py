@@ -174,6 +174,10 @@ class PluginHost:
 
     # --- calling -------------------------------------------------------------------------
 
+    def implemented(self, hook_name: str) -> bool:
+        """Whether any plugin implements the hook."""
+        return bool(getattr(self.pm.hook, hook_name).get_hookimpls())
+
     def first(self, hook_name: str, **kwargs: Any) -> Any:
         """Call a ``firstresult`` hook: the first accepted non-``None`` result, or ``None``.
 

@@ -15,11 +15,11 @@ from serviceframe.domain.enterprise import (
     parse_key_level,
 )
 from serviceframe.domain.organisation import Organisation
-from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.errors import NotFound, ServiceFrameError, ValidationError, shown
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
-from serviceframe.tabular import map_columns, read_rows
+from serviceframe.tabular import RowProblem, map_columns, problem_in, read_rows
 
 if TYPE_CHECKING:
     from serviceframe.store.uow import UnitOfWork
@@ -98,15 +98,20 @@ def import_enterprises(
         errors: list[RowError] = []
         first_line: dict[str, int] = {}
         count = 0
-        for line, raw in rows:
+        for item in rows:
             count += 1
             progress(count, len(rows))
+            item = problem_in(item, columns.values())
+            if isinstance(item, RowProblem):
+                errors.append(RowError(item.line, item.column, item.value, item.reason))
+                continue
+            line, raw = item
             values = {f: raw.get(h, "") for f, h in columns.items()}
             try:
                 enterprise = _parse(values, org)
             except ValidationError as exc:
                 column = columns.get(exc.field, exc.field)
-                errors.append(RowError(line, column, str(exc.value), exc.reason))
+                errors.append(RowError(line, column, shown(exc.value), exc.reason))
                 continue
             code = enterprise.credit_code
             if code in first_line:

@@ -5,18 +5,16 @@ Each function runs one unit of work: it reads the issue, checks the transition, 
 event, stores the folded state, commits, and only then tells the plugins.
 """
 
-import difflib
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from serviceframe.app import App
 from serviceframe.domain.categories import Category, parse_category
 from serviceframe.domain.credit_code import normalise_credit_code
+from serviceframe.domain.duplicates import DUPLICATE_WINDOW, DuplicateIndex, compared_text
 from serviceframe.domain.issue import (
     Due,
     Issue,
@@ -30,7 +28,7 @@ from serviceframe.domain.issue import (
 )
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Classification
-from serviceframe.errors import NotFound, StoreError, ValidationError
+from serviceframe.errors import NotFound, StoreError, ValidationError, shown
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import (
     known_sources,
@@ -38,11 +36,8 @@ from serviceframe.services.configured import (
 )
 from serviceframe.services.deadlines import deadlines_for, redo_deadline
 from serviceframe.services.events import issue_event_row
-
-# Near-duplicates: the same enterprise raising much the same text within two weeks is
-# flagged for the office to merge; it is never dropped silently.
-DUPLICATE_WINDOW = timedelta(days=14)
-DUPLICATE_SIMILARITY = 0.6
+from serviceframe.store.issue_repository import filed_row
+from serviceframe.store.sql import chunks
 
 # The sizes of the store's columns: longer text is refused here, naming the field, rather than
 # failing in the database (PostgreSQL enforces them; SQLite would silently keep it all).
@@ -79,9 +74,13 @@ class DraftError:
     field: str
     value: str
     reason: str
+    column: str = ""  # for file imports: the column of the file
 
     def __str__(self) -> str:
-        return f"#{self.index} {self.field}={self.value!r}: {self.reason}"
+        value = shown(self.value)
+        if self.column:
+            return f"line {self.index}, column {self.column}: {value!r}: {self.reason}"
+        return f"#{self.index} {self.field}={value!r}: {self.reason}"
 
 
 @frozen
@@ -106,16 +105,16 @@ def file_issue(app: App, draft: IssueDraft, actor: str | None = None) -> Filed:
     """File one issue from any source. Filing the same (source, external id) again returns the
     issue filed the first time. Bad input raises a ValidationError naming the field; nothing
     is stored then."""
-    report, issues = _file_once_more_if_raced(app, [draft], actor)
-    if report.errors:
-        e = report.errors[0]
+    intake = file_in_chunks(app, lambda: [[(0, draft)]], actor)
+    if intake.errors:
+        e = intake.errors[0]
         raise ValidationError(e.field, e.value, e.reason)
-    if report.existing:
+    if intake.existing:
         with app.uow() as uow:
-            existing = uow.issues.get(report.existing[0])
+            existing = uow.issues.get(intake.existing[0])
         assert existing is not None
         return Filed(existing, created=False)
-    return Filed(issues[0], created=True)
+    return Filed(intake.issues[0], created=True)
 
 
 def file_issues(
@@ -128,134 +127,217 @@ def file_issues(
 
     Bad drafts are reported by position and skipped; the good ones are filed together.
     """
-    report, _ = _file_once_more_if_raced(app, drafts, actor, progress)
-    return report
+
+    def batches() -> Iterator[list[tuple[int, IssueDraft]]]:
+        return reported_chunks(enumerate(drafts), len(drafts), progress)
+
+    # The filed issues are kept for the plugins only when one listens.
+    listened = app.plugins.implemented("serviceframe_issue_event")
+    return file_in_chunks(app, batches, actor, keep_issues=listened).report()
 
 
-def _file_once_more_if_raced(
-    app: App, drafts: Sequence[IssueDraft], actor: str | None, progress: Progress | None = None
-) -> tuple[BulkReport, list[Issue]]:
-    """``_file``; when another filing of the same (source, external id) committed between
-    our look-up and our insert (a channel delivering one message twice at once), the unique
-    index refuses ours, and a second try finds theirs: still one issue, and no error."""
-    try:
-        return _file(app, drafts, actor, progress)
-    except StoreError as exc:
-        from sqlalchemy.exc import IntegrityError
+# Drafts checked, looked up and inserted together: big enough that the statements cost
+# little per draft, small enough that memory stays flat however long the file.
+INTAKE_CHUNK = 2000
 
-        cause = exc.__cause__
-        if not (isinstance(cause, IntegrityError) and "external_id" in str(cause)):
-            raise
-    return _file(app, drafts, actor, progress)
+Numbered = Sequence[tuple[int, IssueDraft]]  # (position or line number, draft)
+T = TypeVar("T")
 
 
-def _file(
-    app: App, drafts: Sequence[IssueDraft], actor: str | None, progress: Progress | None = None
-) -> tuple[BulkReport, list[Issue]]:
-    actor = actor or app.settings.actor
-    now = app.now()
-    sources = known_sources(app)
-    errors: list[DraftError] = []
-    with app.uow() as uow:
+def reported_chunks(items: Iterable[T], total: int, progress: Progress | None) -> Iterator[list[T]]:
+    """``items`` in chunks of INTAKE_CHUNK, telling ``progress`` (done, total) before the
+    first and after each chunk is dealt with."""
+    report = progress or no_progress
+    report(0, total)
+    done = 0
+    for chunk in chunks(items, INTAKE_CHUNK):
+        yield chunk
+        done += len(chunk)
+        report(done, total)
+
+
+def file_in_chunks(
+    app: App,
+    batches: Callable[[], Iterable[Numbered]],
+    actor: str | None = None,
+    keep_issues: bool = True,
+) -> "Intake":
+    """File every draft of ``batches()`` in one unit of work, then tell the plugins.
+
+    When another filing of the same (source, external id) committed between our look-up and
+    our insert (a channel delivering one message twice at once), the unique index refuses
+    ours; a second pass (``batches()`` again) finds theirs: still one issue, and no error.
+    Without ``keep_issues`` (a file of a million rows) the filed issues are not kept in
+    memory but read back from the store, in chunks, for the plugins.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in (1, 2):
+        try:
+            with app.uow() as uow:
+                intake = Intake(app, uow, actor, keep_issues)
+                for batch in batches():
+                    intake.add(batch)
+                uow.commit()
+            break
+        except StoreError as exc:
+            cause = exc.__cause__
+            if attempt == 2 or not (
+                isinstance(cause, IntegrityError) and "external_id" in str(cause)
+            ):
+                raise
+    if keep_issues:
+        app.publish_issue_events(zip(intake.issues, intake.events, strict=True))
+    else:
+        app.publish_issue_events(_read_back(app, intake.filed))
+    return intake
+
+
+class Pending(NamedTuple):
+    """A draft of the chunk being filed, by its position, before it has an id."""
+
+    position: int
+
+
+class Intake:
+    """Files drafts, chunk by chunk, inside one unit of work.
+
+    Each chunk: check every draft; one round of look-ups (registered enterprises, external
+    ids filed before, candidates for near-duplicates); classify; insert the issues and their
+    ``filed`` events with one executemany each. A chunk sees the chunks before it, stored in
+    the same transaction, as it sees every issue filed before.
+    """
+
+    def __init__(self, app: App, uow: Any, actor: str | None, keep_issues: bool) -> None:
+        self.app, self.uow = app, uow
+        self.actor = actor or app.settings.actor
+        self.now = app.now()
+        self.sources = known_sources(app)
         org = organisation_of(app, uow)
-        people = {o.id for o in org.officials} | {u.id for u in org.units}
-        checked: list[tuple[int, IssueDraft, dict[str, Any]]] = []
-        for index, draft in enumerate(drafts):
+        self.people: frozenset[str] = app.cached(
+            "receivers",
+            lambda: frozenset([o.id for o in org.officials] + [u.id for u in org.units]),
+        )
+        self.org = org
+        self.keep_issues = keep_issues
+        self.filed: list[int] = []
+        self.existing: list[int] = []  # repeated deliveries, in draft order: the issue filed
+        self.errors: list[DraftError] = []
+        self.issues: list[Issue] = []  # with keep_issues: the issues filed, and their events
+        self.events: list[IssueEvent] = []
+
+    def report(self) -> BulkReport:
+        return BulkReport(
+            tuple(self.filed),
+            tuple(self.existing),
+            tuple(sorted(self.errors, key=lambda e: e.index)),
+        )
+
+    def add(self, drafts: Numbered) -> None:
+        checked: list[tuple[int, dict[str, Any], datetime]] = []
+        for index, draft in drafts:
             try:
-                checked.append((index, draft, _check_draft(draft, sources, people, now)))
+                data, received_at = _check_draft(draft, self.sources, self.people, self.now)
             except ValidationError as exc:
-                errors.append(DraftError(index, exc.field, str(exc.value), exc.reason))
-        codes = {c["enterprise"] for _, _, c in checked}
-        registered = uow.enterprises.get_many(codes)
-        for index, _draft, c in checked:
-            if c["enterprise"] not in registered:
-                errors.append(
+                self.errors.append(DraftError(index, exc.field, str(exc.value), exc.reason))
+                continue
+            checked.append((index, data, received_at))
+
+        windows: dict[str, tuple[datetime, datetime]] = {}
+        for _, data, received_at in checked:
+            code = data["enterprise"]
+            since, until = windows.get(code, (received_at, received_at))
+            windows[code] = (min(since, received_at), max(until, received_at))
+        lookup = self.uow.issues.intake_lookup(
+            {
+                code: (since - DUPLICATE_WINDOW, until + DUPLICATE_WINDOW)
+                for code, (since, until) in windows.items()
+            },
+            {(d["source"], d["external_id"]) for _, d, _ in checked if d["external_id"]},
+        )
+        similar = DuplicateIndex()
+        for issue_id, enterprise, title, body, received_at in lookup.recent:
+            similar.add(enterprise, received_at, issue_id, compared_text(title, body))
+
+        fresh: list[dict[str, Any]] = []
+        received: list[datetime] = []  # when each fresh draft was received
+        mates: list[list[int]] = []  # per fresh draft: positions of similar earlier ones
+        repeats: list[int | Pending] = []
+        in_chunk: dict[tuple[str, str], int] = {}
+        for index, data, received_at in checked:
+            if data["enterprise"] not in lookup.known:
+                self.errors.append(
                     DraftError(
-                        index, "enterprise", c["enterprise"], "no such enterprise in the registry"
+                        index,
+                        "enterprise",
+                        data["enterprise"],
+                        "no such enterprise in the registry",
                     )
                 )
-            elif not c["received_by"]:
-                c["received_by"] = _default_office(org, registered[c["enterprise"]].jurisdiction)
-                if not c["received_by"]:
-                    errors.append(DraftError(index, "received_by", "", _NO_OFFICE))
-        checked = [x for x in checked if x[2]["enterprise"] in registered and x[2]["received_by"]]
-
-        # Idempotent intake: a (source, external id) filed before, or twice in this batch.
-        pairs = {(c["source"], c["external_id"]) for _, _, c in checked if c["external_id"]}
-        seen = uow.issues.by_external_ids(pairs)
-        in_batch: dict[tuple[str, str], int] = {}  # key -> position in `fresh`
-        # Each repeated delivery, in draft order: an issue id, or a position in `fresh` for a
-        # message delivered twice in this batch (its id is known once inserted).
-        repeats: list[tuple[str, int]] = []
-        fresh: list[dict[str, Any]] = []
-        for _index, _draft, c in checked:
-            key = (c["source"], c["external_id"])
-            if c["external_id"] and key in seen:
-                repeats.append(("id", seen[key]))
                 continue
-            if c["external_id"] and key in in_batch:
-                repeats.append(("batch", in_batch[key]))
-                continue
-            if c["external_id"]:
-                in_batch[key] = len(fresh)
-            fresh.append(c)
-
-        # Near-duplicates: stored issues of the same enterprises, and earlier drafts of this
-        # batch, each compared within the window around the draft's own time of receipt.
-        times = [datetime.fromisoformat(c["received_at"]) for c in fresh]
-        recent: dict[str, list[tuple[int, str, str, str, datetime]]] = {}
-        if fresh:
-            for row in uow.issues.recent_of(
-                {c["enterprise"] for c in fresh},
-                min(times) - DUPLICATE_WINDOW,
-                max(times) + DUPLICATE_WINDOW,
-            ):
-                recent.setdefault(row[1], []).append(row)
-        batch_similar: list[list[int]] = []  # positions of similar earlier drafts
-        earlier: dict[str, list[tuple[int, str, str, str, datetime]]] = {}  # by enterprise
-        for k, c in enumerate(fresh):
-            (progress or no_progress)(k + 1, len(fresh))
-            c["suggested_category"] = int(_classify(app, c["title"], c["body"]).category)
-            c["possible_duplicates"] = _similar(c, times[k], recent.get(c["enterprise"], []))
-            same = earlier.setdefault(c["enterprise"], [])
-            batch_similar.append(_similar(c, times[k], same))
-            same.append((k, c["enterprise"], c["title"], c["body"], times[k]))
-
-        events = [IssueEvent("filed", now, actor, {**c, "id": 0}) for c in fresh]
-        ids = uow.issues.insert_many([apply(None, e) for e in events])
-        events = [
-            evolve(
-                e,
-                data={
-                    **e.data,
-                    "id": new_id,
-                    "possible_duplicates": sorted(
-                        [*e.data["possible_duplicates"], *(ids[j] for j in similar)]
-                    ),
-                },
+            if not data["received_by"]:
+                data["received_by"] = _default_office(self.org, lookup.known[data["enterprise"]])
+                if not data["received_by"]:
+                    self.errors.append(DraftError(index, "received_by", "", _NO_OFFICE))
+                    continue
+            # Idempotent intake: a (source, external id) filed before, or twice in a chunk.
+            key = (data["source"], data["external_id"])
+            if data["external_id"]:
+                if key in lookup.filed:
+                    repeats.append(lookup.filed[key])
+                    continue
+                if key in in_chunk:
+                    repeats.append(Pending(in_chunk[key]))
+                    continue
+                in_chunk[key] = len(fresh)
+            text = compared_text(data["title"], data["body"])
+            found = similar.similar(data["enterprise"], received_at, text)
+            similar.add(data["enterprise"], received_at, Pending(len(fresh)), text)
+            data["suggested_category"] = int(
+                _classify(self.app, data["title"], data["body"]).category
             )
-            for e, new_id, similar in zip(events, ids, batch_similar, strict=True)
-        ]
-        uow.issues.set_possible_duplicates(
-            {
-                event.data["id"]: event.data["possible_duplicates"]
-                for event, similar in zip(events, batch_similar, strict=True)
-                if similar
-            }
+            data["possible_duplicates"] = sorted(k for k in found if isinstance(k, int))
+            mates.append([k.position for k in found if isinstance(k, Pending)])
+            fresh.append(data)
+            received.append(received_at)
+
+        # The store numbers the issues; their events, with the ids and the near-duplicates
+        # found among the chunk, are then recorded.
+        ids = self.uow.issues.insert_new(
+            [filed_row(d, at, self.now) for d, at in zip(fresh, received, strict=True)]
         )
-        issues = [apply(None, e) for e in events]
-        uow.record([issue_event_row(i.id, e) for i, e in zip(issues, events, strict=True)])
-        existing = [value if how == "id" else ids[value] for how, value in repeats]
-        uow.commit()
-    app.publish_issue_events(zip(issues, events, strict=True))
-    return BulkReport(
-        tuple(ids), tuple(existing), tuple(sorted(errors, key=lambda e: e.index))
-    ), issues
+        duplicates: dict[int, list[int]] = {}
+        for data, new_id, positions in zip(fresh, ids, mates, strict=True):
+            data["id"] = new_id
+            if positions:
+                data["possible_duplicates"] = sorted(
+                    [*data["possible_duplicates"], *(ids[p] for p in positions)]
+                )
+                duplicates[new_id] = data["possible_duplicates"]
+        if duplicates:
+            self.uow.issues.set_possible_duplicates(duplicates)
+        events = [IssueEvent("filed", self.now, self.actor, d) for d in fresh]
+        self.uow.record([issue_event_row(d["id"], e) for d, e in zip(fresh, events, strict=True)])
+        self.filed += ids
+        self.existing += [ids[r.position] if isinstance(r, Pending) else r for r in repeats]
+        if self.keep_issues:
+            self.issues += [apply(None, e) for e in events]
+            self.events += events
+
+
+def _read_back(app: App, ids: Sequence[int]) -> Iterator[tuple[Issue, IssueEvent]]:
+    """The issues just filed with their ``filed`` events, read from the store in chunks."""
+    for batch in chunks(ids, 1000):
+        with app.uow() as uow:
+            issues = uow.issues.get_many(batch)
+            filed = uow.issues.filed_events(batch)
+        yield from ((issue, filed[issue.id]) for issue in issues)
 
 
 def _check_draft(
-    draft: IssueDraft, sources: frozenset[str], people: set[str], now: datetime
-) -> dict[str, Any]:
+    draft: IssueDraft, sources: frozenset[str], people: frozenset[str], now: datetime
+) -> tuple[dict[str, Any], datetime]:
+    """The data of the draft's ``filed`` event, and when it was received."""
     enterprise = normalise_credit_code(draft.enterprise, "enterprise")
     source = str(draft.source).strip()
     if source not in sources:
@@ -296,7 +378,7 @@ def _check_draft(
         raise ValidationError(
             "origin", draft.origin[:20] + "…", f"longer than {MAX_EXTERNAL_ID} characters"
         )
-    return {
+    data = {
         "enterprise": enterprise,
         "source": source,
         "title": title,
@@ -308,39 +390,7 @@ def _check_draft(
         "received_at": received_at.astimezone(UTC).isoformat(),
         "received_by": received_by,
     }
-
-
-@lru_cache(maxsize=8192)
-def _char_counts(text: str) -> Counter[str]:
-    return Counter(text)
-
-
-def _similar(
-    c: dict[str, Any], received_at: datetime, candidates: list[tuple[int, str, str, str, datetime]]
-) -> list[int]:
-    """The candidates of the same enterprise, received within the window around
-    ``received_at``, whose text is much the same as the draft's."""
-    text = f"{c['title']}\n{c['body']}"[:500]
-    matcher: difflib.SequenceMatcher[str] | None = None
-    found = []
-    for issue_id, enterprise, title, body, when in candidates:
-        if enterprise != c["enterprise"] or abs(when - received_at) > DUPLICATE_WINDOW:
-            continue
-        other = f"{title}\n{body}"[:500]
-        # Cheap upper bounds of the similarity first (lengths, then the characters in common,
-        # as difflib's quick_ratio): most pairs stop here, before the costly matching.
-        if 2 * min(len(text), len(other)) < DUPLICATE_SIMILARITY * (len(text) + len(other)):
-            continue
-        common = sum((_char_counts(text) & _char_counts(other)).values())
-        if 2 * common < DUPLICATE_SIMILARITY * (len(text) + len(other)):
-            continue
-        if matcher is None:  # the draft is analysed once, for all its candidates
-            matcher = difflib.SequenceMatcher(None, autojunk=False)
-            matcher.set_seq2(text)
-        matcher.set_seq1(other)
-        if matcher.ratio() >= DUPLICATE_SIMILARITY:
-            found.append(issue_id)
-    return sorted(found)
+    return data, received_at
 
 
 def _classify(app: App, title: str, body: str) -> Classification:

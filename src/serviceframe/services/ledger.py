@@ -28,6 +28,7 @@ import codecs
 import csv
 import io
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -36,7 +37,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from attrs import frozen
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, Date, and_, case, func, literal, null, or_, select, type_coerce
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import NullType
 
 from serviceframe.app import App
 from serviceframe.domain.assessment import DeadlineCounts
@@ -44,12 +47,13 @@ from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
 from serviceframe.domain.period import Period, parse_period
 from serviceframe.domain.satisfaction import Tally, weight
-from serviceframe.domain.workdays import SHANGHAI, Deadline
+from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ValidationError
 from serviceframe.plugins.sources import BUILTIN_SOURCES
 from serviceframe.services.configured import assessment_rules, organisation_of
 from serviceframe.store import tables as t
 from serviceframe.store.ratings import tally_of_issues
+from serviceframe.store.sqlfunc import shanghai_date
 
 # --- periods ---------------------------------------------------------------------------------
 
@@ -123,38 +127,143 @@ class OwnerSpan:
     since: datetime
 
 
-@frozen
+def _column(name: str) -> Any:
+    """A LedgerRow attribute read straight from the query's row."""
+    return property(lambda row: getattr(row._r, name))
+
+
+def _moment(name: str) -> Any:
+    """A LedgerRow time: the stored UTC time, converted when used, shown in Beijing time."""
+    return property(lambda row: _local(row._stored.moment(getattr(row._r, name))))
+
+
+class _Stored:
+    """The conversions of stored times and dates, done by the ledger's rows only when a value
+    is used (the query returns them as the driver gives them: most are never shown)."""
+
+    def __init__(self, dialect: Any) -> None:
+        def processor(column: Any) -> Any:
+            convert = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            return convert or (lambda value: value)
+
+        self.moment = processor(t.issues.c.received_at)
+        self.day = processor(t.issues.c.ack_due)
+
+
 class LedgerRow:
-    issue_id: int
-    enterprise_code: str
-    enterprise_name: str
-    source: str
-    source_label: str
-    title: str
-    category: Category
-    severity: Severity
-    roles: tuple[Role, ...]
-    received_by: str
-    received_by_name: str
-    lead_unit: str | None
-    lead_unit_name: str
-    co_units: tuple[str, ...]
-    co_unit_names: tuple[str, ...]
-    owner: str
-    owner_history: tuple[OwnerSpan, ...]
-    received_at: datetime
-    dispatched_at: datetime | None
-    acknowledged_at: datetime | None
-    first_feedback_at: datetime | None
-    resolved_at: datetime | None
-    acknowledge: DeadlineCheck
-    feedback: DeadlineCheck
-    resolve: DeadlineCheck
-    status: Status
-    redo_count: int
-    satisfaction: Satisfaction | None
-    rating_comment: str
-    rated_at: datetime | None
+    """One issue on the ledger, read from its row of the ledger's query as it is used.
+
+    A ledger of a busy department has tens of thousands of rows; the query already judged the
+    deadlines, so building the ledger makes no object per row but this small view, and the
+    conversions (enums, Beijing times, deadline checks) are done only for what is shown.
+    """
+
+    __slots__ = ("_co", "_r", "_stored")
+
+    def __init__(self, record: Any, co: Sequence[tuple[str, str]], stored: _Stored) -> None:
+        self._r = record
+        self._co = co
+        self._stored = stored
+
+    issue_id: int = _column("id")
+    enterprise_code: str = _column("enterprise_code")
+    enterprise_name: str = _column("enterprise_name")
+    source: str = _column("source")
+    title: str = _column("title")
+    received_by: str = _column("received_by")
+    lead_unit: str | None = _column("lead_unit")
+    owner: str = _column("owner")
+    redo_count: int = _column("redo_count")
+    received_at: datetime = _moment("received_at")
+    dispatched_at: datetime | None = _moment("dispatched_at")
+    acknowledged_at: datetime | None = _moment("acknowledged_at")
+    first_feedback_at: datetime | None = _moment("first_feedback_at")
+    resolved_at: datetime | None = _moment("resolved_at")
+    rated_at: datetime | None = _moment("latest_rated_at")
+
+    @property
+    def source_label(self) -> str:
+        return BUILTIN_SOURCES.get(self._r.source, self._r.source)
+
+    @property
+    def category(self) -> Category:
+        return Category(self._r.category)
+
+    @property
+    def severity(self) -> Severity:
+        return Severity(self._r.severity)
+
+    @property
+    def status(self) -> Status:
+        return Status(self._r.status)
+
+    @property
+    def satisfaction(self) -> Satisfaction | None:
+        value = self._r.latest_satisfaction
+        return Satisfaction(value) if value else None
+
+    @property
+    def rating_comment(self) -> str:
+        return self._r.latest_comment or ""
+
+    @property
+    def roles(self) -> tuple[Role, ...]:
+        return (
+            *((Role.RECEIVED,) if self._r.received_here else ()),
+            *((Role.LEAD,) if self._r.lead_here else ()),
+            *((Role.CO,) if self._r.co_here else ()),
+        )
+
+    @property
+    def received_by_name(self) -> str:
+        return self._r.receiver_name or self._r.received_by
+
+    @property
+    def lead_unit_name(self) -> str:
+        return self._r.lead_name or (self._r.lead_unit or "")
+
+    @property
+    def co_units(self) -> tuple[str, ...]:
+        return tuple(unit_id for unit_id, _ in self._co)
+
+    @property
+    def co_unit_names(self) -> tuple[str, ...]:
+        return tuple(name for _, name in self._co)
+
+    @property
+    def owner_history(self) -> tuple[OwnerSpan, ...]:
+        history = [OwnerSpan(self._r.received_by, self.received_at)]
+        acknowledged = self.acknowledged_at
+        if acknowledged is not None and self._r.lead_unit:
+            history.append(OwnerSpan(self._r.lead_unit, acknowledged))
+        return tuple(history)
+
+    @property
+    def acknowledge(self) -> DeadlineCheck:
+        r = self._r
+        return self._check(r.ack_due, r.ack_provisional, self.acknowledged_at, r.acknowledge_state)
+
+    @property
+    def feedback(self) -> DeadlineCheck:
+        r = self._r
+        return self._check(
+            r.feedback_due, r.feedback_provisional, self.first_feedback_at, r.feedback_state
+        )
+
+    @property
+    def resolve(self) -> DeadlineCheck:
+        r = self._r
+        return self._check(r.resolve_due, r.resolve_provisional, self.resolved_at, r.resolve_state)
+
+    def _check(
+        self, due: Any, provisional: Any, done_at: datetime | None, state: str | None
+    ) -> DeadlineCheck:
+        return DeadlineCheck(
+            self._stored.day(due),
+            bool(provisional),
+            done_at,
+            DeadlineState(state) if state else None,
+        )
 
     @property
     def role_label(self) -> str:
@@ -172,6 +281,9 @@ class LedgerRow:
             "feedback": self.feedback,
             "resolve": self.resolve,
         }
+
+    def __repr__(self) -> str:
+        return f"LedgerRow(issue_id={self.issue_id}, roles={self.role_label})"
 
 
 @frozen
@@ -261,7 +373,8 @@ def ledger_rows(
     conn: Connection, units: Sequence[str], period: Period, now: datetime
 ) -> list[LedgerRow]:
     """The rows of the issues ``units`` received first or handled, with set-based SQL: one
-    query for the issues, one for their co units."""
+    query for the issues (only the columns the ledger shows, every deadline judged by the
+    database), one for their co units."""
     i, u = t.issues.c, t.issue_units.c
     # Per issue: whether one of the units led it, co-handled it (one row per issue, however
     # many of the units took part).
@@ -296,10 +409,27 @@ def ledger_rows(
         t.enterprises, t.enterprises.c.credit_code == i.enterprise_code
     ).outerjoin(mine, mine.c.issue_id == i.id)
     where = and_(or_(received_here, handled_here), in_period)
+    today = now.astimezone(SHANGHAI).date()
 
+    # Times, dates and flags as the driver gives them; LedgerRow converts what is used.
+    raw = [
+        type_coerce(column, NullType()).label(column.name)
+        for column in (
+            *(i.received_at, i.dispatched_at, i.acknowledged_at, i.first_feedback_at),
+            *(i.resolved_at, i.ack_due, i.ack_provisional, i.feedback_due),
+            *(i.feedback_provisional, i.resolve_due, i.resolve_provisional),
+        )
+    ]
     query = (
         select(
-            t.issues,
+            *(i.id, i.enterprise_code, i.source, i.title, i.category, i.severity, i.status),
+            *(i.received_by, i.lead_unit, i.owner, i.redo_count),
+            *raw,
+            deadline_state(i.ack_due, i.acknowledged_at, True, today).label("acknowledge_state"),
+            deadline_state(i.feedback_due, i.first_feedback_at, True, today).label(
+                "feedback_state"
+            ),
+            deadline_state(i.resolve_due, i.resolved_at, False, today).label("resolve_state"),
             t.enterprises.c.name.label("enterprise_name"),
             mine.c.lead.label("lead_here"),
             mine.c.co.label("co_here"),
@@ -308,7 +438,7 @@ def ledger_rows(
             lead.c.name.label("lead_name"),
             t.ratings.c.satisfaction.label("latest_satisfaction"),
             t.ratings.c.comment.label("latest_comment"),
-            t.ratings.c.rated_at.label("latest_rated_at"),
+            type_coerce(t.ratings.c.rated_at, NullType()).label("latest_rated_at"),
         )
         .select_from(
             joined.outerjoin(receiver_unit, receiver_unit.c.id == i.received_by)
@@ -336,152 +466,73 @@ def ledger_rows(
         )
         for issue_id, unit_id, name in conn.execute(co_query):
             co.setdefault(issue_id, []).append((unit_id, name))
-    return [_row(rec, co.get(rec.id, []), now) for rec in records]
+    stored = _Stored(conn.dialect)
+    return [LedgerRow(rec, co.get(rec.id, ()), stored) for rec in records]
+
+
+def deadline_state(
+    due: ColumnElement[Any], done: ColumnElement[Any], before_resolution: bool, today: date
+) -> ColumnElement[Any]:
+    """One deadline judged as of ``today`` (a Beijing date), by the database:
+
+    * met (按期完成) / missed (逾期完成): done by the end of the due day, or after it;
+    * pending (未到期) / overdue (超期未完成): not done, the due day not over yet, or over;
+    * NULL: no deadline (not dispatched), or it no longer applies (rejected or merged).
+
+    The steps before resolution (``before_resolution``: acknowledge, feedback) of an issue
+    settled from above without them are judged at the moment of resolution; if that
+    resolution was sent back (redo), its moment is no longer on the row and the step is left
+    unjudged rather than called overdue for ever.
+    """
+    i = t.issues.c
+    finished: ColumnElement[bool] = i.status.in_(["rejected", "merged"])
+    if before_resolution:
+        done = func.coalesce(done, i.resolved_at)
+        finished = or_(finished, i.status.in_(["resolved", "redo", "closed"]))
+    return case(
+        (due.is_(None), null()),
+        (done.is_not(None), case((shanghai_date(done) > due, "missed"), else_="met")),
+        (finished, null()),
+        (literal(today, Date) > due, "overdue"),
+        else_="pending",
+    )
 
 
 def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(SHANGHAI)
 
 
-# Statuses in which a resolution has been reported at least once.
-_PAST_RESOLUTION = frozenset({Status.RESOLVED, Status.REDO, Status.CLOSED})
-
-
-def _check(
-    due: date | None,
-    provisional: bool,
-    done_at: datetime | None,
-    status: Status,
-    now: datetime,
-    before_resolution: bool = False,
-    resolved_at: datetime | None = None,
-) -> DeadlineCheck:
-    """Judge one deadline as of ``now``.
-
-    For the steps before resolution (acknowledge, feedback) an issue can be resolved without
-    them: settled from above (a widespread cluster resolved, an executive meeting's decision).
-    The step is then judged at the moment of resolution: late if its due day was already over,
-    else on time. If that resolution was sent back (redo), its moment is no longer on the row
-    and the step is left unjudged (None) rather than called overdue for ever.
-    """
-    done_at = _local(done_at)
-    if due is None:
-        return DeadlineCheck(None, False, done_at, None)
-    deadline = Deadline(due, bool(provisional))
-    state: DeadlineState | None
-    if done_at is None and before_resolution and resolved_at is not None:
-        done_at_or_resolved = _local(resolved_at)
-    else:
-        done_at_or_resolved = done_at
-    if done_at_or_resolved is not None:
-        late = deadline.overdue_at(done_at_or_resolved)
-        state = DeadlineState.MISSED if late else DeadlineState.MET
-    elif status in (Status.REJECTED, Status.MERGED) or (
-        before_resolution and status in _PAST_RESOLUTION
-    ):
-        state = None  # the step will never be done; nobody is late for it
-    elif deadline.overdue_at(now):
-        state = DeadlineState.OVERDUE
-    else:
-        state = DeadlineState.PENDING
-    return DeadlineCheck(due, bool(provisional), done_at, state)
-
-
-def _row(rec: Any, co: Sequence[tuple[str, str]], now: datetime) -> LedgerRow:
-    status = Status(rec.status)
-    roles: list[Role] = []
-    if rec.received_here:
-        roles.append(Role.RECEIVED)
-    if rec.lead_here:
-        roles.append(Role.LEAD)
-    if rec.co_here:
-        roles.append(Role.CO)
-    received_at = rec.received_at.astimezone(SHANGHAI)
-    history = [OwnerSpan(rec.received_by, received_at)]
-    if rec.acknowledged_at is not None and rec.lead_unit:
-        history.append(OwnerSpan(rec.lead_unit, rec.acknowledged_at.astimezone(SHANGHAI)))
-    satisfaction = rec.latest_satisfaction
-    return LedgerRow(
-        issue_id=rec.id,
-        enterprise_code=rec.enterprise_code,
-        enterprise_name=rec.enterprise_name,
-        source=rec.source,
-        source_label=BUILTIN_SOURCES.get(rec.source, rec.source),
-        title=rec.title,
-        category=Category(rec.category),
-        severity=Severity(rec.severity),
-        roles=tuple(roles),
-        received_by=rec.received_by,
-        received_by_name=rec.receiver_name or rec.received_by,
-        lead_unit=rec.lead_unit,
-        lead_unit_name=rec.lead_name or (rec.lead_unit or ""),
-        co_units=tuple(unit_id for unit_id, _ in co),
-        co_unit_names=tuple(name for _, name in co),
-        owner=rec.owner,
-        owner_history=tuple(history),
-        received_at=received_at,
-        dispatched_at=_local(rec.dispatched_at),
-        acknowledged_at=_local(rec.acknowledged_at),
-        first_feedback_at=_local(rec.first_feedback_at),
-        resolved_at=_local(rec.resolved_at),
-        acknowledge=_check(
-            rec.ack_due,
-            rec.ack_provisional,
-            rec.acknowledged_at,
-            status,
-            now,
-            True,
-            rec.resolved_at,
-        ),
-        feedback=_check(
-            rec.feedback_due,
-            rec.feedback_provisional,
-            rec.first_feedback_at,
-            status,
-            now,
-            True,
-            rec.resolved_at,
-        ),
-        resolve=_check(rec.resolve_due, rec.resolve_provisional, rec.resolved_at, status, now),
-        status=status,
-        redo_count=rec.redo_count,
-        satisfaction=Satisfaction(satisfaction) if satisfaction else None,
-        rating_comment=rec.latest_comment or "",
-        rated_at=_local(rec.latest_rated_at),
-    )
-
-
 def summarise(
     rows: Iterable[LedgerRow], ratings: Tally, basic_weight: Fraction = Fraction(4, 5)
 ) -> LedgerSummary:
-    rows = list(rows)
-    counts: dict[str, dict[DeadlineState, int]] = {
-        name: dict.fromkeys(DeadlineState, 0) for name in DEADLINE_NAMES
-    }
+    """The counts of the ledger, from the query's rows (deadlines as the database judged them)
+    and every rating of its issues (``ratings``)."""
+    states: dict[str, Counter[str | None]] = {name: Counter() for name in DEADLINE_NAMES}
+    roles: Counter[str | None] = Counter()
+    total = received = resolved = 0
     for row in rows:
-        for name, check in row.deadlines.items():
-            if check.state is not None:
-                counts[name][check.state] += 1
+        r = row._r
+        total += 1
+        received += bool(r.received_here)
+        resolved += r.resolved_at is not None
+        roles["lead"] += bool(r.lead_here)
+        roles["co"] += bool(r.co_here)
+        roles["handled"] += bool(r.lead_here or r.co_here)
+        states["acknowledge"][r.acknowledge_state] += 1
+        states["feedback"][r.feedback_state] += 1
+        states["resolve"][r.resolve_state] += 1
 
     def deadline(name: str) -> DeadlineCounts:
-        c = counts[name]
-        return DeadlineCounts(
-            c[DeadlineState.MET],
-            c[DeadlineState.MISSED],
-            c[DeadlineState.PENDING],
-            c[DeadlineState.OVERDUE],
-        )
-
-    def count(predicate: Any) -> int:
-        return sum(1 for row in rows if predicate(row))
+        c = states[name]
+        return DeadlineCounts(c["met"], c["missed"], c["pending"], c["overdue"])
 
     return LedgerSummary(
-        total=len(rows),
-        received=count(lambda r: Role.RECEIVED in r.roles),
-        handled=count(lambda r: Role.LEAD in r.roles or Role.CO in r.roles),
-        lead=count(lambda r: Role.LEAD in r.roles),
-        co=count(lambda r: Role.CO in r.roles),
-        resolved=count(lambda r: r.resolved_at is not None),
+        total=total,
+        received=received,
+        handled=roles["handled"],
+        lead=roles["lead"],
+        co=roles["co"],
+        resolved=resolved,
         acknowledge=deadline("acknowledge"),
         feedback=deadline("feedback"),
         resolve=deadline("resolve"),
@@ -629,6 +680,8 @@ _FREE_TEXT = frozenset({"企业名称", "标题", "评价意见"})
 
 def row_cells(row: LedgerRow) -> list[Any]:
     """One ledger row in the order of HEADERS; times stay datetimes (Beijing time)."""
+    acknowledge, feedback, resolve = row.acknowledge, row.feedback, row.resolve
+    satisfaction = row.satisfaction
     return [
         row.issue_id,
         row.enterprise_code,
@@ -644,18 +697,18 @@ def row_cells(row: LedgerRow) -> list[Any]:
         row.owner_history_text,
         row.received_at,
         row.dispatched_at,
-        row.acknowledge.due_text,
-        row.acknowledged_at,
-        row.acknowledge.state_label,
-        row.feedback.due_text,
-        row.first_feedback_at,
-        row.feedback.state_label,
-        row.resolve.due_text,
-        row.resolved_at,
-        row.resolve.state_label,
+        acknowledge.due_text,
+        acknowledge.done_at,
+        acknowledge.state_label,
+        feedback.due_text,
+        feedback.done_at,
+        feedback.state_label,
+        resolve.due_text,
+        resolve.done_at,
+        resolve.state_label,
         row.status.label,
         row.redo_count,
-        row.satisfaction.label if row.satisfaction else "",
+        satisfaction.label if satisfaction else "",
         row.rating_comment,
     ]
 

@@ -28,7 +28,7 @@ from serviceframe.services.enterprises import RowError
 from serviceframe.services.events import event_row
 from serviceframe.services.issues import DraftError, IssueDraft, file_issues
 from serviceframe.store import tables as t
-from serviceframe.tabular import map_columns, read_rows
+from serviceframe.tabular import RowProblem, map_columns, problem_in, read_rows
 
 MAX_REF = 100
 MAX_SUBJECT = 200
@@ -419,12 +419,17 @@ def import_visits(
     headers, rows = read_rows(path, encoding)
     columns = map_columns(headers, COLUMNS, REQUIRED, str(path))
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    errors: list[RowError] = []
     count = 0
-    for line, raw in rows:
+    for item in rows:
         count += 1
+        item = problem_in(item, columns.values())
+        if isinstance(item, RowProblem):  # a cell that cannot be read (tabular)
+            errors.append(RowError(item.line, item.column, item.value, item.reason))
+            continue
+        line, raw = item
         value = {f: raw.get(h, "").strip() for f, h in columns.items()}
         groups.setdefault(value.get("ref") or f"line:{line}", []).append((line, value))
-    errors: list[RowError] = []
     drafts: list[VisitDraft] = []
     kept: list[list[tuple[int, dict[str, str]]]] = []
     for group in groups.values():

@@ -2,7 +2,7 @@
 
 import os
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -10,6 +10,12 @@ from serviceframe.errors import StoreError
 from serviceframe.serialise import dumps_column
 
 DEFAULT_URL = "sqlite:///serviceframe.db"
+
+# The revision of the newest migration in migrations/versions: a new migration sets it to its
+# own revision (tests/test_store.py checks it is alembic's head). With it, a command that only
+# reads or writes rows checks the schema without importing alembic (`db` commands do).
+SCHEMA_REVISION = "0009"
+VERSION_TABLE = "serviceframe_version"
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -44,6 +50,30 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The schema revision the database says it is at; None for an empty database."""
+    try:
+        with engine.connect() as conn:
+            if not conn.dialect.has_table(conn, VERSION_TABLE):
+                return None
+            return conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+    except SQLAlchemyError as exc:
+        raise store_error(exc, str(engine.url)) from exc
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Refuse to work on a database that is older (or newer) than this code."""
+    found = stored_revision(engine)
+    if found != SCHEMA_REVISION:
+        where = safe_url(str(engine.url))
+        if found is None:
+            raise StoreError(f"database {where} is empty; run `serviceframe db upgrade` first")
+        raise StoreError(
+            f"database {where} is at schema {found}, this serviceframe needs "
+            f"{SCHEMA_REVISION}; run `serviceframe db upgrade`"
+        )
 
 
 def safe_url(url: str) -> str:

@@ -1,15 +1,31 @@
 """Issues in the store: the folded state as a row, the events in the log, units, ratings."""
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_, update
+from attrs import frozen
+from sqlalchemy import (
+    Connection,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 
 from serviceframe.domain.categories import Category
+from serviceframe.domain.duplicates import DUPLICATE_CANDIDATES
 from serviceframe.domain.issue import Due, Issue, IssueEvent, Satisfaction, Severity, Status
 from serviceframe.errors import ServiceFrameError
 from serviceframe.store import tables as t
+from serviceframe.store.prepared import prepared, run_together
 from serviceframe.store.sql import chunks
 
 _DUES = (
@@ -62,6 +78,30 @@ def issue_row(issue: Issue) -> dict[str, Any]:
         row[column] = due.on if due else None
         row[flag] = due.provisional if due else False
     return row
+
+
+def filed_row(data: Mapping[str, Any], received_at: datetime, at: datetime) -> dict[str, Any]:
+    """The row of an issue just filed, from the data of its ``filed`` event: what ``apply``
+    makes of that event (the other columns keep their defaults). Intake writes it directly,
+    without an Issue in between; the tests compare it with the replayed state."""
+    return {
+        "enterprise_code": data["enterprise"],
+        "source": data["source"],
+        "external_id": data["external_id"],
+        "origin": data["origin"],
+        "title": data["title"],
+        "body": data["body"],
+        "status": "received",
+        "category": data["category"],
+        "suggested_category": data["suggested_category"],
+        "severity": data["severity"],
+        "received_at": received_at,
+        "received_by": data["received_by"],
+        "owner": data["received_by"],
+        "possible_duplicates": data["possible_duplicates"],
+        "updated_at": at,
+        "version": 1,
+    }
 
 
 def issue_from_row(r: Any, co_units: Sequence[str] = ()) -> Issue:
@@ -150,50 +190,6 @@ class IssueRepository:
         # "jz-ab" otherwise than Python, and the state must equal what the events replay to.
         return {issue_id: sorted(units) for issue_id, units in co.items()}
 
-    def by_external_ids(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Issue ids already filed for these (source, external id) pairs."""
-        c = t.issues.c
-        found: dict[tuple[str, str], int] = {}
-        for batch in chunks(sorted(set(pairs)), 500):
-            q = select(c.source, c.external_id, c.id).where(
-                tuple_(c.source, c.external_id).in_(batch)
-            )
-            for source, external_id, issue_id in self.conn.execute(q):
-                found[(source, external_id)] = issue_id
-        return found
-
-    def recent_of(
-        self, enterprises: Iterable[str], since: datetime, until: datetime | None = None
-    ) -> list[tuple[int, str, str, str, datetime]]:
-        """(id, enterprise, title, body, received_at) of the issues, neither rejected nor
-        merged, received between ``since`` and ``until`` (inclusive)."""
-        c = t.issues.c
-        rows: list[tuple[int, str, str, str, datetime]] = []
-        for batch in chunks(sorted(set(enterprises)), 500):
-            q = select(c.id, c.enterprise_code, c.title, c.body, c.received_at).where(
-                c.enterprise_code.in_(batch),
-                c.received_at >= since,
-                c.status.not_in(["rejected", "merged"]),
-            )
-            if until is not None:
-                q = q.where(c.received_at <= until)
-            rows += [tuple(r) for r in self.conn.execute(q.order_by(c.id))]
-        return rows
-
-    def set_possible_duplicates(self, duplicates: Mapping[int, Sequence[int]]) -> None:
-        """Used by bulk intake once the ids of the issues filed together are known
-        (one executemany, not one statement per issue)."""
-        if not duplicates:
-            return
-        stmt = (
-            update(t.issues)
-            .where(t.issues.c.id == bindparam("b_id"))
-            .values(possible_duplicates=bindparam("b_duplicates"))
-        )
-        self.conn.execute(
-            stmt, [{"b_id": i, "b_duplicates": list(d)} for i, d in duplicates.items()]
-        )
-
     def find(self, limit: int | None = None, **filters: Any) -> list[Issue]:
         """Issues in id order; the filters are those of :meth:`find_ids`."""
         q = _filtered(select(t.issues), **filters)
@@ -209,6 +205,99 @@ class IssueRepository:
         ``severity``, ``source``, ``received_from`` (inclusive), ``received_to`` (exclusive)."""
         return list(self.conn.scalars(_filtered(select(t.issues.c.id), **filters)))
 
+    # --- intake ---------------------------------------------------------------------------
+    # Prepared statements (store/prepared.py), the same for one issue filed alone and for a
+    # chunk of a bulk import: one round of look-ups, one executemany per table.
+
+    def intake_lookup(
+        self,
+        windows: Mapping[str, tuple[datetime, datetime]],
+        keys: Collection[tuple[str, str]],
+    ) -> "IntakeLookup":
+        """What intake must know before filing: which enterprises of ``windows`` are
+        registered, and for each the latest DUPLICATE_CANDIDATES issues (neither rejected nor
+        merged) received within its window (inclusive), as (id, enterprise, title, body,
+        received_at); and the issues already filed for these (source, external id) ``keys``."""
+        conn = self.conn
+        codes = sorted(windows)
+        recent_of = prepared(conn, "enterprise_and_recent", _enterprise_and_recent)
+        runs = [
+            (recent_of, {"e": e, "since": windows[e][0], "until": windows[e][1]}) for e in codes
+        ]
+        by_source: dict[str, list[str]] = {}
+        for source, external_id in keys:
+            by_source.setdefault(source, []).append(external_id)
+        filed_with = prepared(conn, "filed", lambda: _filed(conn.dialect.name))
+        sources = [
+            (source, batch)
+            for source, external_ids in sorted(by_source.items())
+            for batch in chunks(sorted(external_ids), 5000)
+        ]
+        runs += [(filed_with, {"s": s, "xs": _array(conn, batch)}) for s, batch in sources]
+        results = run_together(conn, runs)  # one round trip on PostgreSQL
+
+        known: dict[str, str] = {}
+        recent: list[tuple[int, str, str, str, datetime]] = []
+        for code, rows in zip(codes, results, strict=False):
+            for _, jurisdiction, *issue in rows:
+                known[code] = jurisdiction
+                if issue[0] is not None:
+                    recent.append((issue[0], code, *issue[1:]))
+        filed: dict[tuple[str, str], int] = {}
+        for (source, _), rows in zip(sources, results[len(codes) :], strict=True):
+            filed.update(((source, x), i) for x, i in rows if i is not None)
+        return IntakeLookup(known, filed, recent)
+
+    def by_external_ids(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """The issues filed for these (source, external id) pairs."""
+        return self.intake_lookup({}, keys).filed
+
+    def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Insert just-filed issues (``filed_row``s); their new ids, in order. One statement
+        for one issue; for many, one executemany (on PostgreSQL after reserving their ids from
+        the sequence in one query: an executemany returning each new id costs three times as
+        much)."""
+        conn = self.conn
+        if not rows:
+            return []
+        columns = list(rows[0])  # the columns of filed_row
+        if len(rows) == 1:
+            stmt = prepared(
+                conn, "insert_one", lambda: _insert_new(*columns).returning(t.issues.c.id)
+            )
+            return [int(stmt.execute(conn, rows[0])[0][0])]
+        if conn.dialect.name == "postgresql":
+            ids = [int(i) for i in conn.scalars(_RESERVE_IDS, {"n": len(rows)})]
+            stmt = prepared(conn, "insert_with_ids", lambda: _insert_new("id", *columns))
+            stmt.executemany(conn, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+            return ids
+        stmt = prepared(conn, "insert_many", lambda: _insert_new(*columns))
+        stmt.executemany(conn, rows)
+        # SQLite gives a new row the largest rowid plus one, and we hold the write lock
+        # for the whole transaction: the rows just inserted have consecutive ids.
+        last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+        return list(range(last - len(rows) + 1, last + 1))
+
+    def filed_events(self, ids: Sequence[int]) -> dict[int, IssueEvent]:
+        """The ``filed`` event of each of these issues, by issue id."""
+        e = t.events.c
+        subjects = {f"issue:{i}": i for i in ids}
+        found: dict[int, IssueEvent] = {}
+        for batch in chunks(list(subjects), 1000):
+            q = select(e.subject, e.at, e.actor, e.data).where(
+                e.subject.in_(batch), e.kind == "filed"
+            )
+            for subject, at, actor, data in self.conn.execute(q):
+                found[subjects[subject]] = IssueEvent("filed", at, actor, data)
+        return found
+
+    def set_possible_duplicates(self, duplicates: Mapping[int, Sequence[int]]) -> None:
+        """Bulk intake's second pass, once the ids of the issues filed together are known."""
+        stmt = prepared(self.conn, "set_possible_duplicates", _set_possible_duplicates)
+        stmt.executemany(
+            self.conn, [{"b_id": i, "b_duplicates": list(d)} for i, d in duplicates.items()]
+        )
+
     def events(self, issue_id: int) -> list[IssueEvent]:
         e = t.events.c
         q = (
@@ -219,14 +308,6 @@ class IssueRepository:
         return [IssueEvent(kind, at, actor, data) for kind, at, actor, data in self.conn.execute(q)]
 
     # --- writing -------------------------------------------------------------------------
-
-    def insert_many(self, issues: Sequence[Issue]) -> list[int]:
-        """Set-based insert; ids come back in the order of ``issues``."""
-        ids: list[int] = []
-        stmt = insert(t.issues).returning(t.issues.c.id, sort_by_parameter_order=True)
-        for batch in chunks(issues, 1000):
-            ids += [int(i) for i in self.conn.scalars(stmt, [issue_row(x) for x in batch])]
-        return ids
 
     def save(self, issue: Issue, expected_version: int) -> None:
         """Write the new state; refuse if someone else wrote in between (optimistic lock)."""
@@ -240,6 +321,12 @@ class IssueRepository:
             raise ConcurrentChange(
                 f"issue {issue.id} was changed by someone else meanwhile; try again"
             )
+
+    def set_units(self, issue_id: int, lead: str, co: Sequence[str]) -> None:
+        self.conn.execute(delete(t.issue_units).where(t.issue_units.c.issue_id == issue_id))
+        rows = [{"issue_id": issue_id, "unit_id": lead, "role": "lead"}]
+        rows += [{"issue_id": issue_id, "unit_id": u, "role": "co"} for u in co if u != lead]
+        self.conn.execute(insert(t.issue_units), rows)
 
     def save_many(self, changed: Sequence[tuple[Issue, int]]) -> None:
         """Write many new states at once, each ``(issue, expected_version)``; refuse them all
@@ -277,12 +364,6 @@ class IssueRepository:
         for batch in chunks(rows, 2000):
             self.conn.execute(insert(t.issue_units), batch)
 
-    def set_units(self, issue_id: int, lead: str, co: Sequence[str]) -> None:
-        self.conn.execute(delete(t.issue_units).where(t.issue_units.c.issue_id == issue_id))
-        rows = [{"issue_id": issue_id, "unit_id": lead, "role": "lead"}]
-        rows += [{"issue_id": issue_id, "unit_id": u, "role": "co"} for u in co if u != lead]
-        self.conn.execute(insert(t.issue_units), rows)
-
     def add_rating(
         self, issue: Issue, satisfaction: Satisfaction, comment: str, at: datetime, by: str
     ) -> None:
@@ -312,6 +393,82 @@ class IssueRepository:
 
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(t.issues)) or 0)
+
+
+@frozen
+class IntakeLookup:
+    known: dict[str, str]  # registered enterprises -> their jurisdiction
+    filed: dict[tuple[str, str], int]  # (source, external id) -> issue id
+    recent: list[tuple[int, str, str, str, datetime]]  # near-duplicate candidates
+
+
+def _filed(dialect: str) -> Any:
+    """For each external id in the array ``xs``, the issue filed with it from source ``s``
+    (or NULL). A lookup by equality on both columns per id, which both databases answer from
+    the unique index whatever their statistics say (an IN list made SQLite scan the table,
+    and PostgreSQL, misjudging a freshly filled table, read every issue of the source)."""
+    c = t.issues.c
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        ids = func.unnest(bindparam("xs", type_=ARRAY(String))).table_valued("value")
+        ids = ids.render_derived()  # unnest(…) AS anon(value)
+    else:  # SQLite has no arrays: a JSON list, read by json_each
+        ids = func.json_each(bindparam("xs", type_=String)).table_valued("value")
+    issue = (
+        select(c.id)
+        .where(c.source == bindparam("s"), c.external_id == ids.c.value)
+        .scalar_subquery()
+    )
+    return select(ids.c.value, issue).select_from(ids)
+
+
+def _array(conn: Connection, values: list[str]) -> Any:
+    return values if conn.dialect.name == "postgresql" else json.dumps(values)
+
+
+def _enterprise_and_recent() -> Any:
+    """The enterprise, if registered, with its jurisdiction and each of its latest issues in
+    the window: no row for an unknown enterprise, one row with NULLs for an enterprise without
+    recent issues."""
+    c, e = t.issues.c, t.enterprises.c
+    recent = (
+        select(c.id, c.title, c.body, c.received_at)
+        .where(
+            c.enterprise_code == bindparam("e"),
+            c.received_at >= bindparam("since", type_=c.received_at.type),
+            c.received_at <= bindparam("until", type_=c.received_at.type),
+            c.status != "rejected",
+            c.status != "merged",
+        )
+        .order_by(c.received_at.desc(), c.id.desc())
+        .limit(DUPLICATE_CANDIDATES)
+        .subquery("recent")
+    )
+    return (
+        select(e.credit_code, e.jurisdiction_code, *recent.c)
+        .select_from(t.enterprises.outerjoin(recent, true()))
+        .where(e.credit_code == bindparam("e"))
+    )
+
+
+def _insert_new(*columns: str) -> Any:
+    return insert(t.issues).values({c: bindparam(c, type_=t.issues.c[c].type) for c in columns})
+
+
+_RESERVE_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('issues', 'id')) FROM generate_series(1, :n)"
+)
+
+
+def _set_possible_duplicates() -> Any:
+    return (
+        update(t.issues)
+        .where(t.issues.c.id == bindparam("b_id"))
+        .values(
+            possible_duplicates=bindparam("b_duplicates", type_=t.issues.c.possible_duplicates.type)
+        )
+    )
 
 
 def _filtered(

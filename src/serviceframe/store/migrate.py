@@ -1,4 +1,8 @@
-"""Running the migrations shipped inside the package (``serviceframe db upgrade``)."""
+"""Running the migrations shipped inside the package (``serviceframe db upgrade``).
+
+Only the ``db`` commands import this module (and alembic): other commands check the schema
+against ``database.SCHEMA_REVISION`` without it.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,9 +15,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.errors import StoreError
-from serviceframe.store.database import safe_url, store_error
+from serviceframe.store.database import VERSION_TABLE, store_error
 
-VERSION_TABLE = "serviceframe_version"
+__all__ = ["VERSION_TABLE", "current", "head", "run_migrations", "upgrade"]
 
 
 def _config() -> Config:
@@ -75,17 +79,3 @@ def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
     finally:
         conn.exec_driver_sql("PRAGMA foreign_keys = ON")
         conn.commit()
-
-
-def require_head(engine: Engine) -> None:
-    """Refuse to work on a database that is older (or newer) than this code."""
-    found = current(engine)
-    wanted = head()
-    if found != wanted:
-        where = safe_url(str(engine.url))
-        if found is None:
-            raise StoreError(f"database {where} is empty; run `serviceframe db upgrade` first")
-        raise StoreError(
-            f"database {where} is at schema {found}, this serviceframe needs {wanted}; "
-            "run `serviceframe db upgrade`"
-        )

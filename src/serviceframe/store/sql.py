@@ -4,7 +4,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
-from sqlalchemy.dialects import postgresql, sqlite
 
 
 def upsert(
@@ -13,7 +12,10 @@ def upsert(
     """Insert rows, updating the other columns of those whose keys exist already (set-based)."""
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    if conn.dialect.name == "postgresql":  # imported here: SQLite users never load it
+        from sqlalchemy.dialects import postgresql as dialect
+    else:
+        from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]
     stmt = dialect.insert(table)
     others = [c for c in rows[0] if c not in keys]
     if others:

@@ -1,8 +1,8 @@
 """The unit of work: one connection, one transaction, the repositories over it.
 
 Every change goes through one of these; nothing is half-written because either ``commit`` is
-reached or everything is rolled back. Events recorded during the unit are kept in ``recorded``
-so the app can hand them to plugins *after* the commit: a plugin can never roll a change back.
+reached or everything is rolled back. The notifications the recorded events call for are written
+in the same transaction; plugins are told *after* the commit: they can never roll a change back.
 """
 
 from collections.abc import Callable
@@ -24,6 +24,9 @@ from serviceframe.store.repositories import (
 )
 from serviceframe.store.routing_repository import RoutingRepository
 from serviceframe.store.visit_repository import VisitRepository
+
+# Events remembered at most before their notifications are written (still in the transaction).
+RECORDED_MAX = 10_000
 
 
 class UnitOfWork:
@@ -67,9 +70,14 @@ class UnitOfWork:
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
-        """Append event rows to the log, and remember them for the plugins."""
+        """Append event rows to the log (every service records its events here), and
+        remember them for the notifications written before the commit. A long unit of work
+        (a file of a million rows) has those written as it goes, so that memory stays flat."""
         self.events.append(rows)
         self.recorded.extend(rows)
+        if len(self.recorded) >= RECORDED_MAX and self.before_commit is not None:
+            self.before_commit(self)
+            self.recorded.clear()
 
     def commit(self) -> None:
         assert self._tx is not None, "commit outside the unit of work"

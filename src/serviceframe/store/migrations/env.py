@@ -7,7 +7,7 @@ serviceframe's own name so that plugins can keep their own version tables beside
 
 from alembic import context
 
-from serviceframe.store.migrate import VERSION_TABLE
+from serviceframe.store.database import VERSION_TABLE
 from serviceframe.store.tables import metadata
 
 connection = context.config.attributes["connection"]
