@@ -32,6 +32,7 @@ class ExampleLoaded:
     rejected: int
     contacts: int
     liaisons: int
+    policies: int = 0
 
 
 def load_example(app: App) -> ExampleLoaded:
@@ -39,6 +40,7 @@ def load_example(app: App) -> ExampleLoaded:
     from serviceframe.services.assignments import assign
     from serviceframe.services.enterprises import import_enterprises
     from serviceframe.services.organisation import load_organisation
+    from serviceframe.services.policies import import_policies
 
     data = example_dir()
     org = load_organisation(app, data / "organisation.toml")
@@ -51,6 +53,7 @@ def load_example(app: App) -> ExampleLoaded:
             liaisons += 1
         else:
             contacts += 1
+    policies = import_policies(app, data / "policies.csv")
     return ExampleLoaded(
         org.jurisdictions,
         org.units,
@@ -60,6 +63,7 @@ def load_example(app: App) -> ExampleLoaded:
         len(imported.errors),
         contacts,
         liaisons,
+        policies.inserted,
     )
 
 
@@ -74,7 +78,10 @@ def run_demo(app: App, say: Say) -> None:
         f"2. 组织机制 loaded the organisation: {loaded.jurisdictions} jurisdictions, "
         f"{loaded.units} units, {loaded.officials} officials, {loaded.groups} leading groups"
     )
-    say(f"3. 企业名录 imported {loaded.enterprises} enterprises ({loaded.rejected} rejected)")
+    say(
+        f"3. 企业名录 imported {loaded.enterprises} enterprises ({loaded.rejected} rejected); "
+        f"涉企政策 {loaded.policies} policies in the catalogue"
+    )
     say(
         f"4. 领导分包 assigned {loaded.contacts} contact leaders and {loaded.liaisons} department liaisons"
     )
@@ -89,3 +96,24 @@ def run_demo(app: App, say: Say) -> None:
     from serviceframe.scenario import run_season
 
     run_season(app, say)
+    policy_lookup(app, say)
+
+
+def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
+    """What an enterprise sees on the portal: a policy search, and the policies for it."""
+    from serviceframe.services.enterprises import list_enterprises
+    from serviceframe.services.issues import list_issues
+    from serviceframe.services.policies import policies_for, search_policies
+
+    found = search_policies(app, query, limit=3)
+    say(f"11. 涉企政策 policy search「{query}」: {found.total} found ({found.index.kind} index)")
+    for hit in found.hits:
+        p = hit.policy
+        say(f"     {p.title} ({p.issuer} {p.doc_no}, {p.validity.label})")
+    raised = {i.enterprise for i in list_issues(app)}
+    enterprise = next(e for e in list_enterprises(app) if e.credit_code in raised)
+    matches = policies_for(app, enterprise.credit_code, limit=3)
+    say(f"   政策匹配 policies for {enterprise.name} (行业 {enterprise.industry}):")
+    for m in matches:
+        why = "、".join(c.label for c in m.raised) or f"行业 {m.industry or '不限'}"
+        say(f"     {m.policy.title} (适用: {why})")

@@ -30,6 +30,7 @@ COMMANDS = {
     "cluster": "serviceframe.cli.trends:cluster",
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
+    "policy": "serviceframe.cli.policy:policy",
     "plugins": "serviceframe.cli.plugins:plugins",
     "demo": "serviceframe.cli.demo:demo",
 }

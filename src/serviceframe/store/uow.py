@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.store.database import store_error
 from serviceframe.store.issue_repository import IssueRepository
+from serviceframe.store.policy_repository import PolicyRepository
 from serviceframe.store.repositories import (
     AssignmentRepository,
     EnterpriseRepository,
@@ -30,6 +31,7 @@ class UnitOfWork:
     events: EventRepository
     issues: IssueRepository
     routing: RoutingRepository
+    policies: PolicyRepository
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -49,6 +51,7 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.issues = IssueRepository(conn)
         self.routing = RoutingRepository(conn)
+        self.policies = PolicyRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
