@@ -24,6 +24,8 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
     for step in ("1. 建库", "2. 组织机制", "3. 企业名录", "4. 领导分包", "5. 覆盖情况"):
         assert step in text
     assert "(0 rejected)" in text
+    assert "涉企政策 45 policies in the catalogue" in text
+    assert "11. 涉企政策 policy search「融资」: 6 found (fts5-trigram index)" in text
     assert "city key enterprises 100/100" in text
     assert f"serviceframe --db {out} coverage" in text
     engine = create_engine(f"sqlite:///{out}")

@@ -1,5 +1,6 @@
 """``serviceframe policy``: the policy catalogue (涉企政策查询)."""
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -21,6 +22,27 @@ size_option = click.option(
     "--size",
     type=click.Choice(["large", "medium", "small", "micro", "大型", "中型", "小型", "微型"]),
     help="Only policies for this enterprise size (or for every size).",
+)
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    from serviceframe.domain.policy import parse_day
+    from serviceframe.errors import ValidationError
+
+    try:
+        return parse_day("on", value)
+    except ValidationError as exc:
+        raise click.BadParameter(f"{value!r}: {exc.reason}") from None
+
+
+on_option = click.option(
+    "--on",
+    "on",
+    metavar="DATE",
+    callback=_day,
+    help="Which policies are in force on this day [default: today, Beijing time].",
 )
 
 
@@ -65,6 +87,7 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
 @click.option("--industry", metavar="CODE", help="Only policies for this GB/T 4754 industry.")
 @size_option
 @click.option("--current", is_flag=True, help="Leave out expired policies (shown last otherwise).")
+@on_option
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
 @json_option
@@ -76,6 +99,7 @@ def search(
     industry: str | None,
     size: str | None,
     current: bool,
+    on: date | None,
     limit: int,
     offset: int,
     as_json: bool,
@@ -96,6 +120,7 @@ def search(
         industry=industry,
         size=size,
         include_expired=not current,
+        on=on,
         limit=limit,
         offset=offset,
     )
@@ -116,6 +141,7 @@ def search(
 @category_option
 @size_option
 @click.option("--include-expired", is_flag=True, help="Also list expired policies (last).")
+@on_option
 @click.option("--limit", type=click.IntRange(1), help="At most this many policies.")
 @json_option
 @click.pass_obj
@@ -125,6 +151,7 @@ def for_(
     categories: tuple[str, ...],
     size: str | None,
     include_expired: bool,
+    on: date | None,
     limit: int | None,
     as_json: bool,
 ) -> None:
@@ -143,6 +170,7 @@ def for_(
         categories=categories,
         size=size,
         include_expired=include_expired,
+        on=on,
         limit=limit,
     )
     if as_json:
@@ -159,14 +187,15 @@ def for_(
 
 @policy.command()
 @click.argument("policy_id", type=int)
+@on_option
 @json_option
 @click.pass_obj
-def show(obj: CliContext, policy_id: int, as_json: bool) -> None:
+def show(obj: CliContext, policy_id: int, on: date | None, as_json: bool) -> None:
     """Show one policy with its full text."""
     from serviceframe.services.policies import get_policy, summary_of
 
     found = get_policy(obj.app, policy_id)
-    summary = summary_of(obj.app, policy_id)
+    summary = summary_of(obj.app, policy_id, on)
     if as_json:
         emit_json({"policy": found, "validity": summary.validity})
         return
@@ -192,13 +221,16 @@ def show(obj: CliContext, policy_id: int, as_json: bool) -> None:
 @policy.command("list")
 @category_option
 @click.option("--current", is_flag=True, help="Leave out expired policies.")
+@on_option
 @json_option
 @click.pass_obj
-def list_(obj: CliContext, categories: tuple[str, ...], current: bool, as_json: bool) -> None:
+def list_(
+    obj: CliContext, categories: tuple[str, ...], current: bool, on: date | None, as_json: bool
+) -> None:
     """List the catalogue: policies in force first, newest first."""
     from serviceframe.services.policies import list_policies
 
-    total, found = list_policies(obj.app, categories=categories, include_expired=not current)
+    total, found = list_policies(obj.app, categories=categories, include_expired=not current, on=on)
     if as_json:
         emit_json(found)
         return

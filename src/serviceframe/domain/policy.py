@@ -21,7 +21,6 @@ from attrs import Factory, field, frozen
 
 from serviceframe.domain.categories import Category, parse_category
 from serviceframe.domain.enterprise import normalise_industry
-from serviceframe.domain.issue import parse_enum
 from serviceframe.errors import ValidationError
 
 # Widths of the store's columns, checked here so that an overlong value is an error naming the
@@ -65,10 +64,16 @@ class EnterpriseSize(StrEnum):
 
 
 def parse_size(value: object) -> EnterpriseSize:
-    text = str(value).strip().lower()
-    text = {"大": "large", "中": "medium", "小": "small", "微": "micro"}.get(text, text)
-    size: EnterpriseSize = parse_enum(EnterpriseSize, "sizes", text.removesuffix("企业"))
-    return size
+    """大型/中型/小型/微型 (or 大, 小企业, …) or large/medium/small/micro."""
+    text = fold(str(value)).strip().removesuffix("企业")
+    for size in EnterpriseSize:
+        if text in (size.value, size.label, size.label[0]):
+            return size
+    raise ValidationError(
+        "sizes",
+        value,
+        "not an enterprise size: 大型, 中型, 小型, 微型 (large, medium, small, micro)",
+    )
 
 
 def _text(name: str, limit: int, required: bool = True) -> Any:
@@ -211,22 +216,21 @@ def query_terms(text: str) -> tuple[str, ...]:
 
 def snippet(body: str, terms: Iterable[str], width: int = 36) -> str:
     """About ``width`` characters of ``body`` around the first occurrence of any term."""
-    folded: list[str] = []
-    starts: list[int] = []  # starts[i]: where body[i]'s folded form begins in the folded text
-    position = 0
-    for char in body:
-        starts.append(position)
-        piece = fold(char)
-        folded.append(piece)
-        position += len(piece)
-    text = "".join(folded)
-    found = [i for i in (text.find(t) for t in terms) if i >= 0]
-    if not found:
-        start = 0
-    else:
+    folded = fold(body)
+    found = [i for i in (folded.find(t) for t in terms) if i >= 0]
+    start = 0
+    if found:
         at = min(found)
-        char_at = next((i for i, s in enumerate(starts) if s >= at), len(body))
-        start = max(0, char_at - width // 3)
+        if len(folded) != len(body):  # a character folded to several (ﬁ → fi): walk to it
+            position = 0
+            for index, char in enumerate(body):
+                if position >= at:
+                    at = index
+                    break
+                position += len(fold(char))
+            else:
+                at = len(body)
+        start = max(0, at - width // 3)
     piece = " ".join(body[start : start + width].split())
     return ("…" if start > 0 else "") + piece + ("…" if start + width < len(body) else "")
 

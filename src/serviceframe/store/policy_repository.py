@@ -14,6 +14,7 @@ from attrs import frozen
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Select,
     and_,
     case,
     column,
@@ -253,6 +254,18 @@ class PolicyRepository:
         Order: in force before upcoming before expired; more of the terms in the title; more
         occurrences of the terms in title and text together; newer; higher id.
         """
+        return _page(self.conn.execute(self.search_query(terms, on, filters, limit, offset, index)))
+
+    def search_query(
+        self,
+        terms: Sequence[str],
+        on: date,
+        filters: "PolicyFilters",
+        limit: int | None,
+        offset: int,
+        index: str | None,
+    ) -> Select[Any]:
+        """The statement :meth:`search` runs (for EXPLAIN)."""
         dialect = self.conn.dialect.name
         conditions = filters.conditions(on)
         scanned = list(terms)
@@ -279,7 +292,7 @@ class PolicyRepository:
             literal(0),
         )
         in_title, occurrences = title_terms.label("title_terms"), hits.label("hits")
-        q = (
+        return (
             select(p.c.id, func.count().over().label("total"), in_title, occurrences)
             .where(*conditions)
             .order_by(
@@ -292,7 +305,6 @@ class PolicyRepository:
             .limit(limit)
             .offset(offset)
         )
-        return _page(self.conn.execute(q))
 
     def for_enterprise(
         self,
