@@ -13,14 +13,10 @@ The enterprises are those of :mod:`serviceframe.testing.sample` (industries C271
 C1431, C3011).
 """
 
-import tempfile
 from datetime import date
-from pathlib import Path
 
 from serviceframe.domain.policy import Policy
-from serviceframe.testing.databases import migrated
 from serviceframe.testing.fixtures import make_app
-from serviceframe.testing.sample import SMALL_ENTERPRISES, write_csv, write_org
 
 TODAY = date(2026, 6, 1)
 ISSUER = "焦作市测试局"
@@ -107,16 +103,12 @@ CATALOGUE: dict[str, Policy] = {
 
 def build_catalogue(url: str) -> None:
     """Builder: the small organisation and enterprises, and :data:`CATALOGUE`."""
-    from serviceframe.services.enterprises import import_enterprises
-    from serviceframe.services.organisation import load_organisation
     from serviceframe.services.policies import add_policy
+    from serviceframe.testing.fixtures import _small
 
-    migrated(url)
+    _small(url)
     app = make_app(url)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            load_organisation(app, write_org(Path(tmp) / "organisation.toml"))
-            import_enterprises(app, write_csv(Path(tmp) / "enterprises.csv", SMALL_ENTERPRISES))
         for policy in CATALOGUE.values():
             add_policy(app, policy)
     finally:

@@ -347,6 +347,9 @@ def test_add_and_update_policy(sf_small_app):
             update_policy(app, 1, colour="red")
         with pytest.raises(NotFound):
             update_policy(app, 99, body="x")
+        other = add_policy(app, CATALOGUE["expired"])
+        with pytest.raises(ValidationError, match=f"already used by policy {other.id}"):
+            update_policy(app, 1, doc_no=other.doc_no)
         assert_index_consistent(app)
     finally:
         app.close()

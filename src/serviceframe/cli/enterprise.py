@@ -3,7 +3,7 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import emit_json, import_report, json_option, table, warn_failures
 
 
 @click.group()
@@ -26,17 +26,7 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
 
     report = import_enterprises(obj.app, file, encoding)
     warn_failures(obj.app.plugins.failures)
-    if as_json:
-        emit_json(report)
-    else:
-        click.echo(
-            f"{file}: {report.rows} rows, {report.inserted} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
-        )
-        for error in report.errors:
-            click.echo(f"  {error}", err=True)
-    if report.errors:
-        raise SystemExit(1)
+    import_report(file, report, as_json)
 
 
 @enterprise.command("list")

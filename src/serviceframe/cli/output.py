@@ -39,3 +39,19 @@ def pad(text: str, width: int) -> str:
 def warn_failures(failures: Sequence[object]) -> None:
     for failure in failures:
         click.echo(f"warning: {failure}", err=True)
+
+
+def import_report(file: str, report: Any, as_json: bool) -> None:
+    """What an import command prints: counts (or JSON), each rejected row on stderr, and exit
+    status 1 when a row was rejected."""
+    if as_json:
+        emit_json(report)
+    else:
+        click.echo(
+            f"{file}: {report.rows} rows, {report.inserted} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
+        )
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)

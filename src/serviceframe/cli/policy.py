@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import emit_json, import_report, json_option, table, warn_failures
 
 if TYPE_CHECKING:
     from serviceframe.domain.policy import PolicySummary
@@ -68,17 +68,7 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
 
     report = import_policies(obj.app, file, encoding)
     warn_failures(obj.app.plugins.failures)
-    if as_json:
-        emit_json(report)
-    else:
-        click.echo(
-            f"{file}: {report.rows} rows, {report.inserted} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
-        )
-        for error in report.errors:
-            click.echo(f"  {error}", err=True)
-    if report.errors:
-        raise SystemExit(1)
+    import_report(file, report, as_json)
 
 
 @policy.command()

@@ -73,7 +73,7 @@ def add_policy(app: App, policy: Policy, actor: str | None = None) -> Policy:
     actor = actor or app.settings.actor
     now = app.now()
     with app.uow() as uow:
-        existing = _Identities(uow.policies.identities()).find(policy)
+        existing = _Identities(uow.policies.identities(like=policy)).find(policy)
         if existing is not None:
             field, value = ("doc_no", policy.doc_no) if policy.doc_no else ("title", policy.title)
             raise ValidationError(field, value, f"already in the catalogue as policy {existing.id}")
@@ -99,7 +99,7 @@ def update_policy(app: App, policy_id: int, actor: str | None = None, **changes:
         new = evolve(old, **changes)
         if new == old:
             return old
-        clash = _Identities(uow.policies.identities()).find(new)
+        clash = _Identities(uow.policies.identities(like=new)).find(new)
         if clash is not None and clash.id != policy_id:
             raise ValidationError("doc_no", new.doc_no, f"already used by policy {clash.id}")
         uow.policies.update_many([new], now)
@@ -217,7 +217,7 @@ def list_policies(
     on = on or today(app)
     filters = _filters(categories=categories, include_expired=include_expired)
     with app.uow() as uow:
-        total, ranked = uow.policies.listing(on, filters, limit, offset)
+        total, ranked = uow.policies.ranked(uow.policies.listing(on, filters, limit, offset))
         return total, uow.policies.summaries([r.id for r in ranked], on)
 
 
@@ -245,7 +245,8 @@ def search_policies(
     filters = _filters(categories, industry, size, include_expired)
     index = search_index(app)
     with app.uow() as uow:
-        total, ranked = uow.policies.search(terms, on, filters, limit, offset, index.kind)
+        query = uow.policies.search_query(terms, on, filters, limit, offset, index.kind)
+        total, ranked = uow.policies.ranked(query)
         ids = [r.id for r in ranked]
         summaries = uow.policies.summaries(ids, on)
         bodies = uow.policies.bodies(ids)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    bindparam,
     case,
     column,
     delete,
@@ -92,9 +93,17 @@ class PolicyRepository:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def identities(self) -> list[PolicyIdentity]:
-        """Every policy's identity: small rows, read once per import to match a file's rows."""
+    def identities(self, like: Policy | None = None) -> list[PolicyIdentity]:
+        """Every policy's identity (small rows, read once per import to match a file's
+        rows), or only those that could be the same policy as ``like``."""
         q = select(p.c.id, p.c.doc_no, p.c.title, p.c.issuer, p.c.issued_on, p.c.fingerprint)
+        if like is not None:
+            same_title = and_(
+                p.c.title == like.title,
+                p.c.issuer == like.issuer,
+                p.c.issued_on == like.issued_on,
+            )
+            q = q.where(or_(same_title, p.c.doc_no == like.doc_no) if like.doc_no else same_title)
         return [
             PolicyIdentity(r.id, r.doc_no or "", r.title, r.issuer, r.issued_on, r.fingerprint)
             for r in self.conn.execute(q)
@@ -118,8 +127,10 @@ class PolicyRepository:
             ids = [x.id for x in batch]
             for table in (t.policy_categories, t.policy_industries, t.policy_sizes):
                 self.conn.execute(delete(table).where(table.c.policy_id.in_(ids)))
-            for x in batch:
-                self.conn.execute(update(p).where(p.c.id == x.id).values(**_row(x), updated_at=now))
+            self.conn.execute(
+                update(p).where(p.c.id == bindparam("policy_id")),
+                [{**_row(x), "policy_id": x.id, "updated_at": now} for x in batch],
+            )
             self._insert_scope([(x.id, x) for x in batch if x.id is not None])
 
     def _insert_scope(self, pairs: Sequence[tuple[int, Policy]]) -> None:
@@ -141,9 +152,6 @@ class PolicyRepository:
                 self.conn.execute(insert(table), rows)
 
     # --- reading ---------------------------------------------------------------------------
-
-    def count(self) -> int:
-        return int(self.conn.scalar(select(func.count()).select_from(p)) or 0)
 
     def get_many(self, ids: Iterable[int]) -> dict[int, Policy]:
         wanted = list(dict.fromkeys(ids))
@@ -228,33 +236,26 @@ class PolicyRepository:
             for i in ids
         }
 
+    def ranked(self, statement: Select[Any]) -> tuple[int, list[Ranked]]:
+        """(total, page) of a statement from :meth:`listing` or :meth:`search_query`."""
+        total = 0
+        page = []
+        for r in self.conn.execute(statement):
+            total = r.total
+            page.append(Ranked(r.id, getattr(r, "title_terms", 0), getattr(r, "hits", 0)))
+        return total, page
+
     def listing(
         self, on: date, filters: "PolicyFilters", limit: int | None, offset: int
-    ) -> tuple[int, list[Ranked]]:
-        q = (
+    ) -> Select[Any]:
+        """The catalogue in force first, then newest first (for :meth:`ranked`)."""
+        return (
             select(p.c.id, func.count().over().label("total"))
             .where(*filters.conditions(on))
             .order_by(_validity_rank(on), p.c.issued_on.desc(), p.c.id.desc())
             .limit(limit)
             .offset(offset)
         )
-        return _page(self.conn.execute(q))
-
-    def search(
-        self,
-        terms: Sequence[str],
-        on: date,
-        filters: "PolicyFilters",
-        limit: int | None,
-        offset: int,
-        index: str | None,
-    ) -> tuple[int, list[Ranked]]:
-        """Policies containing every term (in the title or the text), best first.
-
-        Order: in force before upcoming before expired; more of the terms in the title; more
-        occurrences of the terms in title and text together; newer; higher id.
-        """
-        return _page(self.conn.execute(self.search_query(terms, on, filters, limit, offset, index)))
 
     def search_query(
         self,
@@ -265,7 +266,12 @@ class PolicyRepository:
         offset: int,
         index: str | None,
     ) -> Select[Any]:
-        """The statement :meth:`search` runs (for EXPLAIN)."""
+        """Policies containing every term (in the title or the text), best first (for
+        :meth:`ranked`).
+
+        Order: in force before upcoming before expired; more of the terms in the title; more
+        occurrences of the terms in title and text together; newer; higher id.
+        """
         dialect = self.conn.dialect.name
         conditions = filters.conditions(on)
         scanned = list(terms)
@@ -412,15 +418,6 @@ def _row(policy: Policy) -> dict[str, Any]:
         **search_columns(policy),
         "fingerprint": fingerprint(policy),
     }
-
-
-def _page(rows: Iterable[Any]) -> tuple[int, list[Ranked]]:
-    total = 0
-    ranked = []
-    for r in rows:
-        total = r.total
-        ranked.append(Ranked(r.id, getattr(r, "title_terms", 0), getattr(r, "hits", 0)))
-    return total, ranked
 
 
 def _validity_rank(on: date) -> ColumnElement[int]:
