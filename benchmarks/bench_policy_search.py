@@ -20,7 +20,8 @@ query (one to seven characters, two terms, Chinese with ASCII, common and rare w
 - **bare SQL, no index** (a second reference): the hand-written query with every term matched
   by scanning (``instr`` / ``strpos``), i.e. what the index saves.
 
-Figures are seconds per search (best of ``--repeat``) and ratios: service ÷ bare SQL (lower
+Figures are seconds per search (best of ``--repeat``; bare SQL and the service take turns)
+and ratios: service ÷ bare SQL (lower
 is better, 1× costs what the database costs), bare SQL ÷ no index.
 """
 
@@ -300,11 +301,14 @@ def measure(app: App, size: int, repeat: int, report: Report) -> None:
         terms = query_terms(query)
         sql, params = bare_sql(dialect, terms, indexed)
         scan_sql, scan_params = bare_sql(dialect, terms, indexed=False)
-        bare_seconds, total = best_of(repeat, lambda s=sql, p=params: run_bare(app, s, p))
-        service_seconds, found = best_of(
-            repeat, lambda q=query: search_policies(app, q, on=TODAY, limit=PAGE)
-        )
-        assert found.total == total, (query, found.total, total)
+        # Bare SQL and the service take turns, so that a busy machine slows both alike.
+        bare_seconds = service_seconds = float("inf")
+        for _ in range(repeat):
+            seconds, total = timed(lambda s=sql, p=params: run_bare(app, s, p))
+            bare_seconds = min(bare_seconds, seconds)
+            seconds, found = timed(lambda q=query: search_policies(app, q, on=TODAY, limit=PAGE))
+            service_seconds = min(service_seconds, seconds)
+            assert found.total == total, (query, found.total, total)
         scan_seconds, scan_total = best_of(
             max(1, repeat // 2), lambda s=scan_sql, p=scan_params: run_bare(app, s, p)
         )

@@ -15,9 +15,11 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     and_,
     bindparam,
     case,
+    cast,
     column,
     delete,
     exists,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy import table as table_clause
@@ -209,29 +212,25 @@ class PolicyRepository:
     def _scope(
         self, ids: Sequence[int]
     ) -> dict[int, tuple[tuple[Category, ...], tuple[str, ...], tuple[EnterpriseSize, ...]]]:
-        cats: dict[int, list[Category]] = {}
-        inds: dict[int, list[str]] = {}
-        sizes: dict[int, list[EnterpriseSize]] = {}
+        """Categories, industries and sizes of policies, read in one statement."""
+        found: dict[str, dict[int, list[str]]] = {"c": {}, "i": {}, "s": {}}
+        pc, pi, ps = t.policy_categories.c, t.policy_industries.c, t.policy_sizes.c
         for batch in chunks(ids, 1000):
-            pc, pi, ps = t.policy_categories.c, t.policy_industries.c, t.policy_sizes.c
-            for i, c in self.conn.execute(
-                select(pc.policy_id, pc.category).where(pc.policy_id.in_(batch))
-            ):
-                cats.setdefault(i, []).append(Category(c))
-            for i, code in self.conn.execute(
-                select(pi.policy_id, pi.industry).where(pi.policy_id.in_(batch))
-            ):
-                inds.setdefault(i, []).append(code)
-            for i, s in self.conn.execute(
-                select(ps.policy_id, ps.size).where(ps.policy_id.in_(batch))
-            ):
-                sizes.setdefault(i, []).append(EnterpriseSize(s))
+            q = union_all(
+                select(pc.policy_id, literal("c"), cast(pc.category, String)).where(
+                    pc.policy_id.in_(batch)
+                ),
+                select(pi.policy_id, literal("i"), pi.industry).where(pi.policy_id.in_(batch)),
+                select(ps.policy_id, literal("s"), ps.size).where(ps.policy_id.in_(batch)),
+            )
+            for policy_id, kind, value in self.conn.execute(q):
+                found[kind].setdefault(policy_id, []).append(value)
         order = list(EnterpriseSize)
         return {
             i: (
-                tuple(sorted(cats.get(i, ()))),
-                tuple(sorted(inds.get(i, ()))),
-                tuple(sorted(sizes.get(i, ()), key=order.index)),
+                tuple(sorted(Category(int(c)) for c in found["c"].get(i, ()))),
+                tuple(sorted(found["i"].get(i, ()))),
+                tuple(sorted((EnterpriseSize(x) for x in found["s"].get(i, ())), key=order.index)),
             )
             for i in ids
         }
