@@ -193,8 +193,21 @@ def test_a_policy_twice_in_one_file(sf_small_app, tmp_path):
     rows = [ROWS[0], ROWS[2], ROWS[0]]
     report = import_policies(sf_small_app, write_policies(tmp_path / "p.csv", rows))
     assert report.inserted == 2
-    ((line, reason),) = [(e.line, e.reason) for e in report.errors]
-    assert (line, reason) == (4, "same policy as line 2")
+    ((line, column, reason),) = [(e.line, e.column, e.reason) for e in report.errors]
+    assert (line, column, reason) == (4, "文号", "same policy as line 2")
+
+
+def test_two_rows_that_are_one_stored_policy(sf_small_app, tmp_path):
+    import_policies(sf_small_app, write_policies(tmp_path / "p.csv", [ROWS[1]]))
+    without_number = ["", *ROWS[1][1:]]
+    without_number[10] = "另一种写法。"
+    report = import_policies(
+        sf_small_app, write_policies(tmp_path / "q.csv", [ROWS[1], without_number])
+    )
+    assert (report.unchanged, report.updated) == (1, 0)
+    assert [(e.line, e.column, e.reason) for e in report.errors] == [
+        (3, "标题", "same policy as line 2")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def import_policies(
     differs. Good rows go in one transaction; bad rows are reported with line, column and
     reason. Importing the same file again changes nothing and records no event.
     """
-    from serviceframe.policyfile import read_policies
+    from serviceframe.policyfile import COLUMNS, read_policies
 
     actor = actor or app.settings.actor
     found = read_policies(path, encoding)
@@ -132,20 +132,19 @@ def import_policies(
         new: list[Policy] = []
         changed: list[Policy] = []
         unchanged = 0
+        claimed: dict[int, int] = {}  # stored policy id -> the line that matched it
         for line, policy in found.policies:
             key = _Identities.key(policy)
-            if key in first_line:
-                errors.append(
-                    RowError(
-                        line,
-                        "-",
-                        policy.doc_no or policy.title,
-                        f"same policy as line {first_line[key]}",
-                    )
-                )
+            existing = known.find(policy)
+            earlier = first_line.get(key) or (claimed.get(existing.id) if existing else None)
+            if earlier is not None:
+                column = COLUMNS["doc_no" if policy.doc_no else "title"][0]
+                value = policy.doc_no or policy.title
+                errors.append(RowError(line, column, value, f"same policy as line {earlier}"))
                 continue
             first_line[key] = line
-            existing = known.find(policy)
+            if existing is not None:
+                claimed[existing.id] = line
             if existing is not None and existing.doc_no and not policy.doc_no:
                 policy = evolve(policy, doc_no=existing.doc_no)  # a file without 文号 keeps it
             if existing is None:
