@@ -10,7 +10,7 @@ on SQLite, joined to three small helper tables computed in Python from the loade
 example (its 240 enterprises, its units and officials, the real routing decision of each
 enterprise × topic × severity, and deadlines counted with the real working-day calendar).
 Every issue that was accepted gets an ``issue_routing`` row with one of 50 topics (category
-plus a taxonomy keyword). The mix, by issue number:
+plus a concept of the topic map). The mix, by issue number:
 
 - ``--due-fraction`` (5%) past a deadline, one missed deadline each: dispatched and not
   acknowledged in time (1/5), acknowledged without first feedback in time (1/5), in progress
@@ -97,7 +97,7 @@ from serviceframe.domain.routing import (
     handling_level,
 )
 from serviceframe.domain.workdays import SHANGHAI
-from serviceframe.services.configured import deadline_rules, taxonomy, work_calendar
+from serviceframe.services.configured import deadline_rules, topic_map, work_calendar
 from serviceframe.services.routing import escalate, organisation_of
 from serviceframe.services.trends import detect
 from serviceframe.store.database import make_engine
@@ -329,19 +329,14 @@ def profile(
 
 
 def topics(app: App) -> list[tuple[int, str, str]]:
-    """50 topics as the built-in topic hook names them: (category, "category:keyword", keyword)."""
-    found = taxonomy(app)
-    by_category = {
-        c: sorted(found.keywords.get(c, {}).items(), key=lambda kv: (-kv[1], kv[0]))
-        for c in Category
-        if c is not Category.UNCLASSIFIED
-    }
-    out = []
-    for t in range(TOPICS):
-        category = Category(t % 9 + 1)
-        keyword = by_category[category][t // 9][0]
-        out.append((int(category), f"{int(category)}:{keyword}", keyword))
-    return out
+    """50 topics as the built-in topic hook names them: (category, "category:concept", a word
+    of the concept), taking each category's concepts in turn."""
+    concepts = sorted(
+        (i, int(category), concept)
+        for category, listed in topic_map(app).concepts.items()
+        for i, concept in enumerate(listed)
+    )
+    return [(c, f"{c}:{concept.name}", concept.words[0]) for _, c, concept in concepts[:TOPICS]]
 
 
 def routes(app: App) -> tuple[list[dict[str, Any]], int, str]:

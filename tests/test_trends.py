@@ -1,6 +1,6 @@
 """Widespread issues (倾向性、普遍性问题, R7) on the bundled Jiaozuo city.
 
-The same topic (category and strongest keyword: "1:天然气") raised by at least 5 different
+The same topic (category and strongest keyword: "1:天然气供应") raised by at least 5 different
 enterprises in at least 2 counties within 30 days forms a cluster, escalated as one item to
 the executive vice mayor; every member follows it, and resolving it settles them all.
 
@@ -77,13 +77,13 @@ def counts(app) -> tuple[int, int, int]:
 
 def test_five_enterprises_in_several_counties_form_a_cluster(app):
     ids = [accepted(app, e).id for e in FIVE]
-    assert routing(app, ids[0]).topic == "1:天然气"
+    assert routing(app, ids[0]).topic == "1:天然气供应"
     assert routing(app, ids[1]).official == "jf-vm-industry"  # its county's, until now
 
     (change,) = detect(app)
     assert (change.kind, change.topic, change.enterprises, change.counties) == (
         "formed",
-        "1:天然气",
+        "1:天然气供应",
         5,
         3,
     )
@@ -111,7 +111,7 @@ def test_five_enterprises_in_several_counties_form_a_cluster(app):
 
     result = invoke(app, "cluster", "show", str(change.cluster))
     assert result.exit_code == 0, result.output
-    assert "1:天然气" in result.stdout and "5 enterprises" in result.stdout
+    assert "1:天然气供应" in result.stdout and "5 enterprises" in result.stdout
     data = json.loads(invoke(app, "cluster", "show", str(change.cluster), "--json").stdout)
     assert data["cluster"]["official"] == "jz-evm"
     assert (data["enterprises"], data["counties"]) == (5, 3)
@@ -123,11 +123,11 @@ def test_five_enterprises_in_several_counties_form_a_cluster(app):
 def test_too_few_enterprises_or_counties_form_no_cluster(app):
     topics = {
         # four enterprises in three counties
-        "1:天然气": [accepted(app, e).id for e in FIVE[:4]],
+        "1:天然气供应": [accepted(app, e).id for e in FIVE[:4]],
         # five enterprises, all in 解放区
-        "3:银行贷款": [accepted(app, e, body=FINANCE).id for e in JIEFANG_FIVE],
+        "3:融资难": [accepted(app, e, body=FINANCE).id for e in JIEFANG_FIVE],
         # five issues in two counties, but of two enterprises
-        "1:拉闸限电": [
+        "1:电力供应": [
             accepted(app, e, body=POWER).id for e in (*FIVE[:1] * 3, *ZHONGZHAN[:1] * 2)
         ],
     }
@@ -176,7 +176,7 @@ def test_trends_twice_at_the_same_moment_changes_nothing(app):
     data = json.loads(result.stdout)
     assert data["changes"] == []
     assert [(c["topic"], c["issues"], c["enterprises"]) for c in data["open_clusters"]] == [
-        ("1:天然气", 5, 5)
+        ("1:天然气供应", 5, 5)
     ]
     assert counts(app) == before
 
@@ -191,7 +191,7 @@ def test_the_window_is_honoured(app):
 
     result = invoke(app, "trends", "--window", "45")
     assert result.exit_code == 0, result.output
-    assert "formed" in result.stdout and "1:天然气" in result.stdout
+    assert "formed" in result.stdout and "1:天然气供应" in result.stdout
     (cluster,) = list_clusters(app)
     assert routing(app, old.id).cluster == cluster["id"]
 

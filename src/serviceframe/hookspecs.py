@@ -92,10 +92,15 @@ def serviceframe_topic(app: Any, issue: Any) -> str | None:
 
     :param app: the running app.
     :param issue: the accepted :class:`~serviceframe.domain.issue.Issue`.
-    :return: a short string (issues of the same category and topic from many enterprises form a
-        cluster), or ``None`` to let the next implementation decide. Stops at the first
-        non-``None`` result. The built-in one gives ``"<category>:<strongest keyword>"`` from the
-        keyword taxonomy, or ``None`` when no keyword of the issue's category matched.
+    :return: a short string of at most 100 characters (issues of the same topic from many
+        enterprises in several counties form a cluster), or ``None`` to let the next
+        implementation decide. Stops at the first non-``None`` result. The built-in one names
+        a concept, not a word: ``"<category>:<concept>"`` from the topic map (``1:电力供应``
+        for 停电, 拉闸限电 or 供电不稳; packaged, editable under ``[topics]`` in the
+        organisation file), or ``None`` when no word of the issue's category's concepts is in
+        its title or text. It runs when an issue is routed (accepted, reclassified, dispatched),
+        for every issue of a bulk step, and for every open issue after the topic map changed:
+        keep an implementation fast.
     """
 
 

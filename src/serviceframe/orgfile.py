@@ -20,6 +20,7 @@ from serviceframe.domain.organisation import (
     Unit,
     check_organisation,
 )
+from serviceframe.domain.topics import TopicEdit
 from serviceframe.errors import ConfigError
 from serviceframe.serialise import converter, structure_errors
 
@@ -70,6 +71,8 @@ class OrgFile:
     deadlines: DeadlineRules = DeadlineRules()
     # Extra classification keywords per category number: {"1": {"拉闸": 2.0}}; weight 0 removes.
     taxonomy: dict[int, dict[str, float]] = field(factory=dict)
+    # Edits of the topic map: {1: {"电力供应": TopicEdit(words=("跳闸",))}} (domain.topics).
+    topics: dict[int, dict[str, TopicEdit]] = field(factory=dict)
     escalation: EscalationRules = EscalationRules()
     meetings: tuple[Meeting, ...] = ()
 
@@ -101,9 +104,25 @@ def parse_org(data: dict[str, object], source: str = "organisation file") -> Org
         problems.append(
             f"escalation.widespread_to={org_file.escalation.widespread_to.value!r}: must be executive_vice_mayor or mayor"
         )
+    problems += _classification_problems(org_file)
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file
+
+
+def _classification_problems(org_file: OrgFile) -> list[str]:
+    """The taxonomy and topic map edits, checked now rather than when an issue first needs
+    them: a bad keyword must stop `org load`, not an intake weeks later."""
+    from serviceframe.domain.taxonomy import load_taxonomy
+    from serviceframe.domain.topics import check_topic_edits
+
+    problems = []
+    for number, keywords in org_file.taxonomy.items():
+        try:
+            load_taxonomy().merged({number: keywords}, where="taxonomy")
+        except ConfigError as exc:
+            problems.append(str(exc))
+    return problems + check_topic_edits(org_file.topics, "topics")
 
 
 def load_org(path: str | Path) -> OrgFile:

@@ -73,14 +73,19 @@ LEAD_UNIT = {
     9: "jz-ajj",
 }
 SOURCES = ["hotline", "portal", "visit", "letter", "self_declared", "department", "government"]
-GAS_SHORTAGE = "冬季天然气供气不足,燃气公司压减工业用气指标,窑炉无法正常运行,请协调增加供气量"
+# One gas shortage in three wordings: one topic (1:天然气供应), so one widespread issue.
+GAS_SHORTAGE = (
+    "冬季天然气供气不足,燃气公司压减工业用气指标,窑炉无法正常运行,请协调增加供气量",
+    "入冬后燃气公司突然限气,锅炉只能半负荷运行,生产受到很大影响",
+    "管道气气源紧张,每天停气数小时,请求协调保障工业用气",
+)
 POLICY_QUESTION = "建议市政府出台中小企业转贷应急周转资金政策,缓解企业过桥资金成本高的问题"
 
 
 def run_season(
     app: App, say: Say, start: datetime | None = None, days: int = 20, per_day: int = 6
 ) -> None:
-    from serviceframe.services import agenda, coordination, routing, trends
+    from serviceframe.services import agenda, bulk, coordination, routing, trends
     from serviceframe.services import issues as svc
     from serviceframe.services.enterprises import list_enterprises
 
@@ -150,22 +155,26 @@ def run_season(
     by_county: dict[str, Enterprise] = {}
     for enterprise in enterprises:
         by_county.setdefault(enterprise.jurisdiction, enterprise)
-    for n, raiser in enumerate(list(by_county.values())[:6]):
-        issue = svc.file_issue(
+    gas = [
+        svc.file_issue(
             app,
             svc.IssueDraft(
                 enterprise=raiser.credit_code,
                 source="hotline",
-                body=GAS_SHORTAGE,
+                body=GAS_SHORTAGE[n % len(GAS_SHORTAGE)],
                 external_id=f"gas-{n}",
             ),
-        ).issue
-        issue = svc.accept(app, issue.id)
-        svc.dispatch(app, issue.id, "jz-fgw")
+        ).issue.id
+        for n, raiser in enumerate(list(by_county.values())[:6])
+    ]
+    # The office accepts and hands them on together, in bulk (one transaction each).
+    bulk.accept_many(app, gas)
+    bulk.dispatch_many(app, gas, "jz-fgw")
     for change in trends.detect(app):
         say(
             f"8. 倾向性普遍性问题 cluster {change.cluster} {change.kind}: topic {change.topic}, "
-            f"{change.enterprises} enterprises in {change.counties} counties → {change.rung} {change.official}"
+            f"{change.enterprises} enterprises in {change.counties} counties, "
+            f"{len(GAS_SHORTAGE)} wordings → {change.rung} {change.official}"
         )
         _cluster, settled = trends.resolve_cluster(
             app, change.cluster, "市发改委协调燃气公司增加工业用气指标,优先保障重点企业"

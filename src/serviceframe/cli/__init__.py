@@ -28,6 +28,7 @@ COMMANDS = {
     "supervision": "serviceframe.cli.route:supervision",
     "trends": "serviceframe.cli.trends:trends",
     "cluster": "serviceframe.cli.trends:cluster",
+    "topics": "serviceframe.cli.topics:topics",
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
     "policy": "serviceframe.cli.policy:policy",

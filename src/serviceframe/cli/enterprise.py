@@ -3,7 +3,14 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, import_report, json_option, table, warn_failures
+from serviceframe.cli.output import (
+    emit_json,
+    import_report,
+    json_option,
+    progress_bar,
+    table,
+    warn_failures,
+)
 
 
 @click.group()
@@ -24,7 +31,8 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
     """
     from serviceframe.services.enterprises import import_enterprises
 
-    report = import_enterprises(obj.app, file, encoding)
+    with progress_bar("导入企业 importing", as_json) as bar:
+        report = import_enterprises(obj.app, file, encoding, progress=bar)
     warn_failures(obj.app.plugins.failures)
     import_report(file, report, as_json)
 

@@ -1,12 +1,12 @@
 """``serviceframe issue``: intake and the lifecycle of an issue."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import emit_json, json_option, progress_bar, table, warn_failures
 
 if TYPE_CHECKING:
     from serviceframe.domain.issue import Issue
@@ -159,7 +159,8 @@ def import_(obj: CliContext, file: str, source: str, encoding: str | None, as_js
     """Bulk intake from a CSV/XLSX export (columns 统一社会信用代码, 标题, 内容, 编号, 受理时间)."""
     from serviceframe.services.intake_file import import_issues
 
-    report = import_issues(obj.app, file, source, encoding)
+    with progress_bar("导入问题 importing", as_json) as bar:
+        report = import_issues(obj.app, file, source, encoding, progress=bar)
     warn_failures(obj.app.plugins.failures)
     if as_json:
         emit_json(report)
@@ -296,18 +297,6 @@ def _lifecycle(name: str, help_: str, *options: Any) -> Any:
 
 
 @_lifecycle(
-    "accept",
-    "Classify the issue and set its severity (the classifier decides when no category is given).",
-    click.option("--category", help="1-9 or the Chinese name."),
-    click.option("--severity", type=click.Choice(["general", "major", "policy"])),
-)
-def _accept(app: Any, issue_id: int, category: str | None, severity: str | None) -> Any:
-    from serviceframe.services.issues import accept
-
-    return accept(app, issue_id, category, severity)
-
-
-@_lifecycle(
     "reclassify",
     "Change the category or severity of an issue under way.",
     click.option("--category"),
@@ -317,18 +306,6 @@ def _reclassify(app: Any, issue_id: int, category: str | None, severity: str | N
     from serviceframe.services.issues import reclassify
 
     return reclassify(app, issue_id, category, severity)
-
-
-@_lifecycle(
-    "dispatch",
-    "Hand the issue to a lead unit (交办), optionally with co-handling units.",
-    click.option("--lead", required=True, metavar="UNIT"),
-    click.option("--co", multiple=True, metavar="UNIT", help="Co-handling unit (repeatable)."),
-)
-def _dispatch(app: Any, issue_id: int, lead: str, co: tuple[str, ...]) -> Any:
-    from serviceframe.services.issues import dispatch
-
-    return dispatch(app, issue_id, lead, co)
 
 
 @_lifecycle(
@@ -403,3 +380,260 @@ def _reject(app: Any, issue_id: int, reason: str) -> Any:
     from serviceframe.services.issues import reject
 
     return reject(app, issue_id, reason)
+
+
+# --- in bulk: accept and dispatch take several ids, a file of ids or a filter ------------------
+
+
+def _selection(default_status: str) -> Any:
+    """IDS, ``--from-file`` and the filter options of a bulk step (as ``issue list``'s)."""
+
+    def decorate(command: Any) -> Any:
+        for option in reversed(
+            [
+                click.argument("ids", nargs=-1, type=int),
+                click.option(
+                    "--from-file",
+                    type=click.File("r", encoding="utf-8"),
+                    help="Issue ids in a file ('-': stdin), separated by spaces, commas or lines; # starts a comment.",
+                ),
+                click.option(
+                    "--status",
+                    multiple=True,
+                    type=click.Choice(STATUSES),
+                    help=f"Filter: only these statuses (repeatable; default {default_status} when filtering).",
+                ),
+                click.option(
+                    "--enterprise", metavar="CODE", help="Filter: this enterprise's issues."
+                ),
+                click.option(
+                    "--unit", metavar="ID", help="Filter: received, led or co-handled by this unit."
+                ),
+                click.option("--source", help="Filter: from this channel (hotline, portal, …)."),
+                click.option(
+                    "--received-from",
+                    metavar="ISO",
+                    help="Filter: received at or after (Beijing time).",
+                ),
+                click.option(
+                    "--received-to", metavar="ISO", help="Filter: received before (Beijing time)."
+                ),
+                click.option(
+                    "--dry-run", is_flag=True, help="List the issues selected; change nothing."
+                ),
+                json_option,
+            ]
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _select(
+    obj: CliContext,
+    ids: tuple[int, ...],
+    from_file: Any,
+    default_status: str,
+    **filters: Any,
+) -> list[int]:
+    """The ids given (on the line and in the file), or those the filters select."""
+    from serviceframe.services.bulk import IssueFilter, select_issues
+
+    given = list(ids)
+    if from_file is not None:
+        given += _read_ids(from_file)
+    filtering = _filtering(filters)
+    if given and filtering:
+        raise click.UsageError("give issue ids (or --from-file) or filter options, not both")
+    if given:
+        return list(dict.fromkeys(given))
+    if not filtering:
+        raise click.UsageError(
+            "give issue ids, --from-file FILE, or filter options (--status, --source, …)"
+        )
+    filters["status"] = filters["status"] or (default_status,)
+    for name in ("received_from", "received_to"):
+        filters[name] = parse_time(filters[name], "--" + name.replace("_", "-"))
+    return select_issues(obj.app, IssueFilter(**filters))
+
+
+def _filtering(filters: dict[str, Any]) -> bool:
+    return any(v not in (None, ()) for v in filters.values())
+
+
+def _read_ids(stream: Any) -> list[int]:
+    import re
+
+    found = []
+    for number, line in enumerate(stream, 1):
+        for token in re.split(r"[\s,;，；]+", line.split("#", 1)[0].strip()):
+            if not token:
+                continue
+            if not token.isdecimal():
+                raise click.BadParameter(
+                    f"line {number}: {token!r} is not an issue id", param_hint="--from-file"
+                )
+            found.append(int(token))
+    return found
+
+
+class BulkStep(NamedTuple):
+    default_status: str  # what a filter takes when no --status is given
+    verb: str
+    done: str
+    label: str  # 已受理 …
+    bar: str  # the progress bar's label
+
+
+def _one_or_many(
+    obj: CliContext,
+    ids: tuple[int, ...],
+    from_file: Any,
+    filters: dict[str, Any],
+    dry_run: bool,
+    as_json: bool,
+    step: "BulkStep",
+    one: Any,
+    many: Any,
+) -> None:
+    """One id: the single step, printed as before. Otherwise the selection in bulk, with a
+    progress bar, and a table of what was done."""
+    if len(ids) == 1 and from_file is None and not _filtering(filters) and not dry_run:
+        show_issue(obj, one(obj.app, ids[0]), as_json)
+        return
+    selected = _select(obj, ids, from_file, step.default_status, **filters)
+    if dry_run:
+        if as_json:
+            emit_json({"dry_run": True, "ids": selected})
+        else:
+            click.echo(
+                f"would {step.verb} {len(selected)} issues (dry run, nothing changed): "
+                + ", ".join(map(str, selected))
+            )
+        return
+    with progress_bar(step.bar, as_json) as bar:
+        done = many(obj.app, selected, bar)
+    warn_failures(obj.app.plugins.failures)
+    if as_json:
+        emit_json([issue_dict(i) for i in done])
+        return
+    table(
+        ("id", "状态", "类别", "性质", "主办", "标题"),
+        [
+            (
+                i.id,
+                i.status.label,
+                i.category.label,
+                i.severity.label,
+                i.lead_unit or "",
+                i.title[:20],
+            )
+            for i in done
+        ],
+    )
+    click.echo(f"{step.label} {len(done)} 件 · {step.done} {len(done)} issues")
+
+
+@issue.command("accept")
+@_selection("received")
+@click.option(
+    "--suggested-category",
+    type=click.IntRange(0, 9),
+    help="Filter: what the classifier suggested at intake (0: nothing).",
+)
+@click.option(
+    "--category",
+    help="With ids: the category to give them (1-9 or the Chinese name). With filters: only "
+    "issues the filer gave this category, which they keep (as `issue list --category`).",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(["general", "major", "policy"]),
+    help="With ids: the severity to give them. With filters: only issues of this severity.",
+)
+@click.pass_obj
+def accept_(
+    obj: CliContext,
+    ids: tuple[int, ...],
+    from_file: Any,
+    dry_run: bool,
+    as_json: bool,
+    category: str | None,
+    severity: str | None,
+    **filters: Any,
+) -> None:
+    """Classify issues and set their severity (the classifier decides when no category is
+    given): one id, several, a file of ids, or those a filter selects, in one transaction —
+    all or nothing.
+
+    \b
+    serviceframe issue accept 17
+    serviceframe issue accept 17 18 19 --category 1 --severity major
+    serviceframe issue accept --status received --source hotline
+    serviceframe issue accept --status received --category 3
+    serviceframe issue accept --suggested-category 1
+    """
+    from serviceframe.services.bulk import accept_many
+    from serviceframe.services.issues import accept
+
+    if not ids and from_file is None:
+        # Selecting by filter, --category and --severity select as in `issue list` (what the
+        # clerk previewed is what is accepted); the issues keep them.
+        from serviceframe.domain.categories import parse_category
+
+        filters["category"] = int(parse_category(category)) if category else None
+        filters["severity"] = severity
+        category = severity = None
+
+    _one_or_many(
+        obj,
+        ids,
+        from_file,
+        filters,
+        dry_run,
+        as_json,
+        BulkStep("received", "accept", "accepted", "已受理", "受理 accepting"),
+        lambda app, i: accept(app, i, category, severity),
+        lambda app, chosen, bar: accept_many(app, chosen, category, severity, progress=bar),
+    )
+
+
+@issue.command("dispatch")
+@_selection("accepted")
+@click.option("--category", type=click.IntRange(0, 9), help="Filter: only this category.")
+@click.option("--severity", type=click.Choice(["general", "major", "policy"]), help="Filter.")
+@click.option("--lead", required=True, metavar="UNIT", help="The lead unit (主办单位).")
+@click.option("--co", multiple=True, metavar="UNIT", help="Co-handling unit (repeatable).")
+@click.pass_obj
+def dispatch_(
+    obj: CliContext,
+    ids: tuple[int, ...],
+    from_file: Any,
+    dry_run: bool,
+    as_json: bool,
+    lead: str,
+    co: tuple[str, ...],
+    **filters: Any,
+) -> None:
+    """Hand issues to a lead unit (交办), optionally with co-handling units: one id, several,
+    a file of ids, or those a filter selects, in one transaction — all or nothing.
+
+    \b
+    serviceframe issue dispatch 17 --lead jz-fgw
+    serviceframe issue dispatch --status accepted --category 1 --lead jz-fgw --co jz-gxj
+    """
+    from serviceframe.services.bulk import dispatch_many
+    from serviceframe.services.issues import dispatch
+
+    _one_or_many(
+        obj,
+        ids,
+        from_file,
+        filters,
+        dry_run,
+        as_json,
+        BulkStep("accepted", "dispatch", "dispatched", "已交办", "交办 dispatching"),
+        lambda app, i: dispatch(app, i, lead, co),
+        lambda app, chosen, bar: dispatch_many(app, chosen, lead, co, progress=bar),
+    )

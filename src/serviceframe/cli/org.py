@@ -3,7 +3,7 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table
+from serviceframe.cli.output import emit_json, json_option, progress_bar, table
 
 
 @click.group()
@@ -19,7 +19,8 @@ def load(obj: CliContext, file: str, as_json: bool) -> None:
     """Load (or reload) the organisation from a TOML FILE; it is checked whole first."""
     from serviceframe.services.organisation import load_organisation
 
-    report = load_organisation(obj.app, file)
+    with progress_bar("重新确定问题主题 re-finding topics", as_json) as bar:
+        report = load_organisation(obj.app, file, progress=bar)
     if as_json:
         emit_json(report)
         return
@@ -27,6 +28,11 @@ def load(obj: CliContext, file: str, as_json: bool) -> None:
         f"loaded {file}: {report.jurisdictions} jurisdictions, {report.units} units, "
         f"{report.officials} officials ({report.new_officials} new), {report.groups} leading groups"
     )
+    if report.retopiced_issues:
+        click.echo(
+            f"the topic map changed: {report.retopiced_issues} open issues have a new topic "
+            "(run `serviceframe trends` to group them)"
+        )
     if report.recomputed_deadlines:
         click.echo(
             f"{report.recomputed_deadlines} issues' provisional deadlines recomputed with the new holiday data"

@@ -1,9 +1,16 @@
 """Printing results: a table or lines for people, stable JSON with ``--json`` for programs."""
 
-from collections.abc import Sequence
-from typing import Any
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
+
+    from serviceframe.progress import Progress
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON (UTF-8, stable keys)."
@@ -55,3 +62,38 @@ def import_report(file: str, report: Any, as_json: bool) -> None:
             click.echo(f"  {error}", err=True)
     if report.errors:
         raise SystemExit(1)
+
+
+@contextmanager
+def progress_bar(label: str, as_json: bool = False) -> "Iterator[Progress | None]":
+    """A progress bar on stderr while long work runs, for a person at a terminal: only when
+    both stdout and stderr are terminals and ``--json`` is off, so never in a pipe, a file or
+    a cron mail. Yields the callable to hand to the service (``None`` when not shown)."""
+    if as_json or not (sys.stdout.isatty() and sys.stderr.isatty()):
+        yield None
+        return
+    bar: ProgressBar[int] | None = None
+    shown = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar, shown
+        if bar is None:
+            if total <= 0:
+                return  # nothing to do: no bar
+            bar = click.progressbar(
+                length=total,
+                label=label,
+                file=sys.stderr,
+                show_pos=True,
+                show_percent=True,
+                update_min_steps=max(1, total // 200),  # redraw at most ~200 times
+            )
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
+
+    try:
+        yield report
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

@@ -3,7 +3,7 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import emit_json, json_option, progress_bar, table, warn_failures
 
 
 @click.command()
@@ -75,7 +75,9 @@ def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) ->
     from serviceframe.domain.clock import parse_local_time
     from serviceframe.services.routing import escalate as run
 
-    done = run(obj.app, parse_local_time(now_, "--now") if now_ else None, dry_run=dry_run)
+    when = parse_local_time(now_, "--now") if now_ else None
+    with progress_bar("督办 escalating", as_json) as bar:
+        done = run(obj.app, when, dry_run=dry_run, progress=bar)
     warn_failures(obj.app.plugins.failures)
     if as_json:
         emit_json(done)

@@ -3,7 +3,7 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import emit_json, json_option, progress_bar, table, warn_failures
 
 
 @click.command()
@@ -19,7 +19,8 @@ def trends(obj: CliContext, window: int | None, dry_run: bool, as_json: bool) ->
     """Detect topics raised by many enterprises in several counties; form and grow clusters."""
     from serviceframe.services.trends import detect, list_clusters
 
-    changes = detect(obj.app, window_days=window, dry_run=dry_run)
+    with progress_bar("检测倾向性问题 detecting", as_json) as bar:
+        changes = detect(obj.app, window_days=window, dry_run=dry_run, progress=bar)
     warn_failures(obj.app.plugins.failures)
     clusters = [] if dry_run else list_clusters(obj.app, "open")
     if as_json:

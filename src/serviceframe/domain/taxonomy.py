@@ -23,10 +23,11 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import cache
 from importlib import resources
 from os import PathLike
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from attrs import field, frozen
 
@@ -36,12 +37,14 @@ from serviceframe.errors import ConfigError
 __all__ = [
     "Classification",
     "KeywordEdits",
+    "KeywordMatcher",
     "KeywordTable",
     "Taxonomy",
     "classify",
     "keywords_in",
     "load_taxonomy",
     "normalise",
+    "outermost",
     "parse_keyword_tables",
 ]
 
@@ -52,6 +55,8 @@ KeywordEdits = Mapping[Category, Mapping[str, float]] | Mapping[int, Mapping[str
 """Local edits, keyed by category or plain number (as in the organisation file)."""
 
 _PACKAGED = "data/taxonomy.toml"
+
+K = TypeVar("K")
 
 
 def normalise(text: str) -> str:
@@ -124,21 +129,25 @@ def _freeze(table: Mapping[Any, Any]) -> Mapping[Category, Mapping[str, float]]:
 
 
 @frozen
-class _Matcher:
-    """One scan of the text finds every keyword of every category."""
+class KeywordMatcher(Generic[K]):
+    """One scan of a text finds every keyword of a table ``owner -> keywords``.
+
+    Used for the taxonomy (owners are categories) and the topic map (owners are the
+    concepts of one category).
+    """
 
     pattern: re.Pattern[str] | None
     # keyword -> every keyword occurring inside it (itself included)
     contained: Mapping[str, tuple[str, ...]]
-    # keyword -> the categories listing it
-    owners: Mapping[str, tuple[Category, ...]]
+    # keyword -> the owners listing it
+    owners: Mapping[str, tuple[K, ...]]
 
     @classmethod
-    def build(cls, table: KeywordTable) -> _Matcher:
-        owners: dict[str, list[Category]] = {}
-        for category, entries in table.items():
-            for keyword in entries:
-                owners.setdefault(keyword, []).append(category)
+    def build(cls, table: Mapping[K, Iterable[str]]) -> KeywordMatcher[K]:
+        owners: dict[str, list[K]] = {}
+        for owner, keywords in table.items():
+            for keyword in keywords:
+                owners.setdefault(keyword, []).append(owner)
         unique = sorted(owners, key=lambda k: (-len(k), k))
         if not unique:
             return cls(None, {}, {})
@@ -164,6 +173,12 @@ class _Matcher:
         return frozenset(k for hit in longest for k in self.contained[hit])
 
 
+def outermost(matched: Iterable[str]) -> list[str]:
+    """The matched keywords that are not inside another matched one ("安全隐患" hides "隐患")."""
+    matched = list(matched)
+    return [k for k in matched if not any(k != o and k in o for o in matched)]
+
+
 @frozen
 class Taxonomy:
     """The keywords (with weights) that point an issue's text to each category.
@@ -173,22 +188,35 @@ class Taxonomy:
     """
 
     keywords: Mapping[Category, Mapping[str, float]] = field(converter=_freeze)
-    _matcher: _Matcher = field(init=False, repr=False, eq=False)
+    _matcher: KeywordMatcher[Category] = field(init=False, repr=False, eq=False)
 
     @_matcher.default
-    def _build_matcher(self) -> _Matcher:
-        return _Matcher.build(self.keywords)
+    def _build_matcher(self) -> KeywordMatcher[Category]:
+        return KeywordMatcher.build(self.keywords)
 
-    def merged(self, extra: KeywordEdits) -> Taxonomy:
-        """This taxonomy with local edits: add keywords, change weights; weight 0 removes."""
+    def merged(self, extra: KeywordEdits, where: str = "extra") -> Taxonomy:
+        """This taxonomy with local edits: add keywords, change weights; weight 0 removes.
+
+        Errors name the key path under ``where`` (``taxonomy`` for the organisation file)."""
         table = {category: dict(entries) for category, entries in self.keywords.items()}
-        for category, entries in _clean(extra, "extra").items():
+        for category, entries in _clean(extra, where).items():
             target = table.setdefault(category, {})
             for keyword, weight in entries.items():
                 if weight > 0:
                     target[keyword] = weight
                 else:
                     target.pop(keyword, None)
+        return Taxonomy(table)
+
+    def with_words(self, words: Mapping[Category, Iterable[str]], weight: float = 1.0) -> Taxonomy:
+        """This taxonomy with more keywords at ``weight``, where it does not weigh them
+        already: the topic map's words, so that a wording taught to the map ("晃电" for
+        1:电力供应) also points the classifier to its category."""
+        table = {category: dict(entries) for category, entries in self.keywords.items()}
+        for category, extra in words.items():
+            target = table.setdefault(category, {})
+            for word in extra:
+                target.setdefault(normalise(word).strip(), weight)
         return Taxonomy(table)
 
     def _counted(self, norm: str) -> dict[Category, tuple[str, ...]]:
@@ -199,9 +227,7 @@ class Taxonomy:
                 by_category.setdefault(category, []).append(keyword)
         result: dict[Category, tuple[str, ...]] = {}
         for category in sorted(by_category):
-            matched = by_category[category]
-            counted = [k for k in matched if not any(k != o and k in o for o in matched)]
-            result[category] = _ordered(counted, norm)
+            result[category] = _ordered(outermost(by_category[category]), norm)
         return result
 
 
@@ -283,12 +309,31 @@ def parse_keyword_tables(
 
 def load_taxonomy(path: str | PathLike[str] | None = None) -> Taxonomy:
     """Load a taxonomy file; ``None`` loads the one shipped in ``serviceframe/data``."""
+    return _packaged() if path is None else _load(path)
+
+
+@cache
+def _packaged() -> Taxonomy:  # immutable: read once per process
+    return _load(None)
+
+
+def _load(path: str | PathLike[str] | None) -> Taxonomy:
+    source, data = read_data_file(path, _PACKAGED)
+    try:
+        return Taxonomy(parse_keyword_tables(data))
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def read_data_file(path: str | PathLike[str] | None, packaged: str) -> tuple[str, dict[str, Any]]:
+    """(source, data) of a TOML data file: ``path``, or the one shipped in the package as
+    ``serviceframe/<packaged>`` when ``path`` is None. Errors name the file."""
     if path is None:
-        source = f"serviceframe/{_PACKAGED}"
+        source = f"serviceframe/{packaged}"
         try:
-            raw = resources.files("serviceframe").joinpath(_PACKAGED).read_bytes()
+            raw = resources.files("serviceframe").joinpath(packaged).read_bytes()
         except OSError as exc:
-            raise ConfigError(f"{source}: cannot read the packaged taxonomy: {exc}") from exc
+            raise ConfigError(f"{source}: cannot read the packaged file: {exc}") from exc
     else:
         source = str(path)
         try:
@@ -297,12 +342,8 @@ def load_taxonomy(path: str | PathLike[str] | None = None) -> Taxonomy:
         except OSError as exc:
             raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return source, tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{source}: not UTF-8: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from exc
-    try:
-        return Taxonomy(parse_keyword_tables(data))
-    except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None

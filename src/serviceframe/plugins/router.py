@@ -19,16 +19,10 @@ def serviceframe_route(
 
 @hookimpl(trylast=True)
 def serviceframe_topic(app: Any, issue: Any) -> str | None:
-    from serviceframe.domain.taxonomy import keywords_in
-    from serviceframe.services.configured import taxonomy
+    from serviceframe.services.configured import topic_map
 
     if issue.category is Category.UNCLASSIFIED:
         return None
-    found = taxonomy(app)
-    weights = found.keywords.get(issue.category, {})
-    matched = keywords_in(f"{issue.title}\n{issue.body}", found, issue.category)
-    if not matched:
-        return None
-    # The strongest keyword names the topic; ties go to the longer, then the first in order.
-    best = max(matched, key=lambda k: (weights.get(k, 1.0), len(k), -matched.index(k)))
-    return f"{int(issue.category)}:{best}"
+    # The concept, not the word: 停电, 拉闸 and 供电不稳 are all "1:电力供应".
+    found = topic_map(app).find(f"{issue.title}\n{issue.body}", issue.category)
+    return None if found is None else found.topic

@@ -1,6 +1,6 @@
 """Rules derived from the stored organisation settings, built once per app and cached.
 
-``org load`` stores the deadline rules, the holiday overrides and the taxonomy edits; these
+``org load`` stores the deadline rules, the holiday overrides, the taxonomy and topic map edits; these
 functions turn them into the working objects and keep them on the app until the next load.
 """
 
@@ -10,6 +10,7 @@ from typing import Any
 from serviceframe.app import App
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Taxonomy, load_taxonomy
+from serviceframe.domain.topics import TopicEdit, TopicMap, load_topic_map
 from serviceframe.domain.workdays import WorkCalendar, YearOverride
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, EscalationRules
@@ -45,12 +46,32 @@ def work_calendar(app: App) -> WorkCalendar:
 
 
 def taxonomy(app: App) -> Taxonomy:
+    """The packaged taxonomy, the topic map's words (weight 1 where it has no weight of its
+    own), then the organisation file's ``[taxonomy]`` edits."""
+
     def build() -> Taxonomy:
         edits = _setting(app, "taxonomy") or {}
         assert isinstance(edits, dict)
-        return load_taxonomy().merged({int(k): v for k, v in edits.items()})
+        local = {int(k): v for k, v in edits.items()}
+        return load_taxonomy().with_words(topic_map(app).words()).merged(local)
 
     return app.cached("taxonomy", build)
+
+
+def topic_map(app: App) -> TopicMap:
+    """The packaged topic map with the organisation file's ``[topics]`` edits."""
+
+    def build() -> TopicMap:
+        stored = _setting(app, "topics") or {}
+        assert isinstance(stored, dict)
+        return load_topic_map().merged(topic_edits(stored))
+
+    return app.cached("topic_map", build)
+
+
+def topic_edits(stored: dict[str, Any]) -> dict[int, dict[str, TopicEdit]]:
+    """The ``[topics]`` edits as stored in the settings (category numbers as strings)."""
+    return {int(k): converter.structure(v, dict[str, TopicEdit]) for k, v in stored.items()}
 
 
 def known_sources(app: App) -> frozenset[str]:

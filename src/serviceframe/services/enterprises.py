@@ -9,6 +9,7 @@ from attrs import evolve, field, frozen
 from serviceframe.app import App
 from serviceframe.domain.enterprise import Contact, Enterprise, KeyLevel, parse_key_level
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.progress import Progress, no_progress
 from serviceframe.services.events import event_row
 from serviceframe.tabular import map_columns, read_rows
 
@@ -52,7 +53,11 @@ class ImportReport:
 
 
 def import_enterprises(
-    app: App, path: str | Path, encoding: str | None = None, actor: str | None = None
+    app: App,
+    path: str | Path,
+    encoding: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Upsert enterprises from a CSV or XLSX file by credit code.
 
@@ -61,8 +66,10 @@ def import_enterprises(
     same file again changes nothing.
     """
     actor = actor or app.settings.actor
-    headers, rows = read_rows(path, encoding)
+    headers, lazy_rows = read_rows(path, encoding)
     columns = map_columns(headers, COLUMNS, REQUIRED, str(path))
+    rows = list(lazy_rows)  # a registry file fits in memory; counted for the progress
+    progress = progress or no_progress
     now = app.now()
     with app.uow() as uow:
         if not uow.org.is_loaded():
@@ -76,6 +83,7 @@ def import_enterprises(
         count = 0
         for line, raw in rows:
             count += 1
+            progress(count, len(rows))
             values = {f: raw.get(h, "") for f, h in columns.items()}
             try:
                 enterprise = _parse(values, known)

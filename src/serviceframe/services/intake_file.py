@@ -5,6 +5,7 @@ from pathlib import Path
 from serviceframe.app import App
 from serviceframe.domain.clock import parse_local_time
 from serviceframe.errors import ValidationError
+from serviceframe.progress import Progress
 from serviceframe.services.issues import BulkReport, DraftError, IssueDraft, file_issues
 from serviceframe.tabular import map_columns, read_rows
 
@@ -21,7 +22,11 @@ REQUIRED = ("enterprise", "body")
 
 
 def import_issues(
-    app: App, path: str | Path, source: str, encoding: str | None = None
+    app: App,
+    path: str | Path,
+    source: str,
+    encoding: str | None = None,
+    progress: Progress | None = None,
 ) -> BulkReport:
     """File every row of a CSV/XLSX file as an issue from ``source``, in one transaction.
 
@@ -57,7 +62,7 @@ def import_issues(
             )
         )
         lines.append(line)
-    report = file_issues(app, drafts)
+    report = file_issues(app, drafts, progress=progress)
     errors = [DraftError(lines[e.index], e.field, e.value, e.reason) for e in report.errors]
     return BulkReport(
         report.filed, report.existing, tuple(sorted(early + errors, key=lambda e: e.index))

@@ -31,6 +31,7 @@ from serviceframe.domain.issue import (
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.taxonomy import Classification
 from serviceframe.errors import NotFound, StoreError, ValidationError
+from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import (
     known_sources,
     organisation_of,
@@ -116,34 +117,39 @@ def file_issue(app: App, draft: IssueDraft, actor: str | None = None) -> Filed:
     return Filed(issues[0], created=True)
 
 
-def file_issues(app: App, drafts: Sequence[IssueDraft], actor: str | None = None) -> BulkReport:
+def file_issues(
+    app: App,
+    drafts: Sequence[IssueDraft],
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> BulkReport:
     """File many issues in one transaction with set-based inserts (a hotline export).
 
     Bad drafts are reported by position and skipped; the good ones are filed together.
     """
-    report, _ = _file_once_more_if_raced(app, drafts, actor)
+    report, _ = _file_once_more_if_raced(app, drafts, actor, progress)
     return report
 
 
 def _file_once_more_if_raced(
-    app: App, drafts: Sequence[IssueDraft], actor: str | None
+    app: App, drafts: Sequence[IssueDraft], actor: str | None, progress: Progress | None = None
 ) -> tuple[BulkReport, list[Issue]]:
     """``_file``; when another filing of the same (source, external id) committed between
     our look-up and our insert (a channel delivering one message twice at once), the unique
     index refuses ours, and a second try finds theirs: still one issue, and no error."""
     try:
-        return _file(app, drafts, actor)
+        return _file(app, drafts, actor, progress)
     except StoreError as exc:
         from sqlalchemy.exc import IntegrityError
 
         cause = exc.__cause__
         if not (isinstance(cause, IntegrityError) and "external_id" in str(cause)):
             raise
-    return _file(app, drafts, actor)
+    return _file(app, drafts, actor, progress)
 
 
 def _file(
-    app: App, drafts: Sequence[IssueDraft], actor: str | None
+    app: App, drafts: Sequence[IssueDraft], actor: str | None, progress: Progress | None = None
 ) -> tuple[BulkReport, list[Issue]]:
     actor = actor or app.settings.actor
     now = app.now()
@@ -204,6 +210,7 @@ def _file(
         batch_similar: list[list[int]] = []  # positions of similar earlier drafts
         earlier: dict[str, list[tuple[int, str, str, str, datetime]]] = {}  # by enterprise
         for k, c in enumerate(fresh):
+            (progress or no_progress)(k + 1, len(fresh))
             c["suggested_category"] = int(_classify(app, c["title"], c["body"]).category)
             c["possible_duplicates"] = _similar(c, times[k], recent.get(c["enterprise"], []))
             same = earlier.setdefault(c["enterprise"], [])
@@ -390,15 +397,19 @@ def accept(
 ) -> Issue:
     """Classify and set the severity. Without a category the classifier hook decides (the
     office can always give one, or reclassify later)."""
+    return _change(app, issue_id, "accepted", accepting(app, category, severity), actor)
+
+
+def accepting(app: App, category: object = None, severity: object = None) -> Build:
+    """What accepting an issue records (for one issue, or many in ``bulk.accept_many``).
+    The given category and severity are checked once, before any issue is read."""
+    chosen = parse_category(category) if category not in (None, "") else None
+    level = parse_enum(Severity, "severity", severity) if severity else None
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
-        data: dict[str, Any] = {
-            "severity": (
-                parse_enum(Severity, "severity", severity) if severity else issue.severity
-            ).value
-        }
-        if category not in (None, ""):
-            data |= {"category": int(parse_category(category)), "classified_by": "office"}
+        data: dict[str, Any] = {"severity": (level or issue.severity).value}
+        if chosen is not None:
+            data |= {"category": int(chosen), "classified_by": "office"}
         elif issue.category is not Category.UNCLASSIFIED:
             data |= {"category": int(issue.category), "classified_by": "filer"}
         else:
@@ -414,7 +425,7 @@ def accept(
             }
         return "accepted", data
 
-    return _change(app, issue_id, "accepted", build, actor)
+    return build
 
 
 def reclassify(
@@ -442,22 +453,28 @@ def dispatch(
     app: App, issue_id: int, lead: str, co: Iterable[str] = (), actor: str | None = None
 ) -> Issue:
     """交办: hand the issue to a lead unit (and co-handling units), starting the clocks."""
-    co = tuple(dict.fromkeys(co))
+    return _change(app, issue_id, "dispatched", dispatching(app, lead, co), actor)
 
-    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+
+def dispatching(app: App, lead: str, co: Iterable[str] = ()) -> Build:
+    """What dispatching an issue records (for one issue, or many in ``bulk.dispatch_many``):
+    the units are checked once, first; the deadlines counted once per severity."""
+    co = tuple(dict.fromkeys(co))
+    with app.uow() as uow:
         for field, unit_id in [("lead", lead), *(("co", u) for u in co)]:
             unit = uow.org.unit(unit_id)
             if unit is None or not unit.active:
                 raise ValidationError(field, unit_id, "no such unit")
-        if lead in co:
-            raise ValidationError("co", lead, "the lead unit cannot also be a co-handling unit")
-        return "dispatched", {
-            "lead": lead,
-            "co": list(co),
-            **deadlines_for(app, now, issue.severity),
-        }
+    if lead in co:
+        raise ValidationError("co", lead, "the lead unit cannot also be a co-handling unit")
+    deadlines: dict[Severity, dict[str, Any]] = {}
 
-    return _change(app, issue_id, "dispatched", build, actor)
+    def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if issue.severity not in deadlines:
+            deadlines[issue.severity] = deadlines_for(app, now, issue.severity)
+        return "dispatched", {"lead": lead, "co": list(co), **deadlines[issue.severity]}
+
+    return build
 
 
 def acknowledge(app: App, issue_id: int, unit: str, actor: str | None = None) -> Issue:

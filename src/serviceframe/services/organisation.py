@@ -10,6 +10,7 @@ from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
+from serviceframe.progress import Progress
 from serviceframe.serialise import converter
 from serviceframe.services.events import event_row
 
@@ -26,20 +27,27 @@ class OrgLoadReport:
     ended_assignments: int
     groups: int
     recomputed_deadlines: int = 0  # provisional deadlines put right by new holiday data
+    retopiced_issues: int = 0  # open issues whose topic changed with the topic map
 
 
-def load_organisation(app: App, path: str | Path, actor: str | None = None) -> OrgLoadReport:
+def load_organisation(
+    app: App, path: str | Path, actor: str | None = None, progress: Progress | None = None
+) -> OrgLoadReport:
     """Replace the stored organisation with the file's; the file is checked whole first.
 
     Officials no longer in the file are marked inactive and their current assignments end
     today with a reason, so coverage shows the gap and history shows who it was.
     """
     org_file = load_org(path)
-    return save_organisation(app, org_file, str(path), actor)
+    return save_organisation(app, org_file, str(path), actor, progress)
 
 
 def save_organisation(
-    app: App, org_file: OrgFile, source: str, actor: str | None = None
+    app: App,
+    org_file: OrgFile,
+    source: str,
+    actor: str | None = None,
+    progress: Progress | None = None,
 ) -> OrgLoadReport:
     actor = actor or app.settings.actor
     now = app.now()
@@ -48,12 +56,14 @@ def save_organisation(
         "quotas": converter.unstructure(org_file.quotas),
         "deadlines": converter.unstructure(org_file.deadlines),
         "taxonomy": {str(k): v for k, v in org_file.taxonomy.items()},
+        "topics": {str(k): converter.unstructure(v) for k, v in org_file.topics.items()},
         # The holiday file's content, not its path: the database must not depend on a file
         # that sits on one clerk's machine.
         "calendar_overrides": calendar_overrides_data(org_file.deadlines),
         "escalation": converter.unstructure(org_file.escalation),
     }
     with app.uow() as uow:
+        topics_before = uow.org.setting("topics") or {}
         counts = uow.org.save(org_file.organisation, settings)
         uow.routing.save_meetings(
             [
@@ -86,8 +96,17 @@ def save_organisation(
     from serviceframe.services.deadlines import recompute_provisional
 
     recomputed = recompute_provisional(app, actor)
+    retopiced = []
+    if topics_before != settings["topics"]:  # the topic map changed: open issues' topics too
+        from serviceframe.services.topics import refresh_topics
+
+        retopiced = refresh_topics(app, actor, progress)
     return OrgLoadReport(
-        source=source, ended_assignments=ended, recomputed_deadlines=len(recomputed), **counts
+        source=source,
+        ended_assignments=ended,
+        recomputed_deadlines=len(recomputed),
+        retopiced_issues=len(retopiced),
+        **counts,
     )
 
 

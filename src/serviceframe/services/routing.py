@@ -12,7 +12,7 @@ from typing import Any
 from attrs import evolve, frozen
 
 from serviceframe.app import App
-from serviceframe.domain.enterprise import KeyLevel
+from serviceframe.domain.enterprise import Enterprise, KeyLevel
 from serviceframe.domain.issue import Issue, IssueEvent
 from serviceframe.domain.organisation import Organisation, Role
 from serviceframe.domain.routing import (
@@ -26,12 +26,16 @@ from serviceframe.domain.routing import (
 )
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError
+from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import issue_event_row
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
-    enterprise = uow.enterprises.get(issue.enterprise)
+    return _facts(issue, uow.enterprises.get(issue.enterprise), widespread)
+
+
+def _facts(issue: Issue, enterprise: Enterprise | None, widespread: bool) -> RoutingFacts:
     return RoutingFacts(
         category=issue.category,
         severity=issue.severity.value,
@@ -43,8 +47,10 @@ def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
 
 
 def decide_route(app: App, uow: Any, issue: Issue, widespread: bool = False) -> RouteDecision:
-    org = organisation_of(app, uow)
-    facts = facts_of(uow, issue, widespread)
+    return _route(app, organisation_of(app, uow), issue, facts_of(uow, issue, widespread))
+
+
+def _route(app: App, org: Organisation, issue: Issue, facts: RoutingFacts) -> RouteDecision:
     decision: RouteDecision | None = app.plugins.first(
         "serviceframe_route", app=app, issue=issue, facts=facts, organisation=org
     )
@@ -53,7 +59,7 @@ def decide_route(app: App, uow: Any, issue: Issue, widespread: bool = False) -> 
     return decision
 
 
-def _topic(app: App, issue: Issue) -> str | None:
+def topic_of(app: App, issue: Issue) -> str | None:
     topic: str | None = app.plugins.first("serviceframe_topic", app=app, issue=issue)
     return topic
 
@@ -64,31 +70,60 @@ def route_in(app: App, uow: Any, issue: Issue, now: datetime, actor: str) -> lis
     A policy issue is queued for the next executive meeting; an issue whose topic already has
     an open widespread-issue cluster joins it and follows the cluster's leader.
     """
-    current = uow.routing.get(issue.id)
-    decision, t, cluster = _decision(app, uow, issue, current)
-    events: list[IssueEvent] = []
-    data = {
-        "level": decision.level,
-        "rung": decision.rung.value,
-        "official": decision.official,
-        "reason": decision.reason,
-        "informed": list(decision.informed),
-        "topic": t,
-    }
-    if current is None or (current.level, current.rung, current.official, current.topic) != (
-        decision.level,
-        decision.rung,
-        decision.official,
-        t,
-    ):
-        events.append(IssueEvent("routed", now, actor, data))
-    if cluster is not None and (current is None or current.cluster != cluster["id"]):
-        events.append(IssueEvent("clustered", now, actor, cluster_data(cluster)))
-    if decision.rung is Rung.EXECUTIVE_MEETING and uow.routing.item_for(issue_id=issue.id) is None:
-        item = queue_item(uow, decision.level, now, issue_id=issue.id, title=issue.title)
-        events.append(IssueEvent("queued", now, actor, item))
-    _record(uow, issue.id, current, events, now)
-    return events
+    return route_in_many(app, uow, [issue], now, actor)[issue.id]
+
+
+def route_in_many(
+    app: App, uow: Any, issues: Sequence[Issue], now: datetime, actor: str
+) -> dict[int, list[IssueEvent]]:
+    """``route_in`` for many issues at once (a bulk accept or dispatch): their routing
+    states, enterprises and open clusters read in one query each, the new states and events
+    written together. Returns each issue's events."""
+    org = organisation_of(app, uow)
+    states = uow.routing.get_many([i.id for i in issues])
+    enterprises = uow.enterprises.get_many({i.enterprise for i in issues})
+    topics = {i.id: topic_of(app, i) for i in issues}
+    clusters = uow.routing.open_clusters(t for t in topics.values() if t)
+    recorded: dict[int, list[IssueEvent]] = {}
+    saved: list[Routing] = []
+    for issue in issues:
+        current, t = states.get(issue.id), topics[issue.id]
+        cluster = clusters.get(t) if t else None
+        facts = _facts(issue, enterprises.get(issue.enterprise), cluster is not None)
+        decision = _decide(app, org, issue, facts, current, cluster)
+        events: list[IssueEvent] = []
+        data = {
+            "level": decision.level,
+            "rung": decision.rung.value,
+            "official": decision.official,
+            "reason": decision.reason,
+            "informed": list(decision.informed),
+            "topic": t,
+        }
+        if current is None or (current.level, current.rung, current.official, current.topic) != (
+            decision.level,
+            decision.rung,
+            decision.official,
+            t,
+        ):
+            events.append(IssueEvent("routed", now, actor, data))
+        if cluster is not None and (current is None or current.cluster != cluster["id"]):
+            events.append(IssueEvent("clustered", now, actor, cluster_data(cluster)))
+        if (
+            decision.rung is Rung.EXECUTIVE_MEETING
+            and uow.routing.item_for(issue_id=issue.id) is None
+        ):
+            item = queue_item(uow, decision.level, now, issue_id=issue.id, title=issue.title)
+            events.append(IssueEvent("queued", now, actor, item))
+        state = current
+        for event in events:
+            state = apply_routing(state, issue.id, event.kind, dict(event.data))
+        if events and state is not None:
+            saved.append(state)
+        recorded[issue.id] = events
+    uow.routing.save_many(saved, now)
+    uow.record([issue_event_row(i, e) for i, events in recorded.items() for e in events])
+    return recorded
 
 
 def _decision(
@@ -96,12 +131,25 @@ def _decision(
 ) -> tuple[RouteDecision, str | None, dict[str, Any] | None]:
     """The router's decision as routing the issue now would record it, with the issue's topic
     and the open cluster of that topic, if any."""
-    topic = _topic(app, issue)
+    topic = topic_of(app, issue)
     cluster = uow.routing.open_cluster(topic) if topic else None
-    decision = decide_route(app, uow, issue, widespread=cluster is not None)
+    facts = facts_of(uow, issue, widespread=cluster is not None)
+    org = organisation_of(app, uow)
+    return _decide(app, org, issue, facts, current, cluster), topic, cluster
+
+
+def _decide(
+    app: App,
+    org: Organisation,
+    issue: Issue,
+    facts: RoutingFacts,
+    current: Routing | None,
+    cluster: dict[str, Any] | None,
+) -> RouteDecision:
+    decision = _route(app, org, issue, facts)
     if decision.rung is not Rung.EXECUTIVE_MEETING:
-        decision = _held(organisation_of(app, uow), decision, current, cluster)
-    return decision, topic, cluster
+        decision = _held(org, decision, current, cluster)
+    return decision
 
 
 def _held(
@@ -143,17 +191,6 @@ def cluster_data(cluster: dict[str, Any]) -> dict[str, Any]:
         "official": cluster["official"],
         "reason": cluster["reason"],
     }
-
-
-def _record(
-    uow: Any, issue_id: int, current: Routing | None, events: Sequence[IssueEvent], now: datetime
-) -> None:
-    state = current
-    for event in events:
-        state = apply_routing(state, issue_id, event.kind, dict(event.data))
-    if events and state is not None:
-        uow.routing.save_many([state], now)
-        uow.record([issue_event_row(issue_id, e) for e in events])
 
 
 def record_for_many(
@@ -265,7 +302,11 @@ class Escalation:
 
 
 def escalate(
-    app: App, now: datetime | None = None, dry_run: bool = False, actor: str | None = None
+    app: App,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    actor: str | None = None,
+    progress: Progress | None = None,
 ) -> list[Escalation]:
     """Supervise (督办) every missed deadline that has no order yet, and move each such issue
     one rung up the ladder. Running it twice at the same moment changes nothing the second
@@ -282,7 +323,8 @@ def escalate(
         heads = _unit_heads(org)
         ladder: dict[tuple[str, Rung, RoutingFacts], RouteDecision | None] = {}
         orders: list[dict[str, Any]] = []
-        for b in breaches:
+        for n, b in enumerate(breaches, 1):
+            (progress or no_progress)(n, len(breaches))
             issue = issues[b.issue_id]
             state = states.get(b.issue_id)
             if state is None:  # accepted before routing existed: route it first

@@ -17,6 +17,7 @@ from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.issue import ALLOWED_FROM, IssueEvent, apply
 from serviceframe.domain.routing import RoutingFacts, decide
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import escalation_rules, organisation_of
 from serviceframe.services.events import issue_event_row
 from serviceframe.services.routing import cluster_data, queue_item, record_for_many
@@ -40,6 +41,7 @@ def detect(
     window_days: int | None = None,
     dry_run: bool = False,
     actor: str | None = None,
+    progress: Progress | None = None,
 ) -> list[ClusterChange]:
     """Find trending topics, form clusters and link their members (set-based)."""
     actor = actor or app.settings.actor
@@ -54,7 +56,8 @@ def detect(
             since, rules.cluster_min_enterprises, rules.cluster_min_counties
         )
         waiting = uow.routing.unclustered([trend.topic for trend in trending], since)
-        for trend in trending:
+        for n, trend in enumerate(trending, 1):
+            (progress or no_progress)(n, len(trending))
             # Only issues in no cluster yet join: members of a resolved cluster that came back
             # (an unsatisfied rating) stay with theirs, and form no empty cluster.
             members = waiting[trend.topic]

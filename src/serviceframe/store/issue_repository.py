@@ -123,12 +123,16 @@ class IssueRepository:
             None if r is None else issue_from_row(r, self._co_units([issue_id]).get(issue_id, ()))
         )
 
-    def get_many(self, ids: Iterable[int]) -> list[Issue]:
+    def get_many(self, ids: Iterable[int], for_update: bool = False) -> list[Issue]:
+        """The issues, in id order; ``for_update`` locks their rows (PostgreSQL), in id order
+        so that two bulk changes cannot deadlock."""
         ids = sorted(set(ids))
         found: list[Issue] = []
         for batch in chunks(ids, 1000):
             co = self._co_units(batch)
             q = select(t.issues).where(t.issues.c.id.in_(batch)).order_by(t.issues.c.id)
+            if for_update and self.conn.dialect.name == "postgresql":
+                q = q.with_for_update()
             found += [issue_from_row(r, co.get(r.id, ())) for r in self.conn.execute(q)]
         return found
 
@@ -190,42 +194,20 @@ class IssueRepository:
             stmt, [{"b_id": i, "b_duplicates": list(d)} for i, d in duplicates.items()]
         )
 
-    def find(
-        self,
-        status: Sequence[str] = (),
-        enterprise: str | None = None,
-        unit: str | None = None,
-        category: int | None = None,
-        severity: str | None = None,
-        source: str | None = None,
-        received_from: datetime | None = None,
-        received_to: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[Issue]:
-        c = t.issues.c
-        q = select(t.issues).order_by(c.id)
-        if status:
-            q = q.where(c.status.in_(list(status)))
-        if enterprise:
-            q = q.where(c.enterprise_code == enterprise)
-        if unit:
-            handled = select(t.issue_units.c.issue_id).where(t.issue_units.c.unit_id == unit)
-            q = q.where(or_(c.id.in_(handled), c.received_by == unit))
-        if category is not None:
-            q = q.where(c.category == category)
-        if severity:
-            q = q.where(c.severity == severity)
-        if source:
-            q = q.where(c.source == source)
-        if received_from:
-            q = q.where(c.received_at >= received_from)
-        if received_to:
-            q = q.where(c.received_at < received_to)
+    def find(self, limit: int | None = None, **filters: Any) -> list[Issue]:
+        """Issues in id order; the filters are those of :meth:`find_ids`."""
+        q = _filtered(select(t.issues), **filters)
         if limit:
             q = q.limit(limit)
         rows = self.conn.execute(q).all()
         co = self._co_units([r.id for r in rows]) if rows else {}
         return [issue_from_row(r, co.get(r.id, ())) for r in rows]
+
+    def find_ids(self, **filters: Any) -> list[int]:
+        """Ids of the issues matching every filter given: ``status`` (a list), ``enterprise``,
+        ``unit`` (received, led or co-handled by it), ``category``, ``suggested_category``,
+        ``severity``, ``source``, ``received_from`` (inclusive), ``received_to`` (exclusive)."""
+        return list(self.conn.scalars(_filtered(select(t.issues.c.id), **filters)))
 
     def events(self, issue_id: int) -> list[IssueEvent]:
         e = t.events.c
@@ -258,6 +240,42 @@ class IssueRepository:
             raise ConcurrentChange(
                 f"issue {issue.id} was changed by someone else meanwhile; try again"
             )
+
+    def save_many(self, changed: Sequence[tuple[Issue, int]]) -> None:
+        """Write many new states at once, each ``(issue, expected_version)``; refuse them all
+        if someone else wrote one in between (optimistic lock, one executemany)."""
+        if not changed:
+            return
+        columns = [c for c in issue_row(changed[0][0]) if c != "id"]
+        stmt = (
+            update(t.issues)
+            .where(t.issues.c.id == bindparam("b_id"), t.issues.c.version == bindparam("b_v"))
+            .values({c: bindparam(f"b_{c}") for c in columns})
+        )
+        rows = [
+            {"b_id": i.id, "b_v": v, **{f"b_{c}": x for c, x in issue_row(i).items()}}
+            for i, v in changed
+        ]
+        result = self.conn.execute(stmt, rows)
+        if self.conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+            raise ConcurrentChange(
+                f"{len(rows) - result.rowcount} of {len(rows)} issues were changed by someone "
+                "else meanwhile; try again"
+            )
+
+    def set_units_many(self, units: Mapping[int, tuple[str, Sequence[str]]]) -> None:
+        """Lead and co-handling units of many issues: ``{issue id: (lead, co)}``."""
+        if not units:
+            return
+        for batch in chunks(sorted(units), 1000):
+            self.conn.execute(delete(t.issue_units).where(t.issue_units.c.issue_id.in_(batch)))
+        rows = [
+            {"issue_id": i, "unit_id": unit, "role": role}
+            for i, (lead, co) in units.items()
+            for unit, role in [(lead, "lead"), *((u, "co") for u in co if u != lead)]
+        ]
+        for batch in chunks(rows, 2000):
+            self.conn.execute(insert(t.issue_units), batch)
 
     def set_units(self, issue_id: int, lead: str, co: Sequence[str]) -> None:
         self.conn.execute(delete(t.issue_units).where(t.issue_units.c.issue_id == issue_id))
@@ -294,3 +312,38 @@ class IssueRepository:
 
     def count(self) -> int:
         return int(self.conn.scalar(select(func.count()).select_from(t.issues)) or 0)
+
+
+def _filtered(
+    q: Any,
+    status: Sequence[str] = (),
+    enterprise: str | None = None,
+    unit: str | None = None,
+    category: int | None = None,
+    suggested_category: int | None = None,
+    severity: str | None = None,
+    source: str | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+) -> Any:
+    c = t.issues.c
+    if status:
+        q = q.where(c.status.in_(list(status)))
+    if enterprise:
+        q = q.where(c.enterprise_code == enterprise)
+    if unit:
+        handled = select(t.issue_units.c.issue_id).where(t.issue_units.c.unit_id == unit)
+        q = q.where(or_(c.id.in_(handled), c.received_by == unit))
+    if category is not None:
+        q = q.where(c.category == category)
+    if suggested_category is not None:
+        q = q.where(c.suggested_category == suggested_category)
+    if severity:
+        q = q.where(c.severity == severity)
+    if source:
+        q = q.where(c.source == source)
+    if received_from:
+        q = q.where(c.received_at >= received_from)
+    if received_to:
+        q = q.where(c.received_at < received_to)
+    return q.order_by(c.id)

@@ -1,6 +1,6 @@
 """The ladder in the store: routing state, supervision orders, clusters, meetings, agenda."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -254,12 +254,33 @@ class RoutingRepository:
             found[topic].append(issue_id)
         return found
 
+    def unclustered_open(self) -> list[int]:
+        """Ids of the routed issues still waiting for a solution and in no cluster: those
+        whose topic a changed topic map may change (members stay with their cluster)."""
+        i, r = t.issues.c, t.issue_routing.c
+        q = (
+            select(i.id)
+            .join(t.issue_routing, r.issue_id == i.id)
+            .where(i.status.in_(UNSETTLED), r.cluster_id.is_(None))
+            .order_by(i.id)
+        )
+        return list(self.conn.scalars(q))
+
     def open_cluster(self, topic: str) -> dict[str, Any] | None:
         c = t.clusters.c
         row = self.conn.execute(
             select(t.clusters).where(c.topic == topic, c.status == "open")
         ).first()
         return None if row is None else dict(row._mapping)
+
+    def open_clusters(self, topics: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The open cluster of each of these topics that has one."""
+        c = t.clusters.c
+        found: dict[str, dict[str, Any]] = {}
+        for batch in chunks(sorted(set(topics)), 1000):
+            q = select(t.clusters).where(c.topic.in_(batch), c.status == "open")
+            found |= {row.topic: dict(row._mapping) for row in self.conn.execute(q)}
+        return found
 
     def add_cluster(self, values: dict[str, Any]) -> int:
         return int(
