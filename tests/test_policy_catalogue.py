@@ -103,6 +103,14 @@ def test_import_a_csv_and_again_changes_nothing(sf_small_app, tmp_path):
     assert cement.categories == (Category.PRODUCTION_FACTORS, Category.INDUSTRIAL_UPGRADING)
 
 
+def test_import_tells_its_progress(sf_small_app, tmp_path):
+    seen = []
+    import_policies(
+        sf_small_app, write_policies(tmp_path / "p.csv"), progress=lambda *a: seen.append(a)
+    )
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+
+
 def test_a_gbk_file_from_excel(sf_small_app, tmp_path):
     path = write_policies(tmp_path / "gbk.csv", encoding="gbk")
     assert import_policies(sf_small_app, path).inserted == 3

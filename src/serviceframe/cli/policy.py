@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, import_report, json_option, table, warn_failures
+from serviceframe.cli.output import (
+    emit_json,
+    import_report,
+    json_option,
+    progress_bar,
+    table,
+    warn_failures,
+)
 
 if TYPE_CHECKING:
     from serviceframe.domain.policy import PolicySummary
@@ -66,7 +73,8 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
     """
     from serviceframe.services.policies import import_policies
 
-    report = import_policies(obj.app, file, encoding)
+    with progress_bar("导入政策 importing", as_json) as bar:
+        report = import_policies(obj.app, file, encoding, progress=bar)
     warn_failures(obj.app.plugins.failures)
     import_report(file, report, as_json)
 

@@ -32,8 +32,10 @@ from serviceframe.domain.policy import (
 )
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ValidationError
+from serviceframe.progress import Progress, no_progress
 from serviceframe.services.enterprises import ImportReport, RowError
 from serviceframe.services.events import event_row
+from serviceframe.store.sql import chunks
 
 if TYPE_CHECKING:
     from serviceframe.store.policy_repository import PolicyFilters, PolicyIdentity
@@ -111,7 +113,11 @@ def update_policy(app: App, policy_id: int, actor: str | None = None, **changes:
 
 
 def import_policies(
-    app: App, path: str | Path, encoding: str | None = None, actor: str | None = None
+    app: App,
+    path: str | Path,
+    encoding: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Add or update policies from a CSV (UTF-8 or GBK), XLSX or JSON file.
 
@@ -154,8 +160,19 @@ def import_policies(
             else:
                 changed.append(evolve(policy, id=existing.id))
         old = uow.policies.get_many(p.id for p in changed if p.id is not None)
-        inserted = uow.policies.insert_many(new, now)
-        uow.policies.update_many(changed, now)
+        # Storing is the slow part (the search index grows with every text): told in batches.
+        progress = progress or no_progress
+        total = len(new) + len(changed)
+        progress(0, total)
+        inserted: list[int] = []
+        for batch in chunks(new, 1000):
+            inserted += uow.policies.insert_many(batch, now)
+            progress(len(inserted), total)
+        done = len(inserted)
+        for batch in chunks(changed, 1000):
+            uow.policies.update_many(batch, now)
+            done += len(batch)
+            progress(done, total)
         source = str(path)
         events = [
             _added(evolve(p, id=i), actor, now, source) for p, i in zip(new, inserted, strict=True)
