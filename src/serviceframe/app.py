@@ -60,7 +60,12 @@ class App:
 
             require_head(self.engine)
             self._schema_checked = True
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, before_commit=self._write_notifications)
+
+    def _write_notifications(self, uow: "UnitOfWork") -> None:
+        from serviceframe.services.notifications import write_notifications
+
+        write_notifications(self, uow)
 
     def cached(self, key: str, factory: "Callable[[], Any]") -> Any:
         """A value derived from stored settings (taxonomy, calendar), built once per app."""
@@ -68,9 +73,13 @@ class App:
             self._cache[key] = factory()
         return self._cache[key]
 
-    def forget_cached(self) -> None:
-        """Drop derived values after the settings they came from changed (``org load``)."""
-        self._cache.clear()
+    def forget_cached(self, *keys: str) -> None:
+        """Drop derived values after the settings they came from changed (``org load``);
+        with ``keys``, only those."""
+        if not keys:
+            self._cache.clear()
+        for key in keys:
+            self._cache.pop(key, None)
 
     def publish_issue_events(self, items: "Iterable[tuple[Any, Any]]") -> list[PluginFailure]:
         """Hand (issue, event) pairs to plugins after their unit of work committed."""

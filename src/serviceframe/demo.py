@@ -11,6 +11,7 @@ from pathlib import Path
 from attrs import frozen
 
 from serviceframe.app import App
+from serviceframe.orgfile import ChannelConfig
 from serviceframe.tabular import read_rows
 
 Say = Callable[[str], None]
@@ -35,15 +36,27 @@ class ExampleLoaded:
     policies: int = 0
 
 
-def load_example(app: App) -> ExampleLoaded:
-    """Load the Jiaozuo organisation, enterprises and assignments into a migrated database."""
+def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleLoaded:
+    """Load the Jiaozuo organisation, enterprises and assignments into a migrated database;
+    with ``channels`` added to the organisation file's."""
     from serviceframe.services.assignments import assign
     from serviceframe.services.enterprises import import_enterprises
-    from serviceframe.services.organisation import load_organisation
+    from serviceframe.services.organisation import load_organisation, save_organisation
     from serviceframe.services.policies import import_policies
 
     data = example_dir()
-    org = load_organisation(app, data / "organisation.toml")
+    if channels:
+        from attrs import evolve
+
+        from serviceframe.orgfile import load_org
+        from serviceframe.services.channels import plugin_checks
+
+        path = data / "organisation.toml"
+        org_file = load_org(path, plugins=plugin_checks(app))
+        org_file = evolve(org_file, channels=(*org_file.channels, *channels))
+        org = save_organisation(app, org_file, str(path))
+    else:
+        org = load_organisation(app, data / "organisation.toml")
     imported = import_enterprises(app, data / "enterprises.csv")
     _, rows = read_rows(data / "assignments.csv")
     contacts = liaisons = 0
@@ -73,7 +86,11 @@ def run_demo(app: App, say: Say) -> None:
 
     _, after = upgrade(app.engine)
     say(f"1. 建库 created the schema (migration {after})")
-    loaded = load_example(app)
+    outbox_file = _notifications_file(app)
+    outbox_file.unlink(missing_ok=True)
+    loaded = load_example(
+        app, (ChannelConfig("demo", "file", settings={"path": str(outbox_file)}),)
+    )
     say(
         f"2. 组织机制 loaded the organisation: {loaded.jurisdictions} jurisdictions, "
         f"{loaded.units} units, {loaded.officials} officials, {loaded.groups} leading groups"
@@ -96,7 +113,49 @@ def run_demo(app: App, say: Say) -> None:
     from serviceframe.scenario import run_season
 
     run_season(app, say)
+    show_notifications(app, say, outbox_file)
     policy_lookup(app, say)
+
+
+def _notifications_file(app: App) -> Path:
+    """Beside the demo's database: ``serviceframe-demo.notifications.jsonl``."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(str(app.engine.url)).database or "serviceframe-demo.db"
+    return Path(database).with_suffix(".notifications.jsonl")
+
+
+def show_notifications(app: App, say: Say, path: Path) -> None:
+    """What the season told whom, delivered to a file so that nothing leaves the machine."""
+    from collections import Counter
+
+    from serviceframe.domain.notices import NOTICES
+    from serviceframe.services.outbox import deliver_due, list_outbox
+
+    rows = list_outbox(app, limit=None)
+    kinds = Counter(r["kind"] for r in rows)
+    unaddressed = sum(1 for r in rows if r["status"] == "failed")
+    say(
+        f"11. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
+        "change that caused it: "
+        + ", ".join(f"{NOTICES[k].label} {k} {n}" for k, n in kinds.most_common())
+        + f"; {unaddressed} could not be addressed"
+    )
+    # The season moved the clock about; deliver as of its last notification.
+    latest = max((r["next_attempt_at"] for r in rows), default=app.now())
+    app.clock = lambda: latest
+    sent = 0
+    while report := deliver_due(app, limit=500):
+        if not report.claimed:
+            break
+        sent += report.count("sent")
+    say(f"    delivered {sent} to {path} (a local file channel: nothing leaves the machine)")
+    for kind in ("dispatched", "resolved", "supervised"):
+        example = next((r for r in reversed(rows) if r["kind"] == kind), None)
+        if example is not None:
+            say(
+                f"    e.g. → {example['recipient_name']} <{example['address']}>: {example['subject']}"
+            )
 
 
 def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
@@ -106,7 +165,7 @@ def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
     from serviceframe.services.policies import policies_for, search_policies
 
     found = search_policies(app, query, limit=3)
-    say(f"11. 涉企政策 policy search「{query}」: {found.total} found ({found.index.kind} index)")
+    say(f"12. 涉企政策 policy search「{query}」: {found.total} found ({found.index.kind} index)")
     for hit in found.hits:
         p = hit.policy
         say(f"     {p.title} ({p.issuer} {p.doc_no}, {p.validity.label})")

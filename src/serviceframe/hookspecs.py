@@ -130,3 +130,38 @@ def serviceframe_cluster_event(app: Any, cluster: Any, kind: str, issues: list[i
 
     Called after commit; a plugin that raises is reported and ignored.
     """
+
+
+@hookspec
+def serviceframe_channel_kinds(app: Any) -> Any:
+    """Provide channel kinds: yield (or return a list of) :class:`serviceframe.channels.ChannelKind`.
+
+    :param app: the running app.
+    :return: the kinds this plugin brings, e.g.
+        ``ChannelKind("email", open=EmailChannel, settings=EmailSettings, inbound=True)``.
+
+    A county configures channels of these kinds in its organisation file (``[[channels]]``
+    with ``name``, ``kind``, ``jurisdiction``, ``settings``); ``settings`` is structured by the
+    kind's attrs class, unknown keys rejected, every problem reported at ``org load``. Two
+    plugins may not provide the same kind: the host refuses both, naming them. Anything that
+    is not a ``ChannelKind`` is reported naming the plugin and left out. See
+    ``docs/channels.md`` for the whole contract (delivery, receipts, failures, inbound
+    parsing, the quarantine) and a channel written in under 30 lines.
+    """
+
+
+@hookspec
+def serviceframe_notification_placeholders(app: Any) -> Any:
+    """Add placeholders to notification templates: yield :class:`serviceframe.channels.Placeholder`.
+
+    :param app: the running app.
+    :return: placeholders, each with a name, the notice kinds it applies to and a function
+        computing its text from the notification (an :class:`~serviceframe.channels.Outgoing`
+        whose ``key``, ``issue_id`` and ``round`` are final). A web portal adds
+        ``{survey_url}`` to satisfaction invitations this way, an SMS plugin a reply code.
+
+    Templates in the organisation file may use these names once the plugin is installed
+    (``org load`` checks every placeholder). The functions run inside the transaction of the
+    change that causes the notification: a placeholder that raises leaves that notification
+    failed, naming the plugin, and never undoes the change. A name may be provided once.
+    """

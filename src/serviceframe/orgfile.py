@@ -4,12 +4,16 @@ Loaded through the one cattrs converter with unknown keys rejected; every proble
 at once with its key path and value, before anything is written to the store.
 """
 
+import re
 import tomllib
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from attrs import evolve, field, frozen
 
+from serviceframe.domain.notices import NotificationRule, check_rules
 from serviceframe.domain.organisation import (
     Jurisdiction,
     LeadingGroup,
@@ -59,6 +63,44 @@ class Meeting:
 
 
 @frozen
+class ChannelConfig:
+    """A channel the county runs (``[[channels]]``): a plugin's channel kind, configured."""
+
+    name: str  # how outbox rows and issues name it; also the source of what it brings in
+    kind: str  # a channel kind a plugin provides: email, apprise, hotline, file…
+    jurisdiction: str | None = None  # whose people it reaches; default the root
+    settings: dict[str, Any] = field(factory=dict, hash=False)  # structured by the kind
+    # Settings read from environment variables at run time: {"password": "JZ_SMTP_PASSWORD"}.
+    secrets: dict[str, str] = field(factory=dict, hash=False)
+    source: str | None = None  # the issue source of what it brings in; default its name
+    address: tuple[str, ...] = ()  # the address kinds it reaches people by; default the kind's
+
+
+@frozen
+class OutboxRules:
+    """How ``outbox deliver`` retries (exponential back-off) and when it gives up."""
+
+    max_attempts: int = 8
+    first_retry_seconds: int = 60  # then 2×, 4×, … up to max_retry_seconds
+    max_retry_seconds: int = 3600
+    # A notification claimed this long ago by a deliverer that never recorded the outcome is
+    # taken over by another (the first one stopped): longer than any send can take.
+    lease_seconds: int = 300
+
+
+@frozen
+class PluginChecks:
+    """What only the installed plugins can tell about a file: whether each channel's kind
+    exists and its settings fit, and which placeholders plugins add to templates."""
+
+    channel: Callable[[str, ChannelConfig], list[str]]
+    placeholders: Mapping[str, frozenset[str]] = field(factory=dict)
+
+
+_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@frozen
 class OrgFile:
     """Everything one organisation file holds."""
 
@@ -75,6 +117,9 @@ class OrgFile:
     topics: dict[int, dict[str, TopicEdit]] = field(factory=dict)
     escalation: EscalationRules = EscalationRules()
     meetings: tuple[Meeting, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
+    notifications: dict[str, NotificationRule] = field(factory=dict)
+    outbox: OutboxRules = OutboxRules()
 
     @property
     def organisation(self) -> Organisation:
@@ -87,7 +132,11 @@ class OrgFile:
         )
 
 
-def parse_org(data: dict[str, object], source: str = "organisation file") -> OrgFile:
+def parse_org(
+    data: dict[str, object],
+    source: str = "organisation file",
+    plugins: PluginChecks | None = None,
+) -> OrgFile:
     try:
         org_file = converter.structure(data, OrgFile)
     except Exception as exc:
@@ -105,9 +154,42 @@ def parse_org(data: dict[str, object], source: str = "organisation file") -> Org
             f"escalation.widespread_to={org_file.escalation.widespread_to.value!r}: must be executive_vice_mayor or mayor"
         )
     problems += _classification_problems(org_file)
+    problems += _check_channels(org_file, codes, plugins)
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file
+
+
+def _check_channels(org_file: OrgFile, codes: set[str], plugins: PluginChecks | None) -> list[str]:
+    problems = []
+    names: set[str] = set()
+    for i, channel in enumerate(org_file.channels):
+        where = f"channels[{i}]"
+        if not _CHANNEL_NAME.match(channel.name):
+            problems.append(
+                f"{where}.name={channel.name!r}: lower-case letters, digits, _ and -, "
+                'at most 40, e.g. "mail"'
+            )
+        elif channel.name in names:
+            problems.append(f"{where}.name={channel.name!r}: two channels have this name")
+        names.add(channel.name)
+        if channel.jurisdiction is not None and channel.jurisdiction not in codes:
+            problems.append(f"{where}.jurisdiction={channel.jurisdiction!r} is not a jurisdiction")
+        if channel.source is not None and not _CHANNEL_NAME.match(channel.source):
+            problems.append(f"{where}.source={channel.source!r}: a short lower-case name")
+        for setting, variable in channel.secrets.items():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", variable):
+                problems.append(
+                    f"{where}.secrets.{setting}={variable!r}: name an environment variable"
+                )
+            if setting in channel.settings:
+                problems.append(f"{where}.secrets.{setting}: also given in settings; give it once")
+        if plugins is not None:
+            problems += plugins.channel(where, channel)
+    problems += check_rules(
+        org_file.notifications, names, plugins.placeholders if plugins else None
+    )
+    return problems
 
 
 def _classification_problems(org_file: OrgFile) -> list[str]:
@@ -125,7 +207,7 @@ def _classification_problems(org_file: OrgFile) -> list[str]:
     return problems + check_topic_edits(org_file.topics, "topics")
 
 
-def load_org(path: str | Path) -> OrgFile:
+def load_org(path: str | Path, plugins: PluginChecks | None = None) -> OrgFile:
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -134,7 +216,7 @@ def load_org(path: str | Path) -> OrgFile:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    org_file = parse_org(data, source=str(path))
+    org_file = parse_org(data, source=str(path), plugins=plugins)
     overrides = org_file.deadlines.calendar_overrides
     if overrides is not None and not Path(overrides).is_absolute():
         # Keep the calendar file next to the organisation file working from any directory.

@@ -33,6 +33,9 @@ COMMANDS = {
     "coordination": "serviceframe.cli.coordination:coordination",
     "policy": "serviceframe.cli.policy:policy",
     "plugins": "serviceframe.cli.plugins:plugins",
+    "channel": "serviceframe.cli.channel:channel",
+    "outbox": "serviceframe.cli.outbox:outbox",
+    "quarantine": "serviceframe.cli.quarantine:quarantine",
     "demo": "serviceframe.cli.demo:demo",
 }
 

@@ -15,6 +15,7 @@ from serviceframe.domain.categories import Category
 from serviceframe.errors import ValidationError
 
 _GB2260 = re.compile(r"^\d{6}$")
+_ADDRESS_KIND = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
 
 
 class JurisdictionKind(StrEnum):
@@ -91,6 +92,20 @@ def _at_most(limit: int) -> "Callable[[object, Attribute[str], str], None]":
     return check
 
 
+def _addresses(_inst: object, _attribute: object, value: dict[str, str]) -> None:
+    for kind, address in value.items():
+        if not _ADDRESS_KIND.match(kind):
+            raise ValidationError(
+                "addresses", kind, "an address kind is lower-case letters, digits, _ or -"
+            )
+        if not isinstance(address, str) or len(address) > 300:
+            raise ValidationError(f"addresses.{kind}", address, "a text of at most 300 characters")
+
+
+def _reach(*tables: dict[str, str]) -> dict[str, str]:
+    return {k: v.strip() for table in tables for k, v in table.items() if v and v.strip()}
+
+
 _ID = _at_most(64)
 _NAME = _at_most(100)
 _LONG_NAME = _at_most(200)
@@ -117,6 +132,12 @@ class Unit:
     kind: UnitKind = UnitKind.DEPARTMENT
     phone: str = field(default="", validator=_PHONE)
     active: bool = True
+    # Where notifications reach the unit, per address kind: {"email": …, "wecom": …}.
+    addresses: dict[str, str] = field(factory=dict, hash=False, validator=_addresses)
+
+    def reach(self) -> dict[str, str]:
+        """Every address of the unit: its phone and its ``addresses`` table."""
+        return _reach({"phone": self.phone}, self.addresses)
 
 
 @frozen
@@ -139,6 +160,12 @@ class Official:
     email: str = field(default="", validator=_at_most(200))
     portfolio: Portfolio = Portfolio()
     active: bool = True
+    # Chat ids and other addresses per channel kind, beside ``phone`` and ``email``.
+    addresses: dict[str, str] = field(factory=dict, hash=False, validator=_addresses)
+
+    def reach(self) -> dict[str, str]:
+        """Every address of the official: phone, email and the ``addresses`` table."""
+        return _reach({"phone": self.phone, "email": self.email}, self.addresses)
 
 
 @frozen

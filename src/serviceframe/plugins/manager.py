@@ -25,6 +25,8 @@ BUILTIN_PLUGINS = (
     "serviceframe.plugins.sources",
     "serviceframe.plugins.classifier",
     "serviceframe.plugins.router",
+    "serviceframe.plugins.file_channel",
+    "serviceframe.plugins.channel_sources",
 )
 
 
@@ -124,6 +126,24 @@ class PluginHost:
             if result is not None:
                 return result
         return None
+
+    def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
+        """Call a registration hook (one that yields records) on each plugin on its own:
+        ``(plugin name, its records)`` per plugin, so the caller can name who gave what. A
+        plugin that raises is recorded as a failure and gives nothing."""
+        found = []
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            try:
+                result = impl.function(**{name: kwargs[name] for name in impl.argnames})
+                records = list(result or ())
+            except Exception as exc:
+                failure = PluginFailure(impl.plugin_name, hook_name, f"{type(exc).__name__}: {exc}")
+                log.warning("%s", failure)
+                self.failures.append(failure)
+                continue
+            found.append((impl.plugin_name, records))
+        return found
 
     def list(self) -> list[PluginInfo]:
         return sorted(self.infos, key=lambda p: (p.origin != "builtin", p.name))

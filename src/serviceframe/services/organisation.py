@@ -38,7 +38,9 @@ def load_organisation(
     Officials no longer in the file are marked inactive and their current assignments end
     today with a reason, so coverage shows the gap and history shows who it was.
     """
-    org_file = load_org(path)
+    from serviceframe.services.channels import plugin_checks
+
+    org_file = load_org(path, plugins=plugin_checks(app))
     return save_organisation(app, org_file, str(path), actor, progress)
 
 
@@ -61,6 +63,13 @@ def save_organisation(
         # that sits on one clerk's machine.
         "calendar_overrides": calendar_overrides_data(org_file.deadlines),
         "escalation": converter.unstructure(org_file.escalation),
+        # Channels by name only: secrets stay in the environment, never in the store.
+        "channels": converter.unstructure(org_file.channels),
+        # What each channel's kind can do, as the plugins said at load time: any process can
+        # then write notifications for a channel whose plugin only the deliverer has.
+        "channel_facts": channel_facts(app, org_file.channels),
+        "notifications": converter.unstructure(org_file.notifications),
+        "outbox": converter.unstructure(org_file.outbox),
     }
     with app.uow() as uow:
         topics_before = uow.org.setting("topics") or {}
@@ -108,6 +117,22 @@ def save_organisation(
         retopiced_issues=len(retopiced),
         **counts,
     )
+
+
+def channel_facts(app: App, channels: Any) -> dict[str, dict[str, Any]]:
+    from serviceframe.services.channels import channel_kinds
+
+    kinds = channel_kinds(app) if channels else {}
+    facts = {}
+    for channel in channels:
+        info = kinds.get(channel.kind)
+        if info is not None:
+            facts[channel.name] = {
+                "inbound": info.kind.inbound,
+                "outbound": info.kind.outbound,
+                "address": list(channel.address or info.kind.address),
+            }
+    return facts
 
 
 def calendar_overrides_data(rules: DeadlineRules) -> dict[str, Any]:

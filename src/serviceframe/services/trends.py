@@ -101,7 +101,9 @@ def detect(
             )
             if dry_run:
                 continue
-            record_for_many(uow, members, "clustered", cluster_data(cluster), now, actor)
+            # "formed" marks the event that formed the cluster: its leader is told once.
+            data = {**cluster_data(cluster), "formed": kind == "formed"}
+            record_for_many(uow, members, "clustered", data, now, actor)
             published.append((cluster, kind, members))
         if not dry_run:
             uow.commit()

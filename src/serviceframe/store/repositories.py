@@ -4,8 +4,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from attrs import asdict as attrs_dict
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
 
+from serviceframe.domain.addresses import contact_rows
 from serviceframe.domain.assignment import (
     Assignment,
     AssignmentKind,
@@ -72,6 +74,7 @@ class OrganisationRepository:
                     "kind": u.kind.value,
                     "phone": u.phone,
                     "active": u.active,
+                    "addresses": u.addresses,
                 }
                 for u in org.units
             ],
@@ -91,6 +94,7 @@ class OrganisationRepository:
                     "phone": o.phone,
                     "email": o.email,
                     "active": o.active,
+                    "addresses": o.addresses,
                 }
                 for o in org.officials
             ],
@@ -191,7 +195,7 @@ class OrganisationRepository:
                 for r in conn.execute(select(t.jurisdictions).order_by(t.jurisdictions.c.code))
             ),
             units=tuple(
-                Unit(r.id, r.name, r.jurisdiction_code, UnitKind(r.kind), r.phone, r.active)
+                _unit(r)
                 for r in conn.execute(
                     select(t.units).order_by(t.units.c.jurisdiction_code, t.units.c.id)
                 )
@@ -208,6 +212,7 @@ class OrganisationRepository:
                     r.email,
                     Portfolio(frozenset(cats.get(r.id, ())), frozenset(deps.get(r.id, ()))),
                     r.active,
+                    r.addresses,
                 )
                 for r in conn.execute(
                     select(t.officials).order_by(t.officials.c.jurisdiction_code, t.officials.c.id)
@@ -254,15 +259,12 @@ class OrganisationRepository:
             r.email,
             portfolio,
             r.active,
+            r.addresses,
         )
 
     def unit(self, unit_id: str) -> Unit | None:
         r = self.conn.execute(select(t.units).where(t.units.c.id == unit_id)).first()
-        return (
-            None
-            if r is None
-            else Unit(r.id, r.name, r.jurisdiction_code, UnitKind(r.kind), r.phone, r.active)
-        )
+        return None if r is None else _unit(r)
 
     def jurisdiction_codes(self) -> set[str]:
         return set(self.conn.scalars(select(t.jurisdictions.c.code)))
@@ -271,6 +273,10 @@ class OrganisationRepository:
         """Counties, county-level cities, districts and zones: every jurisdiction but the city."""
         j = t.jurisdictions.c
         return set(self.conn.scalars(select(j.code).where(j.parent_code.is_not(None))))
+
+
+def _unit(r: Any) -> Unit:
+    return Unit(r.id, r.name, r.jurisdiction_code, UnitKind(r.kind), r.phone, r.active, r.addresses)
 
 
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -359,7 +365,23 @@ class EnterpriseRepository:
                     for e in changed
                 ],
             )
+        self._index_contacts(new, changed)
         return [e.credit_code for e in new], [e.credit_code for e in changed]
+
+    def _index_contacts(self, new: Sequence[Enterprise], changed: Sequence[Enterprise]) -> None:
+        """Keep ``contact_addresses`` equal to the contacts: inbound senders are found there."""
+        c = t.contact_addresses.c
+        for batch in chunks([e.credit_code for e in changed], 1000):
+            self.conn.execute(delete(t.contact_addresses).where(c.enterprise_code.in_(batch)))
+        _insert(
+            self.conn,
+            t.contact_addresses,
+            [
+                row
+                for e in (*new, *changed)
+                for row in contact_rows(e.credit_code, [attrs_dict(x) for x in e.contacts])
+            ],
+        )
 
     def list(
         self, jurisdiction: str | None = None, key: KeyLevel | None = None

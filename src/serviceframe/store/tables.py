@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -79,6 +80,7 @@ units = Table(
     Column("kind", String(20), nullable=False),
     Column("phone", String(50), nullable=False, server_default=""),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("addresses", JSON, nullable=False, server_default="{}"),  # migration 0005
 )
 
 officials = Table(
@@ -93,6 +95,7 @@ officials = Table(
     Column("phone", String(50), nullable=False, server_default=""),
     Column("email", String(200), nullable=False, server_default=""),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("addresses", JSON, nullable=False, server_default="{}"),  # migration 0005
 )
 
 # Portfolios (分管) as rows, so routing can join on them instead of scanning JSON.
@@ -473,3 +476,114 @@ def outside_metadata(name: str | None) -> bool:
     pg_trgm GIN indexes on PostgreSQL; see ``store/policy_search.py``). Schema comparisons
     skip these names."""
     return bool(name) and (name == "policy_search" or str(name).startswith("policy_search_"))
+
+
+# --- Channels and the outbox (migration 0005) ------------------------------------------------
+
+# The phones and e-mail addresses of enterprises' contact people, kept beside the registry's
+# JSON so that an inbound message's sender is found by an index, not by reading every enterprise.
+contact_addresses = Table(
+    "contact_addresses",
+    metadata,
+    Column("kind", String(20), primary_key=True),  # "email" or "phone"
+    Column("value", String(200), primary_key=True),  # normalised: lower-case e-mail, digits
+    Column(
+        "enterprise_code",
+        String(18),
+        ForeignKey("enterprises.credit_code"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("contact", Integer, nullable=False),  # position in the enterprise's contacts
+)
+
+# The transactional outbox: each notification is written in the transaction of the change that
+# causes it, and delivered later by `outbox deliver`, which claims rows, sends, and records.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(32), nullable=False, unique=True),  # the delivery key, per notification
+    Column("channel", String(64), nullable=True),  # NULL: no configured channel reaches them
+    Column("kind", String(30), nullable=False),
+    Column("recipient_kind", String(10), nullable=False),
+    Column("recipient_id", String(100), nullable=False),
+    Column("recipient_name", String(100), nullable=False),
+    Column("jurisdiction", String(6), nullable=False),
+    Column("address", String(300), nullable=False, server_default=""),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True, index=True),
+    Column("round", Integer, nullable=True),
+    Column("cause", String(100), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claim", String(32), nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("receipt", String(300), nullable=False, server_default=""),
+    Column("last_error", Text, nullable=False, server_default=""),
+    CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+)
+Index(
+    "ix_outbox_due",
+    outbox.c.next_attempt_at,
+    sqlite_where=text("status = 'pending'"),
+    postgresql_where=text("status = 'pending'"),
+)
+Index(
+    "ix_outbox_sending",
+    outbox.c.claimed_at,
+    sqlite_where=text("status = 'sending'"),
+    postgresql_where=text("status = 'sending'"),
+)
+Index("ix_outbox_status_id", outbox.c.status, outbox.c.id)
+Index("ix_outbox_channel_address", outbox.c.channel, outbox.c.address)
+
+# Every attempt at a notification; an attempt without an outcome is one whose deliverer
+# stopped between sending and recording.
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("worker", String(100), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("outcome", String(10), nullable=True),
+    Column("detail", Text, nullable=False, server_default=""),
+)
+
+# Every message a channel brought in, once per (channel, message id): what became of it, and,
+# while it waits in the quarantine, the raw message itself.
+inbound_messages = Table(
+    "inbound_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(64), nullable=False),
+    Column("message_id", String(200), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("sender", String(300), nullable=False, server_default=""),
+    Column("status", String(12), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True, index=True),
+    Column("payload", LargeBinary, nullable=True),
+    Column("meta", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("channel", "message_id", name="uq_inbound_messages_channel_message"),
+    CheckConstraint(
+        "status IN ('received', 'filed', 'replied', 'rated', 'quarantined', 'dismissed')",
+        name="status",
+    ),
+)
+Index(
+    "ix_inbound_messages_quarantined",
+    inbound_messages.c.id,
+    sqlite_where=text("status = 'quarantined'"),
+    postgresql_where=text("status = 'quarantined'"),
+)

@@ -5,6 +5,7 @@ reached or everything is rolled back. Events recorded during the unit are kept i
 so the app can hand them to plugins *after* the commit: a plugin can never roll a change back.
 """
 
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -12,7 +13,9 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.store.database import store_error
+from serviceframe.store.inbound_repository import InboundRepository
 from serviceframe.store.issue_repository import IssueRepository
+from serviceframe.store.outbox_repository import OutboxRepository
 from serviceframe.store.policy_repository import PolicyRepository
 from serviceframe.store.repositories import (
     AssignmentRepository,
@@ -32,10 +35,17 @@ class UnitOfWork:
     issues: IssueRepository
     routing: RoutingRepository
     policies: PolicyRepository
+    outbox: OutboxRepository
+    inbound: InboundRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, before_commit: "Callable[[UnitOfWork], None] | None" = None
+    ) -> None:
         self.engine = engine
         self.recorded: list[dict[str, Any]] = []
+        # Runs inside the transaction, just before it commits: the app writes the
+        # notifications the recorded events call for here, so they commit with the change.
+        self.before_commit = before_commit
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> "UnitOfWork":
@@ -52,6 +62,8 @@ class UnitOfWork:
         self.issues = IssueRepository(conn)
         self.routing = RoutingRepository(conn)
         self.policies = PolicyRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.inbound = InboundRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
@@ -61,6 +73,8 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._tx is not None, "commit outside the unit of work"
+        if self.before_commit is not None and self.recorded:
+            self.before_commit(self)
         try:
             self._tx.commit()
         except SQLAlchemyError as exc:

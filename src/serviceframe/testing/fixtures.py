@@ -152,3 +152,15 @@ def sf_small_app_shared(
     app = make_app(sf_make_module_db("small", _small))
     yield app
     app.close()
+
+
+@pytest.fixture
+def sf_clock() -> Any:
+    """A settable clock at Monday 12 October 2026, 09:00 Beijing time: ``app.clock = sf_clock``,
+    then ``sf_clock.now += timedelta(days=3)`` moves the app's "now"."""
+    from datetime import datetime
+
+    from serviceframe.domain.workdays import SHANGHAI
+    from serviceframe.testing.clock import Clock
+
+    return Clock(datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI))

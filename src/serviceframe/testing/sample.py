@@ -215,3 +215,9 @@ def write_csv(
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def with_channels(channels_toml: str, org: str = SMALL_ORG) -> str:
+    """The small organisation with ``[[channels]]`` (and any other tables) appended, e.g.
+    ``with_channels('[[channels]]\\nname = "files"\\nkind = "file"\\nsettings = {…}')``."""
+    return f"{org.rstrip()}\n\n{channels_toml.strip()}\n"
