@@ -102,18 +102,26 @@ def test_org_load_names_an_unknown_channel_kind(sf_small_app: App, tmp_path: Pat
 
 
 class SecondFile:
-    """A county plugin that claims the built-in kind's name, and yields junk beside it."""
+    """A county plugin that claims the built-in kind's name."""
+
+    @hookimpl
+    def serviceframe_channel_kinds(self, app):
+        yield ChannelKind("file", lambda context: None)
+
+
+class Junk:
+    """A plugin that yields junk beside a kind: all it yields is left out, and it is named."""
 
     @hookimpl
     def serviceframe_channel_kinds(self, app):
         yield "not a kind"
-        yield ChannelKind("file", lambda context: None)
+        yield ChannelKind("junk", lambda context: None)
 
 
 def test_two_plugins_providing_one_kind_are_both_named(sf_small_app: App, tmp_path: Path):
     from serviceframe.testing.fixtures import make_app
 
-    app = make_app(sf_small_app.settings.db_url or "", plugins=(SecondFile(),))
+    app = make_app(sf_small_app.settings.db_url or "", plugins=(SecondFile(), Junk()))
     result = invoke(app, "channel", "list")
     assert result.exit_code == 1
     assert (
@@ -121,6 +129,6 @@ def test_two_plugins_providing_one_kind_are_both_named(sf_small_app: App, tmp_pa
         "and 'serviceframe.plugins.file_channel'; disable one"
     ) in result.output
     assert any(
-        f.plugin == "SecondFile-0" and "not a record" in f.error for f in app.plugins.failures
+        f.plugin == "Junk-1" and "expected ChannelKind" in f.error for f in app.plugins.failures
     )
     app.close()

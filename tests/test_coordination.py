@@ -36,6 +36,7 @@ FIELDS = (
     "escalated",
     "supervised",
     "satisfied",
+    "basic",
     "rated",
 )
 
@@ -124,17 +125,19 @@ def test_report_per_county_and_per_unit(scenario):
     assert [o["deadline"] for o in explain_route(app, ids["C"]).supervision] == ["resolve"]
 
     report = coordination(app, "2026-Q4")
-    #                     recv res on-time overdue esc sup sat rated
+    #                     recv res on-time overdue esc sup sat basic rated
     assert figures(report.counties) == {
-        JIEFANG: (3, 3, 2, 1, 1, 1, 2, 2),  # A on time, C late, H settled without a deadline
-        ZHONGZHAN: (2, 0, 0, 1, 1, 3, 0, 0),  # B open past its deadline, D not dispatched
+        JIEFANG: (3, 3, 2, 1, 1, 1, 1, 1, 2),  # A on time, C late, H settled without a deadline
+        ZHONGZHAN: (2, 0, 0, 1, 1, 3, 0, 0, 0),  # B open past its deadline, D not dispatched
     }
+    # A satisfied, C basically: (1 + 0.8) / 2.
+    assert {x.key: x.satisfaction for x in report.counties} == {JIEFANG: 0.9, ZHONGZHAN: None}
     assert [x.name for x in report.counties] == ["解放区", "中站区"]
 
     assert figures(report.units) == {
-        "(未交办)": (2, 1, 1, 0, 0, 0, 0, 0),  # D and H
-        "jf-czj": (1, 1, 0, 1, 1, 1, 1, 1),
-        "jz-fgw": (2, 1, 1, 1, 1, 3, 1, 1),
+        "(未交办)": (2, 1, 1, 0, 0, 0, 0, 0, 0),  # D and H
+        "jf-czj": (1, 1, 0, 1, 1, 1, 0, 1, 1),
+        "jz-fgw": (2, 1, 1, 1, 1, 3, 1, 0, 1),
     }
     assert [x.key for x in report.units] == ["(未交办)", "jf-czj", "jz-fgw"]
     assert {x.key: x.name for x in report.units}["jz-fgw"] == "焦作市发展和改革委员会"
@@ -151,7 +154,7 @@ def test_report_per_county_and_per_unit(scenario):
 def test_the_period_is_honoured(scenario):
     app = scenario.app
     q3 = coordination(app, "2026-Q3")
-    assert figures(q3.counties) == {JIEFANG: (1, 0, 0, 0, 0, 0, 0, 0)}  # F
+    assert figures(q3.counties) == {JIEFANG: (1, 0, 0, 0, 0, 0, 0, 0, 0)}  # F
     assert figures(coordination(app, "2026-11-03..2026-11-30").counties) == {}
     assert figures(coordination(app, "2026").counties)[JIEFANG][0] == 4
     # Overdue is as of the report's moment: before the 12th, B was not yet past its deadline.
@@ -170,10 +173,11 @@ def test_coordination_command(scenario):
     assert (data["period"]["start"], data["period"]["end"]) == ("2026-10-01", "2026-12-31")
     counties = {c["key"]: c for c in data["counties"]}
     assert {k: tuple(c[f] for f in FIELDS) for k, c in counties.items()} == {
-        JIEFANG: (3, 3, 2, 1, 1, 1, 2, 2),
-        ZHONGZHAN: (2, 0, 0, 1, 1, 3, 0, 0),
+        JIEFANG: (3, 3, 2, 1, 1, 1, 1, 1, 2),
+        ZHONGZHAN: (2, 0, 0, 1, 1, 3, 0, 0, 0),
     }
     assert counties[JIEFANG]["name"] == "解放区"
+    assert counties[JIEFANG]["satisfaction"] == 0.9
     assert [u["key"] for u in data["units"]] == ["(未交办)", "jf-czj", "jz-fgw"]
     assert len(data["supervision"]) == 3
 
@@ -184,3 +188,23 @@ def test_coordination_command(scenario):
 
     bad = runner.invoke(cli, ["coordination", "--period", "2026-Q5"], obj=CliContext(app=app))
     assert bad.exit_code == 1 and "period" in bad.stderr
+
+
+def test_every_round_of_rating_counts(scenario):
+    """A rated unsatisfied, redone and then rated satisfied: both ratings count, as in the
+    ledger and the assessment (an unsatisfied first round is not wiped out by the redo)."""
+    app = scenario.app
+    a = svc.file_issue(
+        app, IssueDraft(enterprise=CITY_KEY_JF, source="hotline", body="天然气供应不足。")
+    ).issue.id
+    svc.accept(app, a)
+    svc.dispatch(app, a, "jz-fgw")
+    svc.acknowledge(app, a, "jz-fgw")
+    svc.resolve(app, a, "已协调")
+    svc.rate(app, a, "unsatisfied")
+    svc.resolve(app, a, "再次协调,已增加供气")
+    svc.rate(app, a, "satisfied")
+    fgw = {x.key: x for x in coordination(app, "2026-Q4").units}["jz-fgw"]
+    # A satisfied; the new issue unsatisfied, then satisfied.
+    assert (fgw.satisfied, fgw.basic, fgw.unsatisfied, fgw.rated) == (2, 0, 1, 3)
+    assert fgw.satisfaction == pytest.approx(2 / 3)

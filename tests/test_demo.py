@@ -25,13 +25,20 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
         assert step in text
     assert "(0 rejected)" in text
     assert "涉企政策 45 policies in the catalogue" in text
-    assert "12. 涉企政策 policy search「融资」: 6 found (fts5-trigram index)" in text
+    assert "   政策查询 policy search「融资」: 6 found (fts5-trigram index)" in text
     # The season's notifications, delivered to a file beside the database.
     assert "11. 通知 the season wrote" in text and "0 could not be addressed" in text
     sent = out.with_suffix(".notifications.jsonl").read_text(encoding="utf-8").splitlines()
     assert f"delivered {len(sent)} to " in text and len(sent) > 100
     assert "city key enterprises 100/100" in text
     assert f"serviceframe --db {out} coverage" in text
+    # It ends with the quarter's circular and assessment, next to the database.
+    for name in ("circular-2026-Q4.html", "circular-2026-Q4.xlsx", "assessment-2026-Q4.xlsx"):
+        assert str(out.parent / name) in text
+        assert (out.parent / name).stat().st_size > 10_000
+    assert "11. 走访调研" in text and "1 problem found filed as an issue" in text
+    page = (out.parent / "circular-2026-Q4.html").read_text(encoding="utf-8")
+    assert "焦作市服务工业企业工作通报" in page and page.count("<svg") >= 4
     engine = create_engine(f"sqlite:///{out}")
     try:
         assert migrate.current(engine) == migrate.head()
@@ -49,6 +56,7 @@ def test_demo_replaces_an_existing_file(tmp_path, monkeypatch):
         say("quick demo")
 
     monkeypatch.setattr(serviceframe.demo, "run_demo", quick)
+    monkeypatch.setattr(serviceframe.demo, "write_reports", lambda app, directory, say: [])
     out = tmp_path / "demo.db"
     out.write_bytes(b"not a database")
 

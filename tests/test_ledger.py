@@ -358,6 +358,12 @@ def test_summary(s: Scenario) -> None:
 
     edsb = build_ledger(s.app, "jz-edsb", "2026-09").summary
     assert (edsb.total, edsb.received, edsb.handled, edsb.lead, edsb.co) == (4, 4, 2, 0, 2)
+    # B redone and rated 基本满意: its first, unsatisfied round still counts.
+    s.resolve(s.b, "2026-10-20T10:00")
+    s.rate(s.b, "2026-10-22T10:00", "basic")
+    summary = build_ledger(s.app, "jz-fgw", "2026-09").summary
+    assert (summary.satisfied, summary.basic, summary.unsatisfied, summary.rated) == (1, 1, 1, 3)
+    assert summary.satisfaction_rate == pytest.approx((1 + 0.8) / 3)
     empty = build_ledger(s.app, "jz-fgw", "2025").summary
     assert empty.total == 0 and empty.satisfaction_rate is None
     assert empty.acknowledge.on_time_rate is None
@@ -387,8 +393,9 @@ def test_set_based_queries(s: Scenario) -> None:
     finally:
         event.remove(s.app.engine, "before_cursor_execute", count)
     assert len(ledger.rows) == 6
-    # The unit, the rows (issues, enterprises, units, latest ratings joined), the co units.
-    assert len(statements) <= 3, statements
+    # The unit, the rows (issues, enterprises, units, latest ratings joined), the co units,
+    # every rating of those issues for the summary.
+    assert len(statements) <= 4, statements
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -517,7 +524,8 @@ def test_xlsx(s: Scenario, tmp_path: Path) -> None:
     assert summary["签收按期完成"] == 1 and summary["签收逾期完成"] == 1
     assert summary["签收超期未完成"] == 1
     assert summary["满意"] == 1 and summary["不满意"] == 1
-    assert summary["满意率(满意+基本满意)"] == pytest.approx(0.5)
+    assert summary["评价次数(每轮均计)"] == 2
+    assert summary["满意度(基本满意按0.8计)"] == pytest.approx(0.5)
 
 
 def test_xlsx_provisional_and_formula_like_text(s: Scenario, tmp_path: Path) -> None:
@@ -603,7 +611,7 @@ def test_cli_table(s: Scenario) -> None:
     assert "焦作市企业发展服务局" in out
     assert "首问、协办" in out and "超期未完成" in out and "不满意" in out
     assert "台帐件数: 4" in out
-    assert "满意率(满意+基本满意): 50.0%" in out
+    assert "满意度(基本满意按0.8计): 50.0%" in out
 
 
 def test_cli_out_xlsx_and_csv(s: Scenario, tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ def run_demo(app: App, say: Say) -> None:
         f"3. 企业名录 imported {loaded.enterprises} enterprises ({loaded.rejected} rejected); "
         f"涉企政策 {loaded.policies} policies in the catalogue"
     )
+    policy_lookup(app, say)
     say(
         f"4. 领导分包 assigned {loaded.contacts} contact leaders and {loaded.liaisons} department liaisons"
     )
@@ -114,7 +115,6 @@ def run_demo(app: App, say: Say) -> None:
 
     run_season(app, say)
     show_notifications(app, say, outbox_file)
-    policy_lookup(app, say)
 
 
 def _notifications_file(app: App) -> Path:
@@ -161,18 +161,31 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
 def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
     """What an enterprise sees on the portal: a policy search, and the policies for it."""
     from serviceframe.services.enterprises import list_enterprises
-    from serviceframe.services.issues import list_issues
     from serviceframe.services.policies import policies_for, search_policies
 
     found = search_policies(app, query, limit=3)
-    say(f"12. 涉企政策 policy search「{query}」: {found.total} found ({found.index.kind} index)")
+    say(f"   政策查询 policy search「{query}」: {found.total} found ({found.index.kind} index)")
     for hit in found.hits:
         p = hit.policy
         say(f"     {p.title} ({p.issuer} {p.doc_no}, {p.validity.label})")
-    raised = {i.enterprise for i in list_issues(app)}
-    enterprise = next(e for e in list_enterprises(app) if e.credit_code in raised)
+    enterprise = next(e for e in list_enterprises(app) if e.key_level.is_city_key)
     matches = policies_for(app, enterprise.credit_code, limit=3)
     say(f"   政策匹配 policies for {enterprise.name} (行业 {enterprise.industry}):")
     for m in matches:
         why = "、".join(c.label for c in m.raised) or f"行业 {m.industry or '不限'}"
         say(f"     {m.policy.title} (适用: {why})")
+
+
+def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") -> list[Path]:
+    """The quarter's circular (HTML with charts, XLSX) and the assessment (XLSX), next to the
+    demo database."""
+    from serviceframe.reports.run import write_report
+
+    written = []
+    for name, suffix in (("circular", "html"), ("circular", "xlsx"), ("assessment", "xlsx")):
+        path = directory / f"{name}-{period}.{suffix}"
+        write_report(app, name, path, period)
+        written.append(path)
+    say(f"12. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
+    say(f"13. 考核 the assessment for {period}: {written[2]}")
+    return written

@@ -151,6 +151,28 @@ def serviceframe_channel_kinds(app: Any) -> Any:
 
 
 @hookspec
+def serviceframe_scoring_profiles(app: Any) -> Any:
+    """Register ways of scoring the assessment (R9): yield
+    :class:`~serviceframe.domain.assessment.ScoringProfile` records.
+
+    :param app: the running app.
+    :return: an iterable (a generator is simplest) of ``ScoringProfile(name, label, score,
+        description, parameters)``. ``score(figures, rules)`` gets a unit's
+        :class:`~serviceframe.domain.assessment.Figures` and the
+        :class:`~serviceframe.domain.assessment.ScoringRules` of the organisation file and
+        returns a result between 0 and 1, or ``None`` for nothing to score.
+
+    The organisation file chooses one by name (``[assessment] profile``); the built-in
+    ``satisfaction`` (the seed's sole standard) is the default, and ``hotline12345`` (response,
+    resolution and satisfaction mixed, as 12345 hotlines are judged) is built in as a plugin
+    of its own. Each plugin is called on its own: one that raises or yields anything else is
+    reported by name and left out; a name two plugins register is usable from neither, and
+    the error names both. A result outside 0..1 stops the assessment with an error naming the
+    profile's plugin.
+    """
+
+
+@hookspec
 def serviceframe_notification_placeholders(app: Any) -> Any:
     """Add placeholders to notification templates: yield :class:`serviceframe.channels.Placeholder`.
 
@@ -164,4 +186,25 @@ def serviceframe_notification_placeholders(app: Any) -> Any:
     (``org load`` checks every placeholder). The functions run inside the transaction of the
     change that causes the notification: a placeholder that raises leaves that notification
     failed, naming the plugin, and never undoes the change. A name may be provided once.
+    """
+
+
+@hookspec
+def serviceframe_report_kinds(app: Any) -> Any:
+    """Register kinds of report (local reporting): yield
+    :class:`~serviceframe.reports.kinds.ReportKind` records.
+
+    :param app: the running app.
+    :return: an iterable of ``ReportKind(name, title, build, parameters, description)``.
+        ``build(app, request)`` gets a :class:`~serviceframe.reports.kinds.ReportRequest`
+        (period, jurisdiction, parameters, now) and returns a
+        :class:`~serviceframe.reports.document.Report`: sections of text, tables and
+        charts, which serviceframe renders as text, JSON, XLSX (native Excel charts) or a
+        standalone HTML page (charts drawn with a Chinese font).
+
+    ``serviceframe report list`` shows every kind; ``serviceframe report run NAME`` runs one.
+    The built-in ``circular`` (通报), ``briefing`` (the leaders' report) and ``assessment``
+    are registered the same way. Each plugin is called on its own: one that raises or yields
+    anything else is reported by name and left out; a name two plugins register is usable
+    from neither, and the error names both.
     """

@@ -54,6 +54,16 @@ class EscalationRules:
 
 
 @frozen
+class AssessmentRules:
+    """How the enterprises' ratings become each unit's result (R9; docs/assessment.md)."""
+
+    profile: str = "satisfaction"  # the scoring profile; plugins may add others
+    basic_weight: float = 0.8  # 基本满意 is worth this much of 满意 (0..1)
+    co_weight: float = 0.5  # a co-handling unit counts each rating with this weight (0..1)
+    params: dict[str, float] = field(factory=dict)  # the profile's own parameters
+
+
+@frozen
 class Meeting:
     """A scheduled executive meeting of a government (常务会议)."""
 
@@ -120,6 +130,7 @@ class OrgFile:
     channels: tuple[ChannelConfig, ...] = ()
     notifications: dict[str, NotificationRule] = field(factory=dict)
     outbox: OutboxRules = OutboxRules()
+    assessment: AssessmentRules = AssessmentRules()
 
     @property
     def organisation(self) -> Organisation:
@@ -155,6 +166,10 @@ def parse_org(
         )
     problems += _classification_problems(org_file)
     problems += _check_channels(org_file, codes, plugins)
+    for name in ("basic_weight", "co_weight"):
+        value = getattr(org_file.assessment, name)
+        if not 0 <= value <= 1:
+            problems.append(f"assessment.{name}={value!r}: must be between 0 and 1")
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file

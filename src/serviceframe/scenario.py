@@ -219,6 +219,8 @@ def run_season(
         )
     )
 
+    visit_season(app, say, enterprises, rng)
+
 
 def _work(app: App, issue_id: int, unit: str, rng: random.Random, now: datetime) -> None:
     """A unit doing its job: acknowledge, report, resolve; the enterprise rates."""
@@ -241,3 +243,81 @@ def _work(app: App, issue_id: int, unit: str, rng: random.Random, now: datetime)
         issues.resolve(app, issue.id, "重新协调,已落实解决措施")
         issues.rate(app, issue.id, "basic")
     app.clock = lambda: now
+
+
+# Units that let the quarter pass without visiting an enterprise, so the compliance shows them.
+IDLE_UNITS = ("jz-gsj-tax", "jz-dsj-tax", "jz-ghj", "jz-gaj", "jz-fgj")
+VISIT_PROBLEM = "新厂区用地手续迟迟没有落实,土地证办理停滞,项目无法按期开工"
+
+
+def visit_season(app: App, say: Say, enterprises: list[Enterprise], rng: random.Random) -> None:
+    """R5: member units visit key enterprises with their contact leaders, the heads hold
+    symposiums, a department holds an on-site office day; a problem found becomes an issue."""
+    from datetime import date
+
+    from serviceframe.domain.assignment import AssignmentKind
+    from serviceframe.services.compliance import visit_compliance
+    from serviceframe.services.configured import organisation_of
+    from serviceframe.services.visits import FindingDraft, VisitDraft, record_visits
+
+    city_keys = [e for e in enterprises if e.key_level.is_city_key]
+    with app.uow() as uow:
+        group = organisation_of(app, uow).group_of("410800")
+        assert group is not None
+        contacts = {}
+        for e in city_keys:
+            found = uow.assignments.current(e.credit_code, AssignmentKind.CONTACT)
+            if found is not None:
+                contacts[e.credit_code] = found.official
+    drafts = []
+    for n, unit in enumerate(u for u in group.members if u not in IDLE_UNITS):
+        visited = rng.sample(city_keys, 2)
+        leaders = tuple(contacts[e.credit_code] for e in visited if e.credit_code in contacts)
+        drafts.append(
+            VisitDraft(
+                kind="走访",
+                date=date(2026, 10, 13 + n % 14),
+                units=(unit,),
+                officials=leaders[:1],
+                enterprises=tuple(e.credit_code for e in visited),
+                findings=(FindingDraft("企业生产经营基本正常,订单较为饱满"),)
+                + (
+                    (FindingDraft(VISIT_PROBLEM, visited[0].credit_code, True, 5),)
+                    if n == 0
+                    else ()
+                ),
+                subject="四季度走访重点企业",
+            )
+        )
+    drafts.append(
+        VisitDraft(
+            "座谈会", date(2026, 10, 20), ("jz-gov",), ("jz-mayor",), subject="市长与企业家座谈会"
+        )
+    )
+    drafts.append(
+        VisitDraft(
+            "座谈会", date(2026, 10, 22), ("jf-gov",), ("jf-mayor",), subject="区长与企业家座谈会"
+        )
+    )
+    drafts.append(
+        VisitDraft(
+            "现场办公",
+            date(2026, 10, 27),
+            ("jz-hbj",),
+            enterprises=tuple(e.credit_code for e in city_keys[:3]),
+            subject="环保审批现场办公",
+        )
+    )
+    batch = record_visits(app, drafts)
+    compliance = visit_compliance(app, "2026-Q4")
+    city = [u for u in compliance.units if u.jurisdiction == "410800"]
+    went = sum(1 for u in city if any(c.held for c in u.checks))
+    heads = sum(1 for h in compliance.heads if any(c.held for c in h.checks))
+    say(
+        f"11. 走访调研 recorded {len(batch.recorded)} visits, symposiums and on-site office days; "
+        f"{len(batch.issues)} problem found filed as an issue (source visit). "
+        f"2026-Q4: {went} of {len(city)} city member units have visited, {heads} of "
+        f"{len(compliance.heads)} heads held a symposium, {len(compliance.contact_gaps)} of "
+        f"{compliance.key_enterprises} key enterprises not yet visited by their contact leader "
+        "(serviceframe visit compliance --period 2026-Q4)"
+    )

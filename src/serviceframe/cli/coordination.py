@@ -18,7 +18,20 @@ def coordination(obj: CliContext, period: str, as_json: bool) -> None:
     if as_json:
         emit_json(report)
         return
-    headers = ("", "名称", "受理", "办结", "按时", "逾期", "提级", "督办", "满意", "已评")
+    headers = (
+        "",
+        "名称",
+        "受理",
+        "办结",
+        "按时",
+        "逾期",
+        "提级",
+        "督办",
+        "满意",
+        "基本满意",
+        "不满意",
+        "满意度",
+    )
     for title, lines in (
         ("按县(市)区 by county", report.counties),
         ("按承办单位 by unit", report.units),
@@ -37,7 +50,9 @@ def coordination(obj: CliContext, period: str, as_json: bool) -> None:
                     x.escalated,
                     x.supervised,
                     x.satisfied,
-                    x.rated,
+                    x.basic,
+                    x.unsatisfied,
+                    "—" if x.satisfaction is None else f"{x.satisfaction:.1%}",
                 )
                 for x in lines
             ],

@@ -19,7 +19,7 @@ from serviceframe.cli.context import CliContext
 def demo(obj: CliContext, out: str) -> None:
     """Build the Jiaozuo example city on a fresh SQLite file and run the mechanism on it."""
     from serviceframe.app import Settings, bootstrap
-    from serviceframe.demo import run_demo
+    from serviceframe.demo import run_demo, write_reports
 
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,5 +32,6 @@ def demo(obj: CliContext, out: str) -> None:
         app.settings.actor = obj.actor
     click.echo(f"serviceframe demo: 焦作市 on {path}")
     run_demo(app, click.echo)
+    write_reports(app, path.parent, click.echo)
     app.close()
     click.echo(f"done. Explore it with: serviceframe --db {path} coverage")

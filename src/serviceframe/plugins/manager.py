@@ -9,7 +9,7 @@ import importlib
 import logging
 from collections.abc import Iterable
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import pluggy
 from attrs import frozen
@@ -17,6 +17,14 @@ from attrs import frozen
 from serviceframe import hookspecs
 
 log = logging.getLogger("serviceframe.plugins")
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+R = TypeVar("R", bound=Named)
 
 ENTRY_POINT_GROUP = "serviceframe"
 
@@ -27,6 +35,9 @@ BUILTIN_PLUGINS = (
     "serviceframe.plugins.router",
     "serviceframe.plugins.file_channel",
     "serviceframe.plugins.channel_sources",
+    "serviceframe.plugins.scoring",
+    "serviceframe.plugins.hotline12345",
+    "serviceframe.plugins.reports",
 )
 
 
@@ -127,23 +138,35 @@ class PluginHost:
                 return result
         return None
 
-    def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, list[Any]]]:
-        """Call a registration hook (one that yields records) on each plugin on its own:
-        ``(plugin name, its records)`` per plugin, so the caller can name who gave what. A
-        plugin that raises is recorded as a failure and gives nothing."""
-        found = []
+    def collect(self, hook_name: str, record_type: type[R], **kwargs: Any) -> "Registry[R]":
+        """Call a registration hook, whose implementations yield (or return a list of) typed
+        frozen records with a ``name`` (conda's registration hooks).
+
+        Each plugin is called on its own: one that raises, or yields anything but a
+        ``record_type``, is recorded as a failure naming it and all its records are left
+        out. A name registered by two plugins is taken by neither: using it is an error that
+        names both, so that one can be disabled.
+        """
         caller = getattr(self.pm.hook, hook_name)
+        registry: Registry[R] = Registry(record_type.__name__)
         for impl in reversed(caller.get_hookimpls()):
             try:
                 result = impl.function(**{name: kwargs[name] for name in impl.argnames})
                 records = list(result or ())
+                for record in records:
+                    if not isinstance(record, record_type):
+                        raise TypeError(
+                            f"yielded {type(record).__name__} {record!r:.60}, "
+                            f"expected {record_type.__name__}"
+                        )
             except Exception as exc:
                 failure = PluginFailure(impl.plugin_name, hook_name, f"{type(exc).__name__}: {exc}")
-                log.warning("%s", failure)
+                log.warning("%s; its records are left out", failure)
                 self.failures.append(failure)
                 continue
-            found.append((impl.plugin_name, records))
-        return found
+            for record in records:
+                registry.add(record, impl.plugin_name)
+        return registry
 
     def list(self) -> list[PluginInfo]:
         return sorted(self.infos, key=lambda p: (p.origin != "builtin", p.name))
@@ -151,3 +174,44 @@ class PluginHost:
     @staticmethod
     def _hooks_of(plugin: object) -> tuple[str, ...]:
         return tuple(sorted(n for n in dir(plugin) if n.startswith("serviceframe_")))
+
+
+class Registry(Generic[R]):
+    """What plugins registered through one registration hook, by name."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.records: dict[str, R] = {}
+        self.owners: dict[str, list[str]] = {}
+
+    def add(self, record: R, plugin: str) -> None:
+        name = record.name
+        self.owners.setdefault(name, []).append(plugin)
+        self.records.setdefault(name, record)
+
+    @property
+    def conflicts(self) -> dict[str, list[str]]:
+        """Names registered by more than one plugin, with the plugins."""
+        return {n: p for n, p in self.owners.items() if len(p) > 1}
+
+    def names(self) -> list[str]:
+        """The usable names, sorted."""
+        return sorted(n for n in self.records if n not in self.conflicts)
+
+    def get(self, name: str) -> R:
+        """The record of ``name``; a clear error when none or two plugins registered it."""
+        from serviceframe.errors import ServiceFrameError, ValidationError
+
+        if name in self.conflicts:
+            plugins = " and ".join(repr(p) for p in self.conflicts[name])
+            raise ServiceFrameError(
+                f"{self.what} {name!r} is registered by both plugins {plugins}; "
+                "disable one with --disable-plugin NAME"
+            )
+        if name not in self.records:
+            known = ", ".join(self.names()) or "none"
+            raise ValidationError(self.what, name, f"no such {self.what}; known: {known}")
+        return self.records[name]
+
+    def owner(self, name: str) -> str:
+        return self.owners[name][0]

@@ -30,21 +30,17 @@ def channel_kinds(app: App) -> dict[str, KindInfo]:
     error naming both: which one a county meant cannot be guessed."""
 
     def build() -> dict[str, KindInfo]:
-        kinds: dict[str, KindInfo] = {}
-        for plugin, records in app.plugins.collect("serviceframe_channel_kinds", app=app):
-            for record in records:
-                if not isinstance(record, ChannelKind):
-                    app.plugins.failures.append(_odd(plugin, "serviceframe_channel_kinds", record))
-                    continue
-                taken = kinds.get(record.name)
-                if taken is not None:
-                    raise ServiceFrameError(
-                        f"channel kind {record.name!r} is provided by two plugins, "
-                        f"{taken.plugin!r} and {plugin!r}; disable one "
-                        "(--disable-plugin NAME or SERVICEFRAME_DISABLE_PLUGINS)"
-                    )
-                kinds[record.name] = KindInfo(record, plugin)
-        return kinds
+        registry = app.plugins.collect("serviceframe_channel_kinds", ChannelKind, app=app)
+        for name, plugins in registry.conflicts.items():
+            raise ServiceFrameError(
+                f"channel kind {name!r} is provided by two plugins, "
+                f"{plugins[0]!r} and {plugins[1]!r}; disable one "
+                "(--disable-plugin NAME or SERVICEFRAME_DISABLE_PLUGINS)"
+            )
+        return {
+            name: KindInfo(registry.records[name], registry.owner(name))
+            for name in registry.names()
+        }
 
     result: dict[str, KindInfo] = app.cached("channel_kinds", build)
     return result
@@ -57,23 +53,18 @@ def placeholders(app: App) -> dict[str, tuple[Placeholder, str]]:
     core = {*COMMON, *(p for n in NOTICES.values() for p in n.placeholders)}
 
     def build() -> dict[str, tuple[Placeholder, str]]:
+        registry = app.plugins.collect(
+            "serviceframe_notification_placeholders", Placeholder, app=app
+        )
         found: dict[str, tuple[Placeholder, str]] = {}
-        for plugin, records in app.plugins.collect(
-            "serviceframe_notification_placeholders", app=app
-        ):
-            for record in records:
-                if not isinstance(record, Placeholder):
-                    app.plugins.failures.append(
-                        _odd(plugin, "serviceframe_notification_placeholders", record)
-                    )
-                    continue
-                if record.name in core or record.name in found:
-                    by = "serviceframe" if record.name in core else found[record.name][1]
-                    raise ServiceFrameError(
-                        f"placeholder {{{record.name}}} of plugin {plugin!r} is already "
-                        f"provided by {by!r}"
-                    )
-                found[record.name] = (record, plugin)
+        for name, plugins in sorted(registry.owners.items()):
+            if name in core or len(plugins) > 1:
+                by = "serviceframe" if name in core else plugins[0]
+                raise ServiceFrameError(
+                    f"placeholder {{{name}}} of plugin {plugins[-1]!r} is already "
+                    f"provided by {by!r}"
+                )
+            found[name] = (registry.records[name], plugins[0])
         return found
 
     result: dict[str, tuple[Placeholder, str]] = app.cached("placeholders", build)
@@ -88,12 +79,6 @@ def plugin_placeholders_by_kind(app: App) -> dict[str, frozenset[str]]:
         kind: frozenset(n for n, (p, _) in found.items() if not p.kinds or kind in p.kinds)
         for kind in NOTICES
     }
-
-
-def _odd(plugin: str, hook: str, record: object) -> Any:
-    from serviceframe.plugins.manager import PluginFailure
-
-    return PluginFailure(plugin, hook, f"gave {type(record).__name__} {record!r}, not a record")
 
 
 # --- configuration -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from serviceframe.domain.taxonomy import Taxonomy, load_taxonomy
 from serviceframe.domain.topics import TopicEdit, TopicMap, load_topic_map
 from serviceframe.domain.workdays import WorkCalendar, YearOverride
 from serviceframe.errors import ServiceFrameError
-from serviceframe.orgfile import DeadlineRules, EscalationRules
+from serviceframe.orgfile import AssessmentRules, DeadlineRules, EscalationRules
 from serviceframe.serialise import converter
 
 
@@ -101,3 +101,11 @@ def organisation_of(app: App, uow: Any) -> Organisation:
         return uow.org.load()
 
     return app.cached("organisation", build)
+
+
+def assessment_rules(app: App) -> AssessmentRules:
+    """How ratings are scored: the ``[assessment]`` of the organisation file."""
+    return app.cached(
+        "assessment_rules",
+        lambda: converter.structure(_setting(app, "assessment") or {}, AssessmentRules),
+    )

@@ -1,20 +1,22 @@
 """The coordination report (R8): the state of service work per county and per unit, for the
 office's regular report to the city leadership and the city-wide circular (通报).
 
-Computed in SQL (grouped counts); other reports build on these figures.
+Computed in SQL (grouped counts, :mod:`serviceframe.services.cohort`), as the circular counts.
 """
 
 from datetime import datetime
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import select
 
 from serviceframe.app import App
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.satisfaction import weight
 from serviceframe.domain.workdays import SHANGHAI
+from serviceframe.services.cohort import Line, cohort
+from serviceframe.services.configured import assessment_rules
 from serviceframe.store import tables as t
-from serviceframe.store.sqlfunc import shanghai_date
 
 
 @frozen
@@ -27,8 +29,12 @@ class CoordinationLine:
     overdue: int  # resolved late, or still open past the deadline
     escalated: int  # issues moved up the ladder at least once
     supervised: int  # supervision orders issued
+    # Every rating of these issues, one per resolution round (domain.satisfaction).
     satisfied: int
+    basic: int
+    unsatisfied: int
     rated: int
+    satisfaction: float | None  # the assessment's score of those ratings
 
 
 @frozen
@@ -44,86 +50,38 @@ def coordination(app: App, period: str | Period, now: datetime | None = None) ->
     span = parse_period(period) if isinstance(period, str) else period
     now = now or app.now()
     today = now.astimezone(SHANGHAI).date()
-    i, e, s, j, u = (
-        t.issues.c,
-        t.enterprises.c,
-        t.supervision_orders.c,
-        t.jurisdictions.c,
-        t.units.c,
-    )
-    orders = (
-        select(
-            s.issue_id,
-            func.count().label("orders"),
-            func.sum(
-                case((or_(s.to_rung != s.from_rung, s.to_level != s.from_level), 1), else_=0)
-            ).label("moves"),
-        )
-        .group_by(s.issue_id)
-        .subquery()
-    )
-    resolved = i.status.in_(["resolved", "closed"])
-    open_ = i.status.in_(["dispatched", "acknowledged", "in_progress", "redo"])
-    # Without a deadline (settled by a cluster's resolution or a meeting's decision before it
-    # was dispatched) nothing was missed: on time, as the lifecycle's own 'resolved' says.
-    on_time = and_(
-        resolved,
-        i.resolved_at.is_not(None),
-        or_(i.resolve_due.is_(None), shanghai_date(i.resolved_at) <= i.resolve_due),
-    )
-    late = or_(
-        and_(resolved, i.resolved_at.is_not(None), shanghai_date(i.resolved_at) > i.resolve_due),
-        and_(open_, i.resolve_due < today),
-    )
-
-    def count(condition: Any) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    figures = (
-        func.count(i.id),
-        count(resolved),
-        count(on_time),
-        count(late),
-        count(func.coalesce(orders.c.moves, 0) > 0),
-        func.coalesce(func.sum(orders.c.orders), 0),
-        count(i.satisfaction.in_(["satisfied", "basic"])),
-        count(i.satisfaction.is_not(None)),
-    )
-    base = t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
-        orders, orders.c.issue_id == i.id
-    )
-    in_period = and_(
-        i.received_at >= span.start_at,
-        i.received_at < span.end_at,
-        i.status.not_in(["rejected", "merged"]),
-    )
+    basic_weight = weight(assessment_rules(app).basic_weight)
+    j, u = t.jurisdictions.c, t.units.c
     with app.uow() as uow:
         conn = uow.connection
-        by_county = conn.execute(
-            select(e.jurisdiction_code, func.min(j.name), *figures)
-            .select_from(base.join(t.jurisdictions, j.code == e.jurisdiction_code))
-            .where(in_period)
-            .group_by(e.jurisdiction_code)
-            .order_by(e.jurisdiction_code)
-        ).all()
-        # Grouped by the column itself: PostgreSQL cannot tell that two bound "" in the
-        # select list and the GROUP BY are the same expression. Issues not yet dispatched
-        # form the group without a unit, listed first on both databases.
-        by_unit = sorted(
-            conn.execute(
-                select(i.lead_unit, func.min(u.name), *figures)
-                .select_from(base.outerjoin(t.units, u.id == i.lead_unit))
-                .where(in_period)
-                .group_by(i.lead_unit)
-            ).all(),
-            key=lambda r: r[0] or "",
-        )
+        counties = cohort(conn, t.enterprises.c.jurisdiction_code, None, span, today, basic_weight)
+        units = cohort(conn, t.issues.c.lead_unit, None, span, today, basic_weight)
+        names = dict(conn.execute(select(j.code, j.name)).all())
+        names |= dict(conn.execute(select(u.id, u.name)).all())
         supervision = tuple(uow.routing.orders(open_only=True))
+    # Issues not yet dispatched form the line without a unit, listed first.
     return CoordinationReport(
-        span, now, tuple(_line(r) for r in by_county), tuple(_line(r) for r in by_unit), supervision
+        span,
+        now,
+        tuple(_line(counties[k], names) for k in sorted(counties, key=lambda k: k or "")),
+        tuple(_line(units[k], names) for k in sorted(units, key=lambda k: k or "")),
+        supervision,
     )
 
 
-def _line(r: Any) -> CoordinationLine:
-    key, name, *numbers = r
-    return CoordinationLine(key or "(未交办)", name or "", *(int(n or 0) for n in numbers))
+def _line(line: Line, names: dict[str, str]) -> CoordinationLine:
+    return CoordinationLine(
+        line.key or "(未交办)",
+        names.get(line.key, ""),
+        line.received,
+        line.resolved,
+        line.on_time,
+        line.overdue,
+        line.escalated,
+        line.supervised,
+        line.ratings.satisfied,
+        line.ratings.basic,
+        line.ratings.unsatisfied,
+        line.ratings.rated,
+        line.satisfaction,
+    )

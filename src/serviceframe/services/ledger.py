@@ -17,6 +17,10 @@ An issue settled from above (a widespread cluster resolved, an executive meeting
 resolved without being acknowledged or fed back on; those steps are then judged at the moment of
 resolution. A step that will never be done (the issue was rejected or merged) is not judged.
 
+Each row shows the issue's latest rating; the summary counts every rating of the ledger's
+issues, one per resolution round, and scores them as the assessment does
+(:mod:`serviceframe.domain.satisfaction`).
+
 It is exported as CSV (UTF-8 with BOM by default, or GBK) and XLSX with Chinese headers.
 """
 
@@ -27,6 +31,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,13 +39,17 @@ from attrs import frozen
 from sqlalchemy import Connection, and_, func, or_, select
 
 from serviceframe.app import App
+from serviceframe.domain.assessment import DeadlineCounts
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.satisfaction import Tally, weight
 from serviceframe.domain.workdays import SHANGHAI, Deadline
 from serviceframe.errors import ValidationError
 from serviceframe.plugins.sources import BUILTIN_SOURCES
+from serviceframe.services.configured import assessment_rules
 from serviceframe.store import tables as t
+from serviceframe.store.ratings import tally_of_issues
 
 # --- periods ---------------------------------------------------------------------------------
 
@@ -166,20 +175,6 @@ class LedgerRow:
 
 
 @frozen
-class DeadlineCounts:
-    met: int = 0
-    missed: int = 0
-    pending: int = 0
-    overdue: int = 0
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Met among the deadlines that are decided (met, missed or overdue)."""
-        decided = self.met + self.missed + self.overdue
-        return None if decided == 0 else self.met / decided
-
-
-@frozen
 class LedgerSummary:
     total: int
     received: int  # 首问
@@ -190,9 +185,11 @@ class LedgerSummary:
     acknowledge: DeadlineCounts
     feedback: DeadlineCounts
     resolve: DeadlineCounts
+    # Every rating of the ledger's issues, one per resolution round (domain.satisfaction).
     satisfied: int
     basic: int
     unsatisfied: int
+    basic_weight: Fraction = Fraction(4, 5)
 
     @property
     def rated(self) -> int:
@@ -200,8 +197,9 @@ class LedgerSummary:
 
     @property
     def satisfaction_rate(self) -> float | None:
-        """满意率: (满意 + 基本满意) / rated issues, on each issue's latest rating."""
-        return None if self.rated == 0 else (self.satisfied + self.basic) / self.rated
+        """满意度: the assessment's score of these ratings (domain.satisfaction)."""
+        rate = Tally(self.satisfied, self.basic, self.unsatisfied).rate(self.basic_weight)
+        return None if rate is None else float(rate)
 
 
 @frozen
@@ -230,7 +228,9 @@ def build_ledger(app: App, unit: str, period: str | Period, now: datetime | None
         if unit_name is None:
             raise ValidationError("unit", unit, "no such unit")
         rows = ledger_rows(conn, unit, period, now)
-    return Ledger(unit, unit_name, period, now, tuple(rows), summarise(rows))
+        ratings = tally_of_issues(conn, [r.issue_id for r in rows])
+    basic_weight = weight(assessment_rules(app).basic_weight)
+    return Ledger(unit, unit_name, period, now, tuple(rows), summarise(rows, ratings, basic_weight))
 
 
 def ledger_rows(conn: Connection, unit: str, period: Period, now: datetime) -> list[LedgerRow]:
@@ -410,7 +410,9 @@ def _row(rec: Any, co: Sequence[tuple[str, str]], now: datetime) -> LedgerRow:
     )
 
 
-def summarise(rows: Iterable[LedgerRow]) -> LedgerSummary:
+def summarise(
+    rows: Iterable[LedgerRow], ratings: Tally, basic_weight: Fraction = Fraction(4, 5)
+) -> LedgerSummary:
     rows = list(rows)
     counts: dict[str, dict[DeadlineState, int]] = {
         name: dict.fromkeys(DeadlineState, 0) for name in DEADLINE_NAMES
@@ -442,9 +444,10 @@ def summarise(rows: Iterable[LedgerRow]) -> LedgerSummary:
         acknowledge=deadline("acknowledge"),
         feedback=deadline("feedback"),
         resolve=deadline("resolve"),
-        satisfied=count(lambda r: r.satisfaction is Satisfaction.SATISFIED),
-        basic=count(lambda r: r.satisfaction is Satisfaction.BASIC),
-        unsatisfied=count(lambda r: r.satisfaction is Satisfaction.UNSATISFIED),
+        satisfied=ratings.satisfied,
+        basic=ratings.basic,
+        unsatisfied=ratings.unsatisfied,
+        basic_weight=basic_weight,
     )
 
 
@@ -649,8 +652,8 @@ def summary_lines(ledger: Ledger) -> list[tuple[str, Any]]:
         ("满意", s.satisfied),
         ("基本满意", s.basic),
         ("不满意", s.unsatisfied),
-        ("已评价", s.rated),
-        ("满意率(满意+基本满意)", s.satisfaction_rate),
+        ("评价次数(每轮均计)", s.rated),
+        (f"满意度(基本满意按{float(s.basic_weight):g}计)", s.satisfaction_rate),
     ]
     return lines
 

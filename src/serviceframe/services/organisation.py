@@ -70,6 +70,7 @@ def save_organisation(
         "channel_facts": channel_facts(app, org_file.channels),
         "notifications": converter.unstructure(org_file.notifications),
         "outbox": converter.unstructure(org_file.outbox),
+        "assessment": converter.unstructure(org_file.assessment),
     }
     with app.uow() as uow:
         topics_before = uow.org.setting("topics") or {}

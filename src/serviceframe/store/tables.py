@@ -587,3 +587,67 @@ Index(
     sqlite_where=text("status = 'quarantined'"),
     postgresql_where=text("status = 'quarantined'"),
 )
+
+# --- Visits (migration 0006) -----------------------------------------------------------------
+
+# R5: visits to enterprises (走访调研), enterprise symposiums (座谈会) and on-site office days
+# (现场办公). ``ref`` is the clerk's own number, so importing the same sheet twice adds nothing.
+visits = Table(
+    "visits",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(100), nullable=True, unique=True),
+    Column("kind", String(12), nullable=False),
+    Column("date", Date, nullable=False, index=True),
+    Column(
+        "jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False, index=True
+    ),
+    Column("subject", String(200), nullable=False, server_default=""),
+    Column("place", String(200), nullable=False, server_default=""),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    CheckConstraint("kind IN ('visit', 'symposium', 'onsite')", name="kind"),
+)
+
+visit_units = Table(
+    "visit_units",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visits.id"), primary_key=True),
+    Column("unit_id", String(64), ForeignKey("units.id"), primary_key=True, index=True),
+)
+
+visit_officials = Table(
+    "visit_officials",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visits.id"), primary_key=True),
+    Column("official_id", String(64), ForeignKey("officials.id"), primary_key=True, index=True),
+)
+
+visit_enterprises = Table(
+    "visit_enterprises",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visits.id"), primary_key=True),
+    Column(
+        "enterprise_code",
+        String(18),
+        ForeignKey("enterprises.credit_code"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+# What a visit found, in order; a finding that raises a problem points at the issue filed for
+# it (source ``visit``, origin ``visit:<id>``).
+visit_findings = Table(
+    "visit_findings",
+    metadata,
+    Column("visit_id", Integer, ForeignKey("visits.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("problem", Boolean, nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True, unique=True),
+)
+
+# Assessment and reports count the ratings given in a period.
+Index("ix_ratings_rated_at", ratings.c.rated_at)

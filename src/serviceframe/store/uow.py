@@ -24,6 +24,7 @@ from serviceframe.store.repositories import (
     OrganisationRepository,
 )
 from serviceframe.store.routing_repository import RoutingRepository
+from serviceframe.store.visit_repository import VisitRepository
 
 
 class UnitOfWork:
@@ -37,6 +38,7 @@ class UnitOfWork:
     policies: PolicyRepository
     outbox: OutboxRepository
     inbound: InboundRepository
+    visits: VisitRepository
 
     def __init__(
         self, engine: Engine, before_commit: "Callable[[UnitOfWork], None] | None" = None
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.policies = PolicyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.inbound = InboundRepository(conn)
+        self.visits = VisitRepository(conn)
         return self
 
     def record(self, rows: list[dict[str, Any]]) -> None:
