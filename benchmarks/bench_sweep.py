@@ -352,7 +352,7 @@ def routes(app: App) -> tuple[list[dict[str, Any]], int, str]:
                 )
             )
         )
-    office = org.group_of(org.city.code).office  # type: ignore[union-attr]
+    office = org.group_of(org.root.code).office  # type: ignore[union-attr]
     heads = {o.unit for o in org.officials if o.role is Role.DEPARTMENT_HEAD and o.active}
     units_at: dict[str, list[str]] = {}
     for u in sorted(org.units, key=lambda u: u.id):
@@ -371,7 +371,7 @@ def routes(app: App) -> tuple[list[dict[str, Any]], int, str]:
                     KeyLevel(key_level),
                 )
                 level, _ = handling_level(org, facts)
-                candidates = units_at.get(level) or units_at[org.city.code]
+                candidates = units_at.get(level) or units_at[org.root.code]
                 lead = candidates[(category * 7 + e) % len(candidates)]
                 key = (county, key_level, category, sev, lead)
                 if key not in decided:

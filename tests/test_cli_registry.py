@@ -18,8 +18,10 @@ from serviceframe.cli.context import CliContext
 from serviceframe.services.enterprises import get_enterprise
 from serviceframe.store import migrate
 from serviceframe.testing.sample import (
+    CITY,
     JIEFANG,
     SMALL_ORG,
+    XIUWU,
     credit_code,
     enterprise_row,
     write_csv,
@@ -115,7 +117,9 @@ def test_an_unreachable_database_is_one_line(tmp_path):
 
 def test_org_load_and_reload(run, tmp_path):
     result = run("org", "load", str(write_org(tmp_path / "org.toml")))
-    assert "3 jurisdictions, 5 units, 7 officials (0 new), 2 leading groups" in ok(result)
+    out = ok(result)
+    assert "3 个辖区 jurisdictions, 5 个单位 units, 7 名人员 officials (0 new)" in out
+    assert "2 个领导小组 leading groups" in out
 
     start = SMALL_ORG.index('[[officials]]\nid = "jz-fgw-leader"')
     end = SMALL_ORG.index("[[", start + 2)
@@ -150,7 +154,7 @@ def test_org_show_json(read):
     vm = next(o for o in org["officials"] if o["id"] == "jz-vm")
     assert vm["name"] == "黄秀倩"
     assert sorted(vm["portfolio"]["categories"]) == list(range(1, 10))
-    assert vm["role"] == "vice_mayor"
+    assert vm["role"] == "deputy"
 
 
 def test_org_show_before_loading(sf_app):
@@ -174,7 +178,7 @@ def test_enterprise_import_clean_and_with_errors(run, sf_small_app, tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "2 rows, 1 added, 0 updated, 0 unchanged, 1 rejected" in result.stdout
-    assert "line 3, column 所属县区: '410899': unknown county" in result.stderr
+    assert "line 3, column 所属县区: '410899': not a jurisdiction" in result.stderr
     assert get_enterprise(sf_small_app, credit_code(JIEFANG, 13)).jurisdiction == JIEFANG
 
 
@@ -213,9 +217,15 @@ def test_enterprise_list_json(read):
 
 
 def test_enterprise_list_rejects_a_bad_key_level(read):
-    result = read("enterprise", "list", "--key", "province")
+    result = read("enterprise", "list", "--key", "state")
     assert result.exit_code == 2
-    assert "province" in result.stderr
+    assert "state" in result.stderr
+
+
+def test_enterprise_list_by_name_covers_the_places_below(read):
+    out = ok(read("enterprise", "list", "--jurisdiction", "焦作市", "--key", "county"))
+    assert CITY_KEY in out and COUNTY_KEY in out and credit_code(XIUWU, 4) in out
+    assert "解放区" in out  # the place by name, not only its code
 
 
 def test_enterprise_show(run):
@@ -296,8 +306,8 @@ def test_coverage_json(run):
     ok(run("assign", CITY_KEY, "--official", "jz-vm"))
     result = unescaped_json(ok(run("coverage", "--json")))
     lines = {q["level"]: q for q in result["quotas"]}
-    assert lines["city"] == {
-        "level": "city",
+    assert lines[CITY] == {
+        "level": CITY,
         "name": "焦作市",
         "key_enterprises": 1,
         "target": 3,
@@ -306,13 +316,14 @@ def test_coverage_json(run):
     assert lines[JIEFANG]["name"] == "解放区"
     gaps = {(g["level"], g["credit_code"]) for g in result["gaps"]}
     assert (JIEFANG, COUNTY_KEY) in gaps
-    assert ("city", CITY_KEY) not in gaps
+    assert (CITY, CITY_KEY) not in gaps
 
 
 def test_coverage_table(read):
     out = ok(read("coverage"))
     assert "焦作市" in out and "解放区" in out
-    assert "gaps (key enterprise with no contact leader)" in out
+    assert "缺联系领导" in out and "市重点" in out
+    assert "重点企业没有本级或上级联系领导" in out
     assert "焦作市宝祥电机有限公司" in out
 
 

@@ -22,7 +22,8 @@ from serviceframe.services.routing import escalate, explain_route
 from serviceframe.testing.clock import Clock
 
 SH = ZoneInfo("Asia/Shanghai")
-JIEFANG, ZHONGZHAN = "410802", "410803"
+CITY, JIEFANG, ZHONGZHAN = "410800", "410802", "410803"
+QUIET = ("410804", "410811", "410821", "410822", "410823", "410825", "410882", "410883")
 CITY_KEY_JF = "914108026469439561"  # city key, 解放区
 CITY_KEY_ZZ = "9141080382189956X4"  # city key, 中站区
 COUNTY_KEY_JF = "91410802800014232W"  # county key, 解放区
@@ -57,7 +58,8 @@ def scenario(jiaozuo_app) -> SimpleNamespace:
 
     - A 解放区, city key, to jz-fgw: acknowledged, resolved on the 5th, rated satisfied;
     - B 中站区, city key, to jz-fgw: never acknowledged; swept on the 4th, 6th and 12th
-      (three orders; it climbs twice, the third finds it at the top);
+      (three orders; it climbs twice, the third finds it at the top; the order of the 6th,
+      unanswered by the 11th at the top of the ladder, lists it as long-overdue);
     - C 解放区, county key, to jf-czj: acknowledged, fed back, misses the 11th (one order,
       one climb), resolved late on the 16th, rated basic;
     - D 中站区, not key: accepted, never dispatched;
@@ -106,6 +108,11 @@ def figures(lines) -> dict[str, tuple[int, ...]]:
     return {x.key: tuple(getattr(x, f) for f in FIELDS) for x in lines}
 
 
+def busy(report) -> dict[str, tuple[int, ...]]:
+    """The jurisdictions that received anything in the period."""
+    return {k: v for k, v in figures(report.jurisdictions).items() if v[0]}
+
+
 def test_report_per_county_and_per_unit(scenario):
     app, ids = scenario.app, scenario.ids
     # The scenario itself first, so that the figures are checked against the right story.
@@ -120,24 +127,37 @@ def test_report_per_county_and_per_unit(scenario):
         "H": "resolved",
     }
     b = explain_route(app, ids["B"])
-    assert [o["deadline"] for o in b.supervision] == ["acknowledge", "feedback", "resolve"]
+    assert [o["deadline"] for o in b.supervision] == [
+        "acknowledge",
+        "feedback",
+        "resolve",
+        "listed",
+    ]
     assert b.current.escalations == 2
     assert [o["deadline"] for o in explain_route(app, ids["C"]).supervision] == ["resolve"]
 
     report = coordination(app, "2026-Q4")
-    #                     recv res on-time overdue esc sup sat basic rated
-    assert figures(report.counties) == {
+    #                                  recv res on-time overdue esc sup sat basic rated
+    assert figures(report.jurisdictions) == {
+        CITY: (5, 3, 2, 2, 2, 5, 1, 1, 2),  # the city: everything below it, rolled up
         JIEFANG: (3, 3, 2, 1, 1, 1, 1, 1, 2),  # A on time, C late, H settled without a deadline
-        ZHONGZHAN: (2, 0, 0, 1, 1, 3, 0, 0, 0),  # B open past its deadline, D not dispatched
+        ZHONGZHAN: (2, 0, 0, 1, 1, 4, 0, 0, 0),  # B open past its deadline, D not dispatched
+        **{code: (0,) * 9 for code in QUIET},  # every other county, with nothing to report
     }
-    # A satisfied, C basically: (1 + 0.8) / 2.
-    assert {x.key: x.satisfaction for x in report.counties} == {JIEFANG: 0.9, ZHONGZHAN: None}
-    assert [x.name for x in report.counties] == ["解放区", "中站区"]
+    assert [x.key for x in report.jurisdictions][:3] == [CITY, JIEFANG, ZHONGZHAN]
+    assert [x.depth for x in report.jurisdictions][:3] == [0, 1, 1]
+    assert [x.name for x in report.jurisdictions][:3] == ["焦作市", "解放区", "中站区"]
+    # A satisfied, C basically: (1 + 0.8) / 2, on the city's line too.
+    assert {x.key: x.satisfaction for x in report.jurisdictions[:3]} == {
+        CITY: 0.9,
+        JIEFANG: 0.9,
+        ZHONGZHAN: None,
+    }
 
     assert figures(report.units) == {
         "(未交办)": (2, 1, 1, 0, 0, 0, 0, 0, 0),  # D and H
         "jf-czj": (1, 1, 0, 1, 1, 1, 0, 1, 1),
-        "jz-fgw": (2, 1, 1, 1, 1, 3, 1, 0, 1),
+        "jz-fgw": (2, 1, 1, 1, 1, 4, 1, 0, 1),
     }
     assert [x.key for x in report.units] == ["(未交办)", "jf-czj", "jz-fgw"]
     assert {x.key: x.name for x in report.units}["jz-fgw"] == "焦作市发展和改革委员会"
@@ -147,19 +167,38 @@ def test_report_per_county_and_per_unit(scenario):
         (ids["B"], "acknowledge"),
         (ids["B"], "feedback"),
         (ids["B"], "resolve"),
+        (ids["B"], "listed"),
     ]
     assert {o["overdue_official"] for o in report.supervision} == {"jz-fgw-head"}
+    # B is listed as long-overdue (挂牌督办), with how long it has been open.
+    (listed,) = report.long_overdue
+    assert (listed["issue_id"], listed["days_open"], listed["orders"]) == (ids["B"], 17, 4)
+
+
+def test_a_county_alone_and_the_depth_of_the_lines(scenario):
+    app = scenario.app
+    county = coordination(app, "2026-Q4", jurisdiction="解放区")
+    assert figures(county.jurisdictions) == {JIEFANG: (3, 3, 2, 1, 1, 1, 1, 1, 2)}
+    assert [x.key for x in county.units] == ["(未交办)", "jf-czj", "jz-fgw"]
+    assert [o["issue_id"] for o in county.supervision] == []  # B is 中站区's
+    assert county.long_overdue == ()
+    top = coordination(app, "2026-Q4", depth=0)
+    assert figures(top.jurisdictions) == {CITY: (5, 3, 2, 2, 2, 5, 1, 1, 2)}
+    assert len(coordination(app, "2026-Q4", depth=1).jurisdictions) == 11
 
 
 def test_the_period_is_honoured(scenario):
     app = scenario.app
     q3 = coordination(app, "2026-Q3")
-    assert figures(q3.counties) == {JIEFANG: (1, 0, 0, 0, 0, 0, 0, 0, 0)}  # F
-    assert figures(coordination(app, "2026-11-03..2026-11-30").counties) == {}
-    assert figures(coordination(app, "2026").counties)[JIEFANG][0] == 4
+    assert busy(q3) == {
+        CITY: (1, 0, 0, 0, 0, 0, 0, 0, 0),
+        JIEFANG: (1, 0, 0, 0, 0, 0, 0, 0, 0),
+    }  # F
+    assert busy(coordination(app, "2026-11-03..2026-11-30")) == {}
+    assert figures(coordination(app, "2026").jurisdictions)[JIEFANG][0] == 4
     # Overdue is as of the report's moment: before the 12th, B was not yet past its deadline.
     early = coordination(app, "2026-Q4", now=at(11, 11, 20))
-    assert figures(early.counties)[ZHONGZHAN][3] == 0  # B not yet past its deadline
+    assert figures(early.jurisdictions)[ZHONGZHAN][3] == 0  # B not yet past its deadline
 
 
 def test_coordination_command(scenario):
@@ -171,20 +210,31 @@ def test_coordination_command(scenario):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["period"]["start"], data["period"]["end"]) == ("2026-10-01", "2026-12-31")
-    counties = {c["key"]: c for c in data["counties"]}
+    counties = {c["key"]: c for c in data["jurisdictions"] if c["received"]}
     assert {k: tuple(c[f] for f in FIELDS) for k, c in counties.items()} == {
+        CITY: (5, 3, 2, 2, 2, 5, 1, 1, 2),
         JIEFANG: (3, 3, 2, 1, 1, 1, 1, 1, 2),
-        ZHONGZHAN: (2, 0, 0, 1, 1, 3, 0, 0, 0),
+        ZHONGZHAN: (2, 0, 0, 1, 1, 4, 0, 0, 0),
     }
     assert counties[JIEFANG]["name"] == "解放区"
     assert counties[JIEFANG]["satisfaction"] == 0.9
     assert [u["key"] for u in data["units"]] == ["(未交办)", "jf-czj", "jz-fgw"]
-    assert len(data["supervision"]) == 3
+    assert len(data["supervision"]) == 4
+    (listed,) = data["long_overdue"]
+    assert listed["received_at"].endswith("+08:00")
 
     text = runner.invoke(cli, ["coordination", "--period", "2026-Q4"], obj=CliContext(app=app))
     assert text.exit_code == 0, text.output
     assert "解放区" in text.stdout and "焦作市发展和改革委员会" in text.stdout
-    assert "3 current supervision orders" in text.stdout
+    assert "4 份督办单在办" in text.stdout
+    assert "挂牌督办" in text.stdout and "电煤供应紧张" in text.stdout
+
+    county = runner.invoke(
+        cli,
+        ["coordination", "--period", "2026-Q4", "--jurisdiction", "中站区", "--json"],
+        obj=CliContext(app=app),
+    )
+    assert [c["key"] for c in json.loads(county.stdout)["jurisdictions"]] == [ZHONGZHAN]
 
     bad = runner.invoke(cli, ["coordination", "--period", "2026-Q5"], obj=CliContext(app=app))
     assert bad.exit_code == 1 and "period" in bad.stderr

@@ -85,11 +85,25 @@ def test_wrong_check_character_names_the_right_one():
     assert "should be 6" in message
 
 
+def test_letters_in_the_region_code_are_named():
+    with pytest.raises(ValidationError, match="first 8 characters are digits"):
+        normalise_credit_code("91A403001922038216")
+
+
+def test_spaces_and_hyphens_between_groups_are_dropped():
+    assert normalise_credit_code("91 440300-192203821 6") == "914403001922038216"
+
+
 def test_a_missing_value_is_invalid_not_a_crash():
     assert not is_valid_credit_code(None)  # type: ignore[arg-type]
 
 
-prefixes = st.text(alphabet=ALPHABET, min_size=17, max_size=17)
+# Registration authority, kind and GB/T 2260 region are digits; then the organisation code.
+prefixes = st.builds(
+    str.__add__,
+    st.text(alphabet="0123456789", min_size=8, max_size=8),
+    st.text(alphabet=ALPHABET, min_size=9, max_size=9),
+)
 
 
 @given(prefix=prefixes, position=st.integers(0, 17), replacement=st.sampled_from(ALPHABET))

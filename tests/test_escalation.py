@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from ladder import events_of, invoke, replayed
+from serviceframe.demo import example_dir
 from serviceframe.domain.routing import Rung
 from serviceframe.hookspecs import hookimpl
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
+from serviceframe.services.organisation import load_organisation
 from serviceframe.services.routing import escalate, explain_route, supervision_orders
 from serviceframe.store import tables as t
 from serviceframe.testing.clock import Clock
@@ -81,16 +83,16 @@ def snapshot(app):
 def test_unacknowledged_issue_is_supervised_and_moves_one_rung_up(app):
     issue = dispatched(app)
     assert issue.ack_due.on == ACK_DUE
-    assert where(app, issue.id) == (CITY, Rung.VICE_MAYOR, "jz-vm-industry")
+    assert where(app, issue.id) == (CITY, Rung.DEPUTY, "jz-vm-industry")
 
     assert escalate(app, now=at(3, 23)) == []  # the last day allowed is not missed yet
 
     (e,) = escalate(app, now=at(4))
     assert (e.issue, e.deadline, e.due) == (issue.id, "acknowledge", ACK_DUE.isoformat())
     assert (e.overdue_unit, e.overdue_official) == ("jz-fgw", "jz-fgw-head")
-    assert (e.from_rung, e.from_official) == ("vice_mayor", "jz-vm-industry")
-    assert (e.to_rung, e.to_official, e.moved) == ("executive_vice_mayor", "jz-evm", True)
-    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert (e.from_rung, e.from_official) == ("deputy", "jz-vm-industry")
+    assert (e.to_rung, e.to_official, e.moved) == ("executive_deputy", "jz-evm", True)
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
 
     (order,) = supervision_orders(app)
     assert order["id"] == e.order and order["issue_id"] == issue.id
@@ -104,50 +106,153 @@ def test_unacknowledged_issue_is_supervised_and_moves_one_rung_up(app):
     assert [o["id"] for o in view.supervision] == [e.order]
 
 
-def test_city_ladder_vice_mayor_then_executive_vice_mayor_then_mayor(app):
+def test_city_ladder_deputy_then_executive_deputy_then_head_then_listed(app):
     issue = dispatched(app)
     climbed = []
     for day in range(3, 16):  # one sweep a day, as a cron job would run it
-        climbed += [(e.deadline, e.to_official, e.moved) for e in escalate(app, now=at(day))]
+        climbed += [(day, e.deadline, e.to_official, e.moved) for e in escalate(app, now=at(day))]
     assert climbed == [
-        ("acknowledge", "jz-evm", True),
-        ("feedback", "jz-mayor", True),
-        ("resolve", "jz-mayor", False),  # the top of the ladder: supervised, nobody higher
+        (4, "acknowledge", "jz-evm", True),
+        (6, "feedback", "jz-mayor", True),
+        (12, "resolve", "jz-mayor", False),  # the top of the ladder: supervised, nobody higher
+        # The order of the 6th had three working days (to the 11th) for a reply; unanswered
+        # at the top of the ladder, the issue is listed as long-overdue (挂牌督办).
+        (12, "listed", "jz-mayor", False),
     ]
-    assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
-    assert explain_route(app, issue.id).current.escalations == 2
-    assert replayed(app, issue.id) == explain_route(app, issue.id).current
-    assert len(supervision_orders(app)) == 3
+    assert where(app, issue.id) == (CITY, Rung.HEAD, "jz-mayor")
+    current = explain_route(app, issue.id).current
+    assert current.escalations == 2
+    assert current.listed_at == at(12)
+    assert current.reply_due is None  # a listing is not followed up again
+    assert replayed(app, issue.id) == current
+    assert len(supervision_orders(app)) == 4
 
 
-def test_every_missed_deadline_at_once_climbs_a_rung_for_each(app):
+def test_one_sweep_moves_an_issue_one_rung_however_many_deadlines_it_missed(app):
     issue = dispatched(app)
     done = escalate(app, now=at(16))
-    assert [(e.deadline, e.from_official, e.to_official) for e in done] == [
-        ("acknowledge", "jz-vm-industry", "jz-evm"),
-        ("feedback", "jz-evm", "jz-mayor"),
-        ("resolve", "jz-mayor", "jz-mayor"),
+    # Each missed deadline has its own order; the issue climbs one rung.
+    assert [(e.deadline, e.from_official, e.to_official, e.moved) for e in done] == [
+        ("acknowledge", "jz-vm-industry", "jz-evm", True),
+        ("feedback", "jz-evm", "jz-evm", False),
+        ("resolve", "jz-evm", "jz-evm", False),
     ]
-    assert where(app, issue.id) == (CITY, Rung.MAYOR, "jz-mayor")
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
+    assert explain_route(app, issue.id).current.escalations == 1
+    # The next sweep moves it again only when an order goes unanswered past its limit.
+    assert escalate(app, now=at(17)) == []
+    (e,) = escalate(app, now=at(20))  # reply limit: three working days from the 16th
+    assert (e.deadline, e.to_official, e.moved) == ("follow_up", "jz-mayor", True)
 
 
 def test_county_issue_climbs_its_countys_ladder_then_to_the_city(app):
     issue = dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")
-    assert where(app, issue.id) == (JIEFANG, Rung.VICE_MAYOR, "jf-vm-industry")
+    assert where(app, issue.id) == (JIEFANG, Rung.DEPUTY, "jf-vm-industry")
     steps = []
     for day in (4, 6, 12):
-        (e,) = escalate(app, now=at(day))
-        steps.append((e.deadline, e.overdue_official, e.to_level, e.to_rung, e.to_official))
+        for e in escalate(app, now=at(day)):
+            steps.append(
+                (e.deadline, e.overdue_official, e.to_level, e.to_rung, e.to_official, e.moved)
+            )
     assert steps == [
-        ("acknowledge", "jf-fgw-head", JIEFANG, "executive_vice_mayor", "jf-evm"),
-        ("feedback", "jf-fgw-head", JIEFANG, "mayor", "jf-mayor"),
+        ("acknowledge", "jf-fgw-head", JIEFANG, "executive_deputy", "jf-evm", True),
+        ("feedback", "jf-fgw-head", JIEFANG, "head", "jf-mayor", True),
         # Past the county's head: the city takes it, on its own ladder.
-        ("resolve", "jf-fgw-head", CITY, "vice_mayor", "jz-vm-industry"),
+        ("resolve", "jf-fgw-head", CITY, "deputy", "jz-vm-industry", True),
+        # The county head's order went unanswered too: followed up, but one rung a sweep.
+        ("follow_up", "jf-fgw-head", CITY, "deputy", "jz-vm-industry", False),
     ]
     r = explain_route(app, issue.id).current
     assert (r.level, r.official, r.informed) == (CITY, "jz-vm-industry", (JIEFANG,))
     assert "解放区" in r.reason
     assert replayed(app, issue.id) == r
+
+
+# --- gaps and the overdue unit ---------------------------------------------------------------
+
+
+def without_financing_at_the_city(tmp_path):
+    """The bundled city with nobody in charge of financing (category 3) or of the finance
+    office (jz-jrb): a gap that, before, left such issues with the overdue unit's own head."""
+    text = (example_dir() / "organisation.toml").read_text(encoding="utf-8")
+    old = 'portfolio = { categories = [3], departments = ["jz-jrb", '
+    assert text.count(old) == 1
+    path = tmp_path / "organisation.toml"
+    path.write_text(text.replace(old, "portfolio = { categories = [], departments = ["), "utf-8")
+    return path
+
+
+def test_past_a_county_head_the_issue_never_lands_on_the_overdue_units_own_head(app, tmp_path):
+    load_organisation(app, without_financing_at_the_city(tmp_path))
+    issue = dispatched(app, enterprise=COUNTY_KEY, lead="jz-jrb", category=3)
+    assert where(app, issue.id) == (JIEFANG, Rung.DEPUTY, "jf-vm-finance")
+    done = [e for day in (4, 6, 12) for e in escalate(app, now=at(day))]
+    # 解放区's ladder, then the city's: nobody at the city is in charge of financing or of
+    # the finance office, and the office's own head (who missed the deadlines) is skipped.
+    assert [(e.deadline, e.overdue_official, e.to_official) for e in done][:3] == [
+        ("acknowledge", "jz-jrb-head", "jf-evm"),
+        ("feedback", "jz-jrb-head", "jf-mayor"),
+        ("resolve", "jz-jrb-head", "jz-evm"),
+    ]
+    assert all(e.to_official != "jz-jrb-head" for e in done)
+    assert "焦作市没有分管3 融资服务支持的副市长" in [s.why for s in done[2].skipped]
+    (escalated,) = [
+        e for e in events_of(app, issue.id, "escalated") if e.data["deadline"] == "resolve"
+    ]
+    assert escalated.data["skipped"][0]["rung"] == "deputy"  # the skip is on the record
+
+
+def test_a_rung_nobody_holds_never_stops_the_sweep_for_the_others(app, tmp_path):
+    text = (example_dir() / "organisation.toml").read_text(encoding="utf-8")
+    evm = text.index('id = "jz-evm"')
+    path = tmp_path / "organisation.toml"
+    path.write_text(text[:evm] + text[evm:].replace("\n\n", "\nactive = false\n\n", 1), "utf-8")
+    load_organisation(app, path)
+    city = dispatched(app)
+    county = dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")
+    done = escalate(app, now=at(4))
+    assert [(e.issue, e.to_official) for e in done] == [
+        (city.id, "jz-mayor"),  # no executive vice mayor in office: straight to the mayor
+        (county.id, "jf-evm"),
+    ]
+    assert [s.why for s in done[0].skipped] == ["焦作市没有在任的常务副市长(宋伟 已不在任)"]
+    assert done[1].skipped == ()
+
+
+# --- supervision that never goes silent -----------------------------------------------------
+
+
+def test_an_order_carries_a_reply_limit_and_is_followed_up_one_rung_higher(app):
+    issue = dispatched(app)
+    (first,) = escalate(app, now=at(4))
+    assert first.reply_due == "2026-11-09"  # three working days from Wednesday the 4th
+    (order,) = supervision_orders(app)
+    assert order["reply_due"] == date(2026, 11, 9)
+    # The feedback deadline (the 5th) is missed too, and climbs; its order's limit is the 11th.
+    (second,) = escalate(app, now=at(6))
+    assert (second.deadline, second.to_official, second.reply_due) == (
+        "feedback",
+        "jz-mayor",
+        "2026-11-11",
+    )
+    assert explain_route(app, issue.id).current.reply_due == date(2026, 11, 11)
+
+
+def test_an_order_answered_by_resolving_the_issue_is_closed_not_followed_up(app, clock):
+    issue = dispatched(app)
+    escalate(app, now=at(4))  # acknowledge missed; reply due the 9th
+    clock.now = at(5, 10)
+    svc.acknowledge(app, issue.id, "jz-fgw")
+    svc.resolve(app, issue.id, "已协调恢复供电")
+    assert escalate(app, now=at(10)) == []  # nothing to follow up
+    (closed,) = events_of(app, issue.id, "supervision_closed")
+    assert closed.data == {"reply_due": "2026-11-09"}
+    current = explain_route(app, issue.id).current
+    assert current.reply_due is None and current.listed_at is None
+    assert replayed(app, issue.id) == current
+    before = snapshot(app)
+    assert escalate(app, now=at(20)) == []
+    assert snapshot(app) == before  # closed once: the sweep never reads it again
 
 
 # --- idempotency and later deadlines --------------------------------------------------------
@@ -175,9 +280,15 @@ def test_later_missed_deadlines_climb_again(app, clock):
     svc.progress(app, issue.id, "已与供电公司对接")
     assert escalate(app, now=at(11, 20)) == []
 
-    (e,) = escalate(app, now=at(12))
+    e, follow_up = escalate(app, now=at(12))
     assert (e.deadline, e.from_official, e.to_official) == ("resolve", "jz-evm", "jz-mayor")
-    assert [o["deadline"] for o in supervision_orders(app)] == ["feedback", "resolve"]
+    # The feedback order of the 6th was due an answer by the 11th.
+    assert (follow_up.deadline, follow_up.due, follow_up.moved) == (
+        "follow_up",
+        "2026-11-11",
+        False,
+    )
+    assert [o["deadline"] for o in supervision_orders(app)] == ["feedback", "resolve", "follow_up"]
 
 
 def test_redo_past_its_deadline_is_a_redo_order(app, clock):
@@ -217,9 +328,9 @@ def test_redispatching_an_escalated_issue_keeps_it_where_it_got(app, clock):
     escalate(app, now=at(4))
     clock.now = at(4, 10)
     svc.dispatch(app, issue.id, "jz-gtj")  # the office hands it to another unit
-    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
     svc.reclassify(app, issue.id, category=3)
-    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
     svc.reclassify(app, issue.id, severity="policy")  # a collective decision is still taken
     assert where(app, issue.id) == (CITY, Rung.EXECUTIVE_MEETING, None)
 
@@ -250,9 +361,9 @@ def test_orders_of_resolved_issues_drop_out_of_the_open_list(app, clock):
     assert len(supervision_orders(app, open_only=False)) == 2
 
     listed = json.loads(invoke(app, "supervision", "list", "--json").stdout)
-    assert [(o["issue_id"], o["overdue_unit"]) for o in listed] == [(second.id, "jz-czj")]
+    assert [(o["issue_id"], o["overdue_unit"]) for o in listed["orders"]] == [(second.id, "jz-czj")]
     listed = json.loads(invoke(app, "supervision", "list", "--all", "--json").stdout)
-    assert [o["issue_id"] for o in listed] == [first.id, second.id]
+    assert [o["issue_id"] for o in listed["orders"]] == [first.id, second.id]
 
 
 def test_escalate_command(app):
@@ -274,7 +385,7 @@ def test_escalate_command(app):
         "acknowledge",
         "jz-fgw-head",
     )
-    assert (e["to_rung"], e["to_official"], e["moved"]) == ("executive_vice_mayor", "jz-evm", True)
+    assert (e["to_rung"], e["to_official"], e["moved"]) == ("executive_deputy", "jz-evm", True)
     assert e["order"] == supervision_orders(app)[0]["id"]
 
     assert json.loads(invoke(app, "escalate", "--now", "2026-11-04T09:00", "--json").stdout) == []
@@ -286,7 +397,7 @@ def test_escalate_command(app):
     assert "jz-fgw-head" in result.stdout and "jz-evm" in result.stdout
 
     result = invoke(app, "route", str(issue.id))
-    assert "督办" in result.stdout and "escalated 1 time" in result.stdout
+    assert "督办" in result.stdout and "已提级 1 次" in result.stdout
 
     result = invoke(app, "escalate", "--now", "tomorrow")
     assert result.exit_code == 1
@@ -378,6 +489,14 @@ def test_the_sweep_reads_issues_by_status_and_due_date_indexes(app):
     ):
         assert index in plan, plan
     assert "SCAN issues" not in plan, plan
+    # The orders awaiting an answer are read from their own partial index, not the routing table.
+    (statement, parameters), *_ = [(s, p) for s, p in seen if "reply_due <" in s]
+    with app.engine.connect() as conn:
+        plan = " | ".join(
+            row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        )
+    assert "ix_issue_routing_reply_due" in plan, plan
+    assert "SCAN issue_routing" not in plan, plan
 
 
 def test_no_order_without_a_missed_deadline(app, clock):

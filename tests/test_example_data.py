@@ -28,9 +28,9 @@ COUNTIES = {
     "410883": "孟州市",
 }
 CONTACT_ROLES = {
-    Role.MAYOR,
-    Role.EXECUTIVE_VICE_MAYOR,
-    Role.VICE_MAYOR,
+    Role.HEAD,
+    Role.EXECUTIVE_DEPUTY,
+    Role.DEPUTY,
     Role.DEPARTMENT_HEAD,
     Role.DEPARTMENT_LEADER,
 }
@@ -85,10 +85,10 @@ def test_city_group_follows_the_seed(org: OrgFile) -> None:
     assert group.office == "jz-edsb"
     assert len(group.members) == 21
     officials = {o.id: o for o in org.officials}
-    assert officials[group.leader].role is Role.MAYOR
+    assert officials[group.leader].role is Role.HEAD
     assert [officials[d].role for d in group.deputies] == [
-        Role.EXECUTIVE_VICE_MAYOR,
-        Role.VICE_MAYOR,
+        Role.EXECUTIVE_DEPUTY,
+        Role.DEPUTY,
     ]
 
 

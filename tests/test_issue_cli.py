@@ -18,7 +18,7 @@ SH = ZoneInfo("Asia/Shanghai")
 E1 = "914108026469439561"
 E2 = "9141080242426208X7"
 UNREGISTERED = credit_code("410802", 987654)
-OFFICE = "jz-edsb"
+OFFICE = "jf-edsb"  # 解放区 runs the mechanism: its office receives its enterprises' issues
 LEAD = "jz-fgw"
 POWER = "我公司近期频繁遭遇拉闸限电，生产线多次停工，请协调供电部门保障用电。"
 FINANCE = "企业流动资金紧张，申请协调银行贷款和融资担保。"
@@ -184,7 +184,22 @@ def test_show_without_json_prints_the_history(ok, run):
     assert result.exit_code == 0
     assert "河南东昌电缆集团有限公司" in result.stdout
     assert "resolve 2026-10-13" in result.stdout
-    assert "2026-09-28 10:00  dispatched" in result.stdout
+    assert "2026-09-28 10:00  交办 (dispatched)" in result.stdout
+    assert f"主办 {LEAD}" in result.stdout
+    # The leader who answers for it, by name with the id beside.
+    assert "确定责任领导 (routed)" in result.stdout and "(jz-vm-industry)" in result.stdout
+
+
+def test_times_inside_the_history_are_beijing_time_in_json(app, ok, run):
+    from serviceframe.services.issues import get_issue
+
+    issue_id = str(file(ok)["id"])
+    shown = json.loads(run("show", issue_id, "--json").stdout)
+    (filed,) = [e for e in shown["events"] if e["kind"] == "filed"]
+    assert filed["at"].endswith("+08:00")
+    assert filed["data"]["received_at"] == "2026-09-28T10:00:00+08:00"  # stored as UTC
+    stored = get_issue(app, int(issue_id)).events[0]
+    assert stored.data["received_at"] == "2026-09-28T02:00:00+00:00"  # never rewritten
 
 
 def test_reject_and_merge(ok):

@@ -253,3 +253,34 @@ def test_the_cli_reports_a_strict_calendar_error_in_one_line(app, clock, tmp_pat
     assert "2027" in result.stderr
     assert "Traceback" not in result.output
     assert stored(app, issue_id).status is Status.ACCEPTED
+
+
+def test_an_org_load_that_fails_recomputing_deadlines_stores_nothing(app, clock, tmp_path):
+    """The load and the deadlines it recomputes are one transaction: a provisional deadline
+    that the new (strict) calendar cannot compute refuses the whole load."""
+    clock.set(2026, 12, 28, 10, 0)
+    issue_id = accepted(app)
+    with pytest.warns(ProvisionalDeadlineWarning):
+        svc.dispatch(app, issue_id, LEAD)
+    before = stored(app, issue_id)
+    path = org_file(tmp_path, "strict_calendar = true")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'name = "焦作市服务工业企业长效机制"', 'name = "改名"', 1
+        ),
+        encoding="utf-8",
+    )
+    with app.uow() as uow:
+        loads = len(uow.events.for_subject("organisation"))
+
+    with pytest.raises(CalendarError, match="2027"):
+        load_organisation(app, path)
+
+    with app.uow() as uow:
+        assert len(uow.events.for_subject("organisation")) == loads
+        assert uow.org.setting("name") == "焦作市服务工业企业长效机制"
+        assert uow.org.setting("deadlines")["strict_calendar"] is False
+    assert stored(app, issue_id) == before
+    # The same change without the strict calendar loads, and the deadline stays provisional.
+    load_organisation(app, org_file(tmp_path, "strict_calendar = false"))
+    assert stored(app, issue_id).resolve_due.provisional

@@ -23,7 +23,7 @@ from serviceframe.testing.sample import credit_code
 SH = ZoneInfo("Asia/Shanghai")
 E1 = "914108026469439561"  # 河南东昌电缆集团有限公司, 解放区
 E2 = "9141080242426208X7"  # 焦作市恒泽制药有限公司, 解放区
-OFFICE = "jz-edsb"  # the office of the city's leading group: where every issue ends up (R4)
+OFFICE = "jf-edsb"  # the office of 解放区's leading group, which runs its enterprises' issues (R4)
 LEAD = "jz-fgw"
 CO = ("jz-hbj", "jz-czj")
 

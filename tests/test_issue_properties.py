@@ -39,7 +39,7 @@ from serviceframe.testing.fixtures import make_app
 
 E1 = "914108026469439561"
 E2 = "9141080242426208X7"
-OFFICE = "jz-edsb"
+OFFICE = "jf-edsb"  # 解放区 runs the mechanism: its office receives its enterprises' issues
 LEADS = ("jz-fgw", "jz-hbj")
 BODIES = (
     "我公司近期频繁遭遇拉闸限电，请协调供电部门保障用电。",

@@ -534,3 +534,19 @@ def test_the_migration_goes_on_when_pg_trgm_may_not_be_created(sf_empty_db_url):
             conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
             conn.exec_driver_sql(f'DROP ROLE "{role}"')
         admin.dispose()
+
+
+def test_the_documented_columns_are_those_the_importer_reads():
+    from pathlib import Path
+
+    from serviceframe.policyfile import COLUMNS, REQUIRED
+
+    page = (Path(__file__).parent.parent / "docs" / "policies.md").read_text(encoding="utf-8")
+    lines = page[page.index("| field | column names | required | format |") :].splitlines()
+    documented = {}
+    for line in lines[2:]:
+        if not line.startswith("|"):
+            break
+        field, names, required, _ = (c.strip() for c in line.strip("|").split("|"))
+        documented[field.strip("`")] = ([n.strip() for n in names.split(",")], required == "yes")
+    assert documented == {f: (list(names), f in REQUIRED) for f, names in COLUMNS.items()}

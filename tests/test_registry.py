@@ -30,6 +30,7 @@ from serviceframe.services.enterprises import (
 from serviceframe.services.organisation import load_organisation, organisation
 from serviceframe.store.repositories import EventRepository
 from serviceframe.testing.sample import (
+    CITY,
     HEADER,
     JIEFANG,
     SMALL_ENTERPRISES,
@@ -82,7 +83,7 @@ def without_official(official_id: str) -> str:
 
 def test_organisation_is_stored_as_loaded(sf_small_app_shared):
     org = organisation(sf_small_app_shared)
-    assert org.city.name == "焦作市"
+    assert org.root.name == "焦作市"
     people = {o.id: o for o in org.officials}
     assert people["jz-vm"].portfolio.departments == {"jz-edsb", "jz-fgw"}
     assert len(people["jz-vm"].portfolio.categories) == 9
@@ -120,7 +121,7 @@ def test_reload_without_an_official_retires_them_and_ends_their_assignments(sf_s
         assert ended.valid_to == app.now().date()
         assert ended.ended_reason == "official left"
     assert [a.official for a in assignments_of(app, XIUWU_KEY)] == ["jz-vm"]
-    assert CITY_KEY in {g.credit_code for g in coverage(app).gaps if g.level == "city"}
+    assert CITY_KEY in {g.credit_code for g in coverage(app).gaps if g.level == CITY}
     assert kinds(app, "organisation") == ["org_loaded", "org_loaded"]
     # A departed official can no longer be assigned.
     with pytest.raises(ValidationError, match="jz-fgw-leader"):
@@ -261,12 +262,13 @@ def test_bad_rows_are_reported_and_good_rows_stored(sf_small_app, tmp_path):
     assert "check character" in errors[3].reason
     assert errors[3].value == bad_check[0]
     assert errors[4].column == "所属县区"
-    assert "unknown county" in errors[4].reason and errors[4].value == "410899"
+    assert "not a jurisdiction" in errors[4].reason and errors[4].value == "410899"
     assert errors[6].column == "统一社会信用代码"
     assert "duplicate" in errors[6].reason and "line 2" in errors[6].reason
     assert errors[7].column == "行业代码" and errors[7].value == "3011"
     assert errors[8].column == "企业名称" and "empty" in errors[8].reason
     assert errors[9].column == "重点级别" and errors[9].value == "省重点"
+    assert "no province level" in errors[9].reason
     assert errors[11].column == "电子邮箱" and errors[11].value == "not-an-email"
     assert str(errors[7]).startswith("line 7, column 行业代码: '3011': ")
     assert (report.rows, report.inserted) == (10, 3)
@@ -288,13 +290,40 @@ def test_overlong_values_are_row_errors_not_a_failed_import(sf_small_app, tmp_pa
     assert report.inserted == 1
 
 
-def test_the_city_itself_is_not_a_county(sf_small_app, tmp_path):
-    row = enterprise_row(JIEFANG, 21)
-    row[2] = "410800"
-    report = import_enterprises(sf_small_app, write_csv(tmp_path / "a.csv", [row]))
+def test_an_enterprise_of_the_city_itself_is_no_county_key_enterprise(sf_small_app, tmp_path):
+    # Registered at the city (no county below): it can be the city's key enterprise, but
+    # there is no county for it to be a key enterprise of.
+    county_key = enterprise_row(JIEFANG, 21, level="county")
+    county_key[2] = "焦作市"
+    city_key = enterprise_row(JIEFANG, 22, level="市重点")
+    city_key[2] = "410800"
+    report = import_enterprises(sf_small_app, write_csv(tmp_path / "a.csv", [county_key, city_key]))
     (error,) = report.errors
-    assert (error.line, error.column, error.value) == (2, "所属县区", "410800")
-    assert "county" in error.reason
+    assert (error.line, error.column, error.value) == (2, "重点级别", "county")
+    assert "焦作市 has no county level" in error.reason
+    found = stored(sf_small_app)[credit_code(JIEFANG, 22)]
+    assert (found.jurisdiction, found.key_level) == (CITY, KeyLevel.CITY)
+
+
+def test_jurisdictions_are_given_by_code_or_by_name(sf_small_app, tmp_path):
+    by_name = enterprise_row(JIEFANG, 21)
+    by_name[2] = "解放区"
+    qualified = enterprise_row(XIUWU, 22)
+    qualified[2] = "焦作市修武县"
+    unknown = enterprise_row(XIUWU, 23)
+    unknown[2] = "温县"
+    report = import_enterprises(
+        sf_small_app, write_csv(tmp_path / "a.csv", [by_name, qualified, unknown])
+    )
+    (error,) = report.errors
+    assert (error.line, error.column, error.value) == (4, "所属县区", "温县")
+    found = stored(sf_small_app)
+    assert found[credit_code(JIEFANG, 21)].jurisdiction == JIEFANG
+    assert found[credit_code(XIUWU, 22)].jurisdiction == XIUWU
+    assert [e.credit_code for e in list_enterprises(sf_small_app, "修武县")] == [
+        credit_code(XIUWU, 4),
+        credit_code(XIUWU, 22),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -329,7 +358,7 @@ def test_a_folder_is_not_a_file(sf_small_app, tmp_path):
 
 
 def test_listing_an_unknown_county_is_an_error(sf_small_app_shared):
-    with pytest.raises(NotFound, match="410899"):
+    with pytest.raises(ValidationError, match="410899"):
         list_enterprises(sf_small_app_shared, "410899")
 
 
@@ -440,7 +469,7 @@ def test_a_city_key_enterprise_is_a_key_enterprise_of_its_county(sf_small_app_sh
     }
     result = coverage(sf_small_app_shared)
     lines = {q.level: q for q in result.quotas}
-    assert (lines["city"].key_enterprises, lines["city"].target) == (1, 3)
+    assert (lines[CITY].key_enterprises, lines[CITY].target) == (1, 3)
     assert (lines[JIEFANG].key_enterprises, lines[JIEFANG].target) == (2, 2)
     assert lines[JIEFANG].name == "解放区"
     assert lines[XIUWU].key_enterprises == 1
@@ -454,7 +483,7 @@ def test_designate_up_and_down(sf_small_app):
     assert get_enterprise(app, ORDINARY).key_level is KeyLevel.CITY
     assert ORDINARY in {e.credit_code for e in list_enterprises(app, JIEFANG, KeyLevel.COUNTY)}
     lines = {q.level: q for q in coverage(app).quotas}
-    assert (lines["city"].key_enterprises, lines[JIEFANG].key_enterprises) == (2, 3)
+    assert (lines[CITY].key_enterprises, lines[JIEFANG].key_enterprises) == (2, 3)
 
     designate(app, ORDINARY, KeyLevel.COUNTY)
     assert ORDINARY not in {e.credit_code for e in list_enterprises(app, key=KeyLevel.CITY)}
@@ -650,7 +679,7 @@ def test_assigning_the_same_official_again_changes_nothing(sf_small_app):
 def test_coverage_lists_gaps_at_city_and_county_level(sf_small_app):
     gaps = {(g.level, g.credit_code) for g in coverage(sf_small_app).gaps}
     assert gaps == {
-        ("city", CITY_KEY),
+        (CITY, CITY_KEY),
         (JIEFANG, CITY_KEY),
         (JIEFANG, COUNTY_KEY),
         (XIUWU, XIUWU_KEY),
@@ -666,7 +695,7 @@ def test_coverage_lists_gaps_at_city_and_county_level(sf_small_app):
     (gap,) = result.gaps
     assert gap.name == "焦作市宝祥电机有限公司"
     lines = {q.level: q for q in result.quotas}
-    assert (lines["city"].key_enterprises, lines["city"].with_contact) == (1, 1)
+    assert (lines[CITY].key_enterprises, lines[CITY].with_contact) == (1, 1)
     assert (lines[JIEFANG].key_enterprises, lines[JIEFANG].with_contact) == (2, 1)
     assert (lines[XIUWU].key_enterprises, lines[XIUWU].with_contact) == (1, 1)
 
@@ -708,12 +737,12 @@ def test_contact_cards_of_an_unknown_enterprise(sf_small_app_shared):
 def test_the_jiaozuo_example_is_loaded_whole(jiaozuo_app):
     result = coverage(jiaozuo_app)
     city = result.quotas[0]
-    assert (city.level, city.key_enterprises, city.target) == ("city", 100, 100)
+    assert (city.level, city.key_enterprises, city.target) == (CITY, 100, 100)
     assert city.with_contact == 92
-    assert len([g for g in result.gaps if g.level == "city"]) == 8
+    assert len([g for g in result.gaps if g.level == CITY]) == 8
     assert len(result.quotas) == 11
     assert len(list_enterprises(jiaozuo_app)) >= 150
     # Every city gap is also a gap of that enterprise's county.
-    city_gaps = {g.credit_code for g in result.gaps if g.level == "city"}
-    county_gaps = {g.credit_code for g in result.gaps if g.level != "city"}
+    city_gaps = {g.credit_code for g in result.gaps if g.level == CITY}
+    county_gaps = {g.credit_code for g in result.gaps if g.level != CITY}
     assert city_gaps <= county_gaps

@@ -10,18 +10,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from serviceframe.app import Settings, bootstrap
 from serviceframe.domain.assignment import AssignmentKind
 from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.errors import StoreError
+from serviceframe.services.assignments import assign, assignments_of
 from serviceframe.services.enterprises import get_enterprise, list_enterprises
 from serviceframe.services.organisation import organisation
 from serviceframe.store import migrate
 from serviceframe.store.database import make_engine, resolve_url
 from serviceframe.store.tables import metadata, outside_metadata
 from serviceframe.testing.fixtures import make_app
-from serviceframe.testing.sample import JIEFANG, credit_code
+from serviceframe.testing.sample import CITY, JIEFANG, credit_code
 
 
 @pytest.fixture
@@ -34,6 +36,13 @@ def engine(empty_url):
     engine = make_engine(empty_url)
     yield engine
     engine.dispose()
+
+
+# The city and one district, as any revision's jurisdictions table holds them.
+OLD_PLACES = text(
+    "INSERT INTO jurisdictions (code, name, kind, parent_code) VALUES "
+    "('410800', '焦作市', 'city', NULL), ('410802', '解放区', 'district', '410800')"
+)
 
 
 def first_revision() -> str:
@@ -63,12 +72,7 @@ def test_an_old_database_keeps_its_data_and_reaches_head(engine, empty_url):
     code = credit_code(JIEFANG, 7)
     # Written with the first revision's columns, as an old serviceframe would have.
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO jurisdictions (code, name, kind, parent_code) VALUES "
-                "('410800', '焦作市', 'city', NULL), ('410802', '解放区', 'district', '410800')"
-            )
-        )
+        conn.execute(OLD_PLACES)
         conn.execute(
             text(
                 "INSERT INTO enterprises (credit_code, name, jurisdiction_code, industry, "
@@ -91,6 +95,61 @@ def test_an_old_database_keeps_its_data_and_reaches_head(engine, empty_url):
         assert found.key_level is KeyLevel.CITY
         assert found.contacts[0].person == "老王"
         assert {j.code for j in organisation(app).jurisdictions} == {"410800", "410802"}
+    finally:
+        app.close()
+
+
+def test_a_store_of_the_first_release_reads_with_level_neutral_roles(engine, empty_url):
+    """0004: roles and rungs renamed in the tables, old names kept in the events (and read),
+    each assignment given its official's level, province key enterprises allowed."""
+    migrate.upgrade(engine, "0003")
+    code = credit_code(JIEFANG, 7)
+    at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(OLD_PLACES)
+        conn.execute(
+            text(
+                "INSERT INTO officials (id, name, title, role, jurisdiction_code) VALUES "
+                "('jz-mayor', '于洪', '市长', 'mayor', '410800'), "
+                "('jz-vm', '黄秀倩', '副市长', 'vice_mayor', '410800'), "
+                "('jf-mayor', '孙丽', '区长', 'mayor', '410802')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO enterprises (credit_code, name, jurisdiction_code, industry, "
+                "key_level, contacts, address, created_at, updated_at) VALUES "
+                "(:code, '焦作市老厂有限公司', '410802', 'C3011', 'city', '[]', '', :at, :at)"
+            ),
+            {"code": code, "at": at},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO assignments (kind, enterprise_code, official_id, valid_from) "
+                "VALUES ('contact', :code, 'jz-vm', '2026-01-01')"
+            ),
+            {"code": code},
+        )
+    # The migration ran on a store with foreign keys on: they are on again after it.
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        assert dict(conn.execute(text("SELECT id, role FROM officials")).all()) == {
+            "jz-mayor": "head",
+            "jz-vm": "deputy",
+            "jf-mayor": "head",
+        }
+        assert conn.execute(text("SELECT jurisdiction_code FROM assignments")).scalar() == CITY
+        conn.execute(text("UPDATE enterprises SET key_level = 'province'"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # foreign keys still enforced
+        conn.execute(text("UPDATE assignments SET official_id = 'nobody'"))
+    # A county contact beside the city one: one contact per level.
+    app = make_app(empty_url)
+    try:
+        assign(app, code, "jf-mayor")
+        assert {a.level: a.official for a in assignments_of(app, code)} == {
+            CITY: "jz-vm",
+            JIEFANG: "jf-mayor",
+        }
     finally:
         app.close()
 
@@ -187,9 +246,9 @@ def test_json_columns_keep_chinese_unescaped(sf_small_app):
 def test_constraint_violations_become_store_errors(sf_small_app):
     code = credit_code(JIEFANG, 1)
     with pytest.raises(StoreError), sf_small_app.uow() as uow:
-        uow.assignments.start(AssignmentKind.CONTACT, code, "jz-vm", None, date.today())
-        # A second current contact breaks the partial unique index.
-        uow.assignments.start(AssignmentKind.CONTACT, code, "jz-mayor", None, date.today())
+        uow.assignments.start(AssignmentKind.CONTACT, code, "jz-vm", None, date.today(), CITY)
+        # A second current contact of the same level breaks the partial unique index.
+        uow.assignments.start(AssignmentKind.CONTACT, code, "jz-mayor", None, date.today(), CITY)
         uow.commit()
     with sf_small_app.uow() as uow:
         assert uow.assignments.for_enterprise(code) == []  # nothing half-written
@@ -198,7 +257,7 @@ def test_constraint_violations_become_store_errors(sf_small_app):
 def test_foreign_keys_are_enforced(sf_small_app):
     with pytest.raises(StoreError), sf_small_app.uow() as uow:
         uow.assignments.start(
-            AssignmentKind.CONTACT, credit_code(JIEFANG, 99), "jz-vm", None, date.today()
+            AssignmentKind.CONTACT, credit_code(JIEFANG, 99), "jz-vm", None, date.today(), CITY
         )
         uow.commit()
 
@@ -218,7 +277,7 @@ def test_timestamps_come_back_aware_in_utc(sf_small_app):
 def test_a_rolled_back_unit_of_work_leaves_nothing(sf_small_app):
     code = credit_code(JIEFANG, 2)
     with sf_small_app.uow() as uow:
-        uow.assignments.start(AssignmentKind.CONTACT, code, "jz-vm", None, date.today())
+        uow.assignments.start(AssignmentKind.CONTACT, code, "jz-vm", None, date.today(), CITY)
         # no commit
     with sf_small_app.uow() as uow:
         assert uow.assignments.for_enterprise(code) == []

@@ -78,7 +78,7 @@ def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(
         3,
     )
     assert sorted(change.new_members) == sorted(ids)
-    assert (change.rung, change.official) == ("executive_vice_mayor", "jz-evm")
+    assert (change.rung, change.official) == ("executive_deputy", "jz-evm")
     for issue_id in ids:
         assert routing(app, issue_id).cluster == change.cluster
         assert replayed(app, issue_id) == routing(app, issue_id)

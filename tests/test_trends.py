@@ -87,14 +87,14 @@ def test_five_enterprises_in_several_counties_form_a_cluster(app):
         5,
         3,
     )
-    assert (change.rung, change.official) == ("executive_vice_mayor", "jz-evm")
+    assert (change.rung, change.official) == ("executive_deputy", "jz-evm")
     assert sorted(change.new_members) == sorted(ids)
     for issue_id in ids:
         r = routing(app, issue_id)
         assert (r.cluster, r.level, r.rung, r.official) == (
             change.cluster,
             CITY,
-            Rung.EXECUTIVE_VICE_MAYOR,
+            Rung.EXECUTIVE_DEPUTY,
             "jz-evm",
         )
         (linked,) = events_of(app, issue_id, "clustered")
@@ -159,7 +159,7 @@ def test_members_keep_following_the_cluster_when_dispatched(app):
     county_member = ids[1]  # 解放区's county key enterprise: its county's ladder before
     svc.dispatch(app, county_member, "jf-fgw")
     r = routing(app, county_member)
-    assert (r.level, r.rung, r.official) == (CITY, Rung.EXECUTIVE_VICE_MAYOR, "jz-evm")
+    assert (r.level, r.rung, r.official) == (CITY, Rung.EXECUTIVE_DEPUTY, "jz-evm")
     assert r.cluster is not None
     assert replayed(app, county_member) == r
 

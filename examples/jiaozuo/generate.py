@@ -84,33 +84,33 @@ CITY_DEPARTMENTS = [
 # The city leaders: id, title, role, portfolio categories, portfolio departments.
 # Together the vice mayors are in charge of all nine service categories.
 CITY_LEADERS = [
-    ("jz-mayor", "市长", "mayor", [], []),
-    ("jz-evm", "常务副市长", "executive_vice_mayor", [], ["jz-gzb", "jz-czj"]),
+    ("jz-mayor", "市长", "head", [], []),
+    ("jz-evm", "常务副市长", "executive_deputy", [], ["jz-gzb", "jz-czj"]),
     (
         "jz-vm-industry",
         "副市长",
-        "vice_mayor",
+        "deputy",
         [1, 2, 4, 6],
         ["jz-edsb", "jz-fgw", "jz-zjj", "jz-hbj", "jz-swj"],
     ),
     (
         "jz-vm-finance",
         "副市长",
-        "vice_mayor",
+        "deputy",
         [3],
         ["jz-jrb", "jz-czj", "jz-gsj-tax", "jz-dsj-tax", "jz-gsj"],
     ),
     (
         "jz-vm-urban",
         "副市长",
-        "vice_mayor",
+        "deputy",
         [5],
         ["jz-jw", "jz-ghj", "jz-gtj", "jz-fgj", "jz-jtj"],
     ),
     (
         "jz-vm-social",
         "副市长",
-        "vice_mayor",
+        "deputy",
         [7, 8, 9],
         ["jz-ajj", "jz-gaj", "jz-rsj", "jz-ldj", "jz-jcj"],
     ),
@@ -466,19 +466,19 @@ def build_county(
             }
         )
     leaders = [
-        (f"{tag}-mayor", f"{word}长", "mayor", [], []),
-        (f"{tag}-evm", f"常务副{word}长", "executive_vice_mayor", [], [f"{tag}-czj"]),
+        (f"{tag}-mayor", f"{word}长", "head", [], []),
+        (f"{tag}-evm", f"常务副{word}长", "executive_deputy", [], [f"{tag}-czj"]),
         (
             f"{tag}-vm-industry",
             f"副{word}长",
-            "vice_mayor",
+            "deputy",
             [1, 2, 4, 5, 6],
             [f"{tag}-edsb", f"{tag}-fgw", f"{tag}-hbj"],
         ),
         (
             f"{tag}-vm-finance",
             f"副{word}长",
-            "vice_mayor",
+            "deputy",
             [3, 7, 8, 9],
             [f"{tag}-czj", f"{tag}-ajj", f"{tag}-ldj"],
         ),

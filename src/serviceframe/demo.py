@@ -104,12 +104,12 @@ def run_demo(app: App, say: Say) -> None:
         f"4. 领导分包 assigned {loaded.contacts} contact leaders and {loaded.liaisons} department liaisons"
     )
     cover = coverage(app)
-    city = cover.quotas[0]
+    city = cover.quotas[0]  # the top of the organisation comes first
     say(
         f"5. 覆盖情况 city key enterprises {city.key_enterprises}/{city.target}, "
         f"{city.with_contact} with a contact leader; "
-        f"{sum(1 for g in cover.gaps if g.level == 'city')} city gaps, "
-        f"{sum(1 for g in cover.gaps if g.level != 'city')} county gaps"
+        f"{sum(1 for g in cover.gaps if g.level == city.level)} city gaps, "
+        f"{sum(1 for g in cover.gaps if g.level != city.level)} county gaps"
     )
     from serviceframe.scenario import run_season
 

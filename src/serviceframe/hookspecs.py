@@ -76,13 +76,16 @@ def serviceframe_route(app: Any, issue: Any, facts: Any, organisation: Any) -> A
     :param app: the running app.
     :param issue: the :class:`~serviceframe.domain.issue.Issue` (accepted or later).
     :param facts: :class:`~serviceframe.domain.routing.RoutingFacts`: category, severity,
-        whether it is widespread, the enterprise's county and key level, the lead unit.
+        whether it is widespread, the enterprise's jurisdiction (``enterprise_jurisdiction``)
+        and key level, the lead unit.
     :param organisation: the stored :class:`~serviceframe.domain.organisation.Organisation`.
     :return: a :class:`~serviceframe.domain.routing.RouteDecision`, or ``None`` to let the next
         implementation decide. Stops at the first non-``None`` result. The built-in router
-        (the seed's rules: general → the vice mayor in charge, major → the executive vice
-        mayor, widespread → the executive vice mayor or mayor, policy → the executive meeting;
-        a city key enterprise's issue to the city, a county key one's to its county) runs last.
+        (the seed's rules at every level: general → the deputy head in charge, major → the
+        executive deputy head, widespread → the executive deputy or the head, policy → the
+        executive meeting; a key enterprise's issue to the highest level that designated it,
+        any other to its own county when the county runs the mechanism; rungs nobody holds
+        skipped and named in ``skipped``) runs last.
     """
 
 
@@ -111,8 +114,11 @@ def serviceframe_escalated(app: Any, issue: Any, order: Any) -> None:
     :param app: the running app.
     :param issue: the :class:`~serviceframe.domain.issue.Issue` that missed a deadline.
     :param order: a dict as stored in ``supervision_orders``: ``deadline`` (acknowledge,
-        feedback, resolve, redo), ``due``, ``overdue_unit``, ``overdue_official``, and the
-        ``from_*`` / ``to_*`` level, rung and official of the move up the ladder.
+        feedback, resolve, redo; ``follow_up`` for 催办 when an earlier order went unanswered
+        past its reply limit; ``listed`` for 挂牌督办 at the top of the ladder), ``due``,
+        ``overdue_unit``, ``overdue_official``, ``reply_due`` (the working day the order must
+        be answered by; None for a listing), and the ``from_*`` / ``to_*`` level, rung and
+        official of the move up the ladder.
 
     Called after the sweep committed; a plugin that raises is reported and ignored.
     """

@@ -1,4 +1,4 @@
-"""The organisation file: a city or county describes itself in one TOML file.
+"""The organisation file: a province, city or county describes itself in one TOML file.
 
 Loaded through the one cattrs converter with unknown keys rejected; every problem is reported
 at once with its key path and value, before anything is written to the store.
@@ -39,6 +39,7 @@ class DeadlineRules:
     resolve_major: int = 20
     resolve_policy: int = 20
     redo: int = 5  # 退回重办
+    supervision_reply: int = 3  # 督办单: the overdue unit's reply limit, then 催办 one rung up
     strict_calendar: bool = False  # an unknown year is an error instead of a provisional date
     calendar_overrides: str | None = None  # TOML of holidays, relative to the organisation file
 
@@ -47,7 +48,7 @@ class DeadlineRules:
 class EscalationRules:
     """Where widespread issues go and what counts as widespread (倾向性、普遍性)."""
 
-    widespread_to: Role = Role.EXECUTIVE_VICE_MAYOR  # or "mayor"
+    widespread_to: Role = Role.EXECUTIVE_DEPUTY  # or "head"
     cluster_min_enterprises: int = 5  # different enterprises raising the same topic…
     cluster_min_counties: int = 2  # …in at least this many counties…
     cluster_window_days: int = 30  # …within this many days
@@ -160,9 +161,16 @@ def parse_org(
             problems.append(
                 f"meetings[{i}]: jurisdiction={meeting.jurisdiction!r} is not a jurisdiction"
             )
-    if org_file.escalation.widespread_to not in (Role.EXECUTIVE_VICE_MAYOR, Role.MAYOR):
+    if org_file.escalation.widespread_to not in (Role.EXECUTIVE_DEPUTY, Role.HEAD):
         problems.append(
-            f"escalation.widespread_to={org_file.escalation.widespread_to.value!r}: must be executive_vice_mayor or mayor"
+            f"escalation.widespread_to={org_file.escalation.widespread_to.value!r}: "
+            "must be executive_deputy or head"
+        )
+
+    if org_file.deadlines.supervision_reply < 1:
+        problems.append(
+            f"deadlines.supervision_reply={org_file.deadlines.supervision_reply}: "
+            "a supervision order needs at least 1 working day to be answered"
         )
     problems += _classification_problems(org_file)
     problems += _check_channels(org_file, codes, plugins)

@@ -88,6 +88,7 @@ def run_season(
     from serviceframe.services import agenda, bulk, coordination, routing, trends
     from serviceframe.services import issues as svc
     from serviceframe.services.enterprises import list_enterprises
+    from serviceframe.services.organisation import organisation
 
     rng = random.Random(20090918)
     clock = start or datetime(2026, 10, 12, 9, 0, tzinfo=SHANGHAI)
@@ -132,17 +133,16 @@ def run_season(
     counts = Counter(i.status.value for i in svc.list_issues(app))
     say("   status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
-    # Late units: the sweep supervises each missed deadline and moves the issue up a rung.
+    # Late units: the sweep supervises each missed deadline, and each order left unanswered
+    # past its reply limit, and moves the issue up a rung (one a sweep).
+    org = organisation(app)
     for offset in (2, 5, 12):
         done = routing.escalate(app, clock + timedelta(days=offset))
         for e in done[:3]:
-            move = (
-                f"{e.from_rung} {e.from_official} → {e.to_rung} {e.to_official}"
-                if e.moved
-                else "already at the top"
-            )
+            move = f"{org.who(e.from_official)} → {org.who(e.to_official)}" if e.moved else e.note
             say(
-                f"   督办 issue {e.issue}: {e.deadline} due {e.due} missed by {e.overdue_unit} ({e.overdue_official}); {move}"
+                f"   督办 issue {e.issue}: {routing.ORDER_LABELS[e.deadline]} ({e.deadline}) "
+                f"due {e.due}, {e.overdue_unit} ({org.who(e.overdue_official)}); {move}"
             )
         if len(done) > 3:
             say(f"   … and {len(done) - 3} more supervision orders")

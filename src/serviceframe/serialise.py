@@ -5,6 +5,7 @@ Dates and datetimes are ISO 8601 strings; enums are their values; Chinese text s
 """
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, get_args, get_origin
@@ -84,6 +85,25 @@ def beijing_iso(moment: datetime) -> str:
 
 
 converter.register_unstructure_hook(datetime, beijing_iso)
+
+# A time as stored inside event data (UTC, ISO 8601 with its offset); dates have no time.
+_STORED_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+
+
+def beijing_times(value: Any) -> Any:
+    """``value`` with every time string inside it (event data keeps UTC) in Beijing time.
+
+    For output only: the stored events are the record and are never rewritten.
+    """
+    if isinstance(value, str) and _STORED_TIME.match(value):
+        return beijing_iso(datetime.fromisoformat(value))
+    if isinstance(value, dict):
+        return {k: beijing_times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [beijing_times(v) for v in value]
+    return value
+
+
 converter.register_structure_hook(
     datetime, lambda v, _t: v if isinstance(v, datetime) else datetime.fromisoformat(v)
 )

@@ -21,7 +21,9 @@ def _date(value: str | None, option: str) -> date | None:
 
 @click.group(invoke_without_command=True)
 @click.option("--meeting", metavar="DATE", help="The meeting's date (default: the next meeting).")
-@click.option("--jurisdiction", metavar="CODE", help="Whose government (default: the city).")
+@click.option(
+    "--jurisdiction", metavar="CODE", help="Whose government, code or name (default: the top one)."
+)
 @json_option
 @click.pass_context
 def agenda(
@@ -85,7 +87,9 @@ def decide(obj: CliContext, item_id: int, decision: str, settle: bool, as_json: 
 
 @agenda.command()
 @click.option("--date", "on", required=True, metavar="DATE")
-@click.option("--jurisdiction", metavar="CODE", help="Whose government (default: the city).")
+@click.option(
+    "--jurisdiction", metavar="CODE", help="Whose government, code or name (default: the top one)."
+)
 @click.option("--name", default="", help="e.g. 市政府第12次常务会议")
 @json_option
 @click.pass_obj

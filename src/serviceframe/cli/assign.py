@@ -3,7 +3,13 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table, warn_failures
+from serviceframe.cli.output import (
+    emit_json,
+    json_option,
+    jurisdiction_options,
+    table,
+    warn_failures,
+)
 
 
 @click.command()
@@ -41,22 +47,34 @@ def assign(
 
 
 @click.command()
+@jurisdiction_options
 @json_option
 @click.pass_obj
-def coverage(obj: CliContext, as_json: bool) -> None:
-    """Key enterprises per level against their targets, and those with no contact leader."""
+def coverage(obj: CliContext, jurisdiction: str | None, depth: int | None, as_json: bool) -> None:
+    """Key enterprises per level against their targets, and those with no contact leader of
+    that level or above: one line per jurisdiction, each counting the places below it."""
+    from serviceframe.domain.enterprise import key_level_of
     from serviceframe.services.assignments import coverage as run
+    from serviceframe.services.organisation import organisation
 
-    result = run(obj.app)
+    result = run(obj.app, jurisdiction, depth)
     if as_json:
         emit_json(result)
         return
+    org = organisation(obj.app)
+    top = org.depth(result.quotas[0].level) if result.quotas else 0
+
+    def level(code: str) -> str:
+        here = org.jurisdiction(code)
+        return key_level_of(here.kind).label if here is not None else ""
+
     table(
-        ("level", "名称", "重点企业", "目标", "有联系领导", "缺"),
+        ("代码", "辖区", "重点级别", "重点企业", "目标", "有联系领导", "缺联系领导"),
         [
             (
                 q.level,
-                q.name,
+                "  " * (org.depth(q.level) - top) + q.name,
+                level(q.level),
                 q.key_enterprises,
                 q.target,
                 q.with_contact,
@@ -66,13 +84,19 @@ def coverage(obj: CliContext, as_json: bool) -> None:
         ],
     )
     if result.gaps:
-        click.echo(f"\n{len(result.gaps)} gaps (key enterprise with no contact leader):")
+        click.echo(
+            f"\n{len(result.gaps)} 处缺口 gaps (重点企业没有本级或上级联系领导 key enterprise "
+            "with no contact leader of that level or above):"
+        )
         table(
-            ("level", "统一社会信用代码", "企业名称", "县区"),
-            [(g.level, g.credit_code, g.name, g.jurisdiction) for g in result.gaps],
+            ("代码", "辖区", "统一社会信用代码", "企业名称", "所在地"),
+            [
+                (g.level, org.place(g.level), g.credit_code, g.name, org.place(g.jurisdiction))
+                for g in result.gaps
+            ],
         )
     else:
-        click.echo("\nevery key enterprise has a contact leader")
+        click.echo("\n每家重点企业都有联系领导 every key enterprise has a contact leader")
 
 
 @click.command("contact-card")

@@ -38,26 +38,45 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
 
 
 @enterprise.command("list")
-@click.option("--county", metavar="CODE", help="Only enterprises of this county (GB/T 2260 code).")
+@click.option(
+    "--jurisdiction",
+    "--county",
+    "jurisdiction",
+    metavar="CODE",
+    help="Only enterprises of this jurisdiction and the places below it: a GB/T 2260 code or "
+    "a name (温县).",
+)
 @click.option(
     "--key",
-    type=click.Choice(["city", "county", "none"]),
-    help="city: city key; county: county key (city key ones included); none: not key.",
+    type=click.Choice(["province", "city", "county", "none"]),
+    help="Key at this level or higher (county: every key enterprise); none: not key.",
 )
 @json_option
 @click.pass_obj
-def list_(obj: CliContext, county: str | None, key: str | None, as_json: bool) -> None:
+def list_(obj: CliContext, jurisdiction: str | None, key: str | None, as_json: bool) -> None:
     """List enterprises."""
     from serviceframe.domain.enterprise import KeyLevel
     from serviceframe.services.enterprises import list_enterprises
+    from serviceframe.services.organisation import organisation
 
-    found = list_enterprises(obj.app, county, KeyLevel(key) if key else None)
+    found = list_enterprises(obj.app, jurisdiction, KeyLevel(key) if key else None)
     if as_json:
         emit_json(found)
         return
+    place = organisation(obj.app).place if found else str  # no enterprise before an org load
     table(
-        ("统一社会信用代码", "企业名称", "县区", "行业", "重点"),
-        [(e.credit_code, e.name, e.jurisdiction, e.industry, e.key_level.label) for e in found],
+        ("统一社会信用代码", "企业名称", "所在地", "代码", "行业", "重点"),
+        [
+            (
+                e.credit_code,
+                e.name,
+                place(e.jurisdiction),
+                e.jurisdiction,
+                e.industry,
+                e.key_level.label,
+            )
+            for e in found
+        ],
     )
     click.echo(f"{len(found)} enterprises")
 
@@ -70,14 +89,16 @@ def show(obj: CliContext, code: str, as_json: bool) -> None:
     """Show one enterprise with its contact leader and liaisons."""
     from serviceframe.services.assignments import assignments_of
     from serviceframe.services.enterprises import get_enterprise
+    from serviceframe.services.organisation import organisation
 
     found = get_enterprise(obj.app, code)
     assignments = assignments_of(obj.app, found.credit_code, history=True)
     if as_json:
         emit_json({"enterprise": found, "assignments": assignments})
         return
+    place = organisation(obj.app).place(found.jurisdiction)
     click.echo(
-        f"{found.name}\n  统一社会信用代码 {found.credit_code}\n  所属县区 {found.jurisdiction}"
+        f"{found.name}\n  统一社会信用代码 {found.credit_code}\n  所在地 {place} ({found.jurisdiction})"
     )
     click.echo(
         f"  行业 {found.industry}\n  重点级别 {found.key_level.label}\n  地址 {found.address}"
@@ -95,13 +116,14 @@ def show(obj: CliContext, code: str, as_json: bool) -> None:
 @click.option(
     "--level",
     required=True,
-    type=click.Choice(["city", "county", "none"]),
-    help="city key (also county key), county key, or not key.",
+    type=click.Choice(["province", "city", "county", "none"]),
+    help="The level whose key enterprise it is (a level above its own county; it is then key "
+    "at every level below too), or none.",
 )
 @json_option
 @click.pass_obj
 def designate(obj: CliContext, code: str, level: str, as_json: bool) -> None:
-    """Designate CODE a city key, county key or ordinary enterprise."""
+    """Designate CODE a key enterprise of a level (province, city, county) or an ordinary one."""
     from serviceframe.domain.enterprise import KeyLevel
     from serviceframe.services.enterprises import designate as run
 

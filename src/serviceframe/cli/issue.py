@@ -110,7 +110,8 @@ def issue() -> None:
 @click.option(
     "--received-by",
     metavar="ID",
-    help="Unit or official who first received it (default: the office).",
+    help="Unit or official who first received it (default: the office of the leading group "
+    "that runs the enterprise's county, or the nearest level above).",
 )
 @json_option
 @click.pass_obj
@@ -153,14 +154,28 @@ def file_(
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--source", required=True, help="The channel the file came from (e.g. hotline).")
 @click.option("--encoding", help="CSV encoding; detected when omitted.")
+@click.option(
+    "--received-by",
+    metavar="ID",
+    help="Unit or official who first received the rows without a 受理单位 column value "
+    "(default: the office of the group that runs each enterprise's place).",
+)
 @json_option
 @click.pass_obj
-def import_(obj: CliContext, file: str, source: str, encoding: str | None, as_json: bool) -> None:
-    """Bulk intake from a CSV/XLSX export (columns 统一社会信用代码, 标题, 内容, 编号, 受理时间)."""
+def import_(
+    obj: CliContext,
+    file: str,
+    source: str,
+    encoding: str | None,
+    received_by: str | None,
+    as_json: bool,
+) -> None:
+    """Bulk intake from a CSV/XLSX export (columns 统一社会信用代码, 标题, 内容, 编号, 受理时间…;
+    see docs/file-formats.md)."""
     from serviceframe.services.intake_file import import_issues
 
     with progress_bar("导入问题 importing", as_json) as bar:
-        report = import_issues(obj.app, file, source, encoding, progress=bar)
+        report = import_issues(obj.app, file, source, encoding, received_by, progress=bar)
     warn_failures(obj.app.plugins.failures)
     if as_json:
         emit_json(report)
@@ -244,7 +259,7 @@ def list_(
 @click.pass_obj
 def show(obj: CliContext, issue_id: int, as_json: bool) -> None:
     """Show an issue with its whole history (who did what, when)."""
-    from serviceframe.serialise import converter
+    from serviceframe.serialise import beijing_times, converter
     from serviceframe.services.issues import get_issue
 
     view = get_issue(obj.app, issue_id)
@@ -253,29 +268,55 @@ def show(obj: CliContext, issue_id: int, as_json: bool) -> None:
             {
                 **issue_dict(view.issue),
                 "enterprise_name": view.enterprise_name,
-                "events": converter.unstructure(list(view.events)),
+                # Event data keeps times in UTC, as stored; people and programs get Beijing time.
+                "events": beijing_times(converter.unstructure(list(view.events))),
                 "ratings": converter.unstructure(list(view.ratings)),
             }
         )
         return
+    from serviceframe.domain.issue import EVENT_LABELS
+    from serviceframe.domain.workdays import SHANGHAI
+    from serviceframe.services.organisation import organisation
+
     i = view.issue
     click.echo(f"issue {i.id}: {i.title}\n  {view.enterprise_name} ({i.enterprise}) via {i.source}")
     click.echo(f"  {i.body}")
     show_issue(obj, i, False)
-    click.echo("history:")
-    from serviceframe.domain.workdays import SHANGHAI
-
+    org = organisation(obj.app)
+    click.echo("经办记录 history:")
     for e in view.events:
-        note = (
-            e.data.get("note")
-            or e.data.get("reason")
-            or e.data.get("satisfaction")
-            or e.data.get("lead")
-            or ""
-        )
+        label = EVENT_LABELS.get(e.kind, e.kind)
         click.echo(
-            f"  {e.at.astimezone(SHANGHAI).strftime('%Y-%m-%d %H:%M')}  {e.kind:<14} {e.actor}  {note}"
+            f"  {e.at.astimezone(SHANGHAI).strftime('%Y-%m-%d %H:%M')}  {label} ({e.kind})  "
+            f"{e.actor}  {_history_note(org, e)}".rstrip()
         )
+
+
+def _history_note(org: Any, e: Any) -> str:
+    """What an event says, for people: officials by name with the id beside."""
+    from serviceframe.services.routing import ORDER_LABELS
+
+    data = e.data
+    if e.kind == "routed":
+        return (
+            f"{org.who(data.get('official')) or data.get('level', '')} — {data.get('reason', '')}"
+        )
+    if e.kind == "escalated":
+        to = data.get("to", {})
+        what = ORDER_LABELS.get(data.get("deadline"), data.get("deadline"))
+        moved = (
+            f"提级至 {org.who(to.get('official'))}" if data.get("moved") else data.get("note", "")
+        )
+        skipped = "; ".join(s["why"] for s in data.get("skipped", ()))
+        return f"{what} 期限 {data.get('due')}: {moved}" + (f"(跳过:{skipped})" if skipped else "")
+    if e.kind == "dispatched":
+        co = data.get("co") or []
+        return f"主办 {data.get('lead')}" + (f",协办 {'、'.join(co)}" if co else "")
+    if e.kind == "rated":
+        return str(data.get("satisfaction", "")) + (
+            f" {data['comment']}" if data.get("comment") else ""
+        )
+    return str(data.get("note") or data.get("reason") or data.get("decision") or "")
 
 
 def _lifecycle(name: str, help_: str, *options: Any) -> Any:

@@ -1,4 +1,5 @@
-"""``serviceframe ledger``: a unit's service ledger (服务台帐) for a period, shown or exported."""
+"""``serviceframe ledger``: a unit's service ledger (服务台帐) for a period, shown or exported;
+or the ledger of every unit of a jurisdiction and the places below it, rolled up."""
 
 import sys
 from typing import TYPE_CHECKING
@@ -6,7 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, table
+from serviceframe.cli.output import emit_json, json_option, jurisdiction_options, table
 
 if TYPE_CHECKING:
     from serviceframe.services.ledger import DeadlineCheck, Ledger
@@ -71,7 +72,7 @@ def _print(ledger: "Ledger") -> None:
 
 
 @click.command()
-@click.argument("unit")
+@click.argument("unit", required=False)
 @click.option(
     "--period",
     required=True,
@@ -94,25 +95,31 @@ def _print(ledger: "Ledger") -> None:
     metavar="E",
     help="CSV encoding: utf-8-sig (default, with BOM for Excel) or gbk.",
 )
+@jurisdiction_options
 @json_option
 @click.pass_obj
 def ledger(
     obj: CliContext,
-    unit: str,
+    unit: str | None,
     period: str,
     fmt: str | None,
     out: str | None,
     encoding: str | None,
+    jurisdiction: str | None,
+    depth: int | None,
     as_json: bool,
 ) -> None:
     """The service ledger of UNIT: every issue it received first or handled in the period,
-    owners, deadlines met or missed, status and the enterprise's rating.
+    owners, deadlines met or missed, status and the enterprise's rating. With --jurisdiction
+    instead of UNIT: the ledger of every unit of that jurisdiction and of the places below
+    it (--depth levels), each issue once.
 
     \b
     Examples:
       serviceframe ledger jz-fgw --period 2026-Q3
       serviceframe ledger jz-fgw --period 2026-09 --out 台帐.xlsx
       serviceframe ledger jz-edsb --period 2026 --out ledger.csv --encoding gbk
+      serviceframe ledger --jurisdiction 温县 --period 2026-Q4
     """
     from serviceframe.services.ledger import (
         build_ledger,
@@ -124,7 +131,11 @@ def ledger(
 
     if encoding:
         normalise_encoding(encoding)  # a bad name fails before the query runs
-    result = build_ledger(obj.app, unit, period)
+    if (unit is None) == (jurisdiction is None):
+        raise click.UsageError("give a UNIT or --jurisdiction CODE (one of them)")
+    if depth is not None and jurisdiction is None:
+        raise click.UsageError("--depth goes with --jurisdiction")
+    result = build_ledger(obj.app, unit, period, jurisdiction=jurisdiction, depth=depth)
     if out:
         written = export_ledger(result, out, fmt, encoding)
         if not as_json:

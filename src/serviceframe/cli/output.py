@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
+    from datetime import date, datetime
+
     from click._termui_impl import ProgressBar
 
     from serviceframe.progress import Progress
@@ -15,6 +17,30 @@ if TYPE_CHECKING:
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print JSON (UTF-8, stable keys)."
 )
+
+
+def jurisdiction_options(command: Any) -> Any:
+    """``--jurisdiction CODE`` (code or name, the places below it included) and ``--depth N``
+    (how many levels below it get a line of their own), for roll-ups."""
+    command = click.option(
+        "--depth",
+        type=click.IntRange(0),
+        help="Lines for this many levels below the jurisdiction (1: its direct children); "
+        "each line still counts everything below it. Default: every level.",
+    )(command)
+    return click.option(
+        "--jurisdiction",
+        metavar="CODE",
+        help="Only this jurisdiction and the places below it: a GB/T 2260 code or a name "
+        "(温县, 焦作市温县). Default: the whole organisation.",
+    )(command)
+
+
+def beijing_date(moment: "datetime") -> "date":
+    """The Beijing date of a stored (UTC) time, as people count days."""
+    from serviceframe.serialise import BEIJING
+
+    return moment.astimezone(BEIJING).date()
 
 
 def emit_json(value: Any) -> None:

@@ -5,10 +5,14 @@ standing link with a responsible leader. Assignments are never deleted: handing 
 old one (``valid_to``) and starts a new one, so the history of who was responsible stays.
 """
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 
 from attrs import frozen
+
+from serviceframe.domain.enterprise import KeyLevel
+from serviceframe.domain.organisation import Organisation
 
 
 class AssignmentKind(StrEnum):
@@ -30,6 +34,7 @@ class Assignment:
     valid_from: date
     valid_to: date | None = None
     ended_reason: str = ""
+    level: str = ""  # the jurisdiction the official serves: one contact per enterprise and level
 
     @property
     def current(self) -> bool:
@@ -54,18 +59,61 @@ class ContactCard:
 
 @frozen
 class CoverageGap:
-    """A key enterprise without a current contact leader (R2: gaps must be visible)."""
+    """A key enterprise without a contact leader at a level it is key at (R2: gaps must be
+    visible). A leader of that level or of one above it counts."""
 
-    level: str  # "city" or the county code
+    level: str  # the jurisdiction's code: 410800 for the city's list, 410802 for a county's
     credit_code: str
     name: str
-    jurisdiction: str
+    jurisdiction: str  # where the enterprise is registered
 
 
 @frozen
 class QuotaLine:
-    level: str  # "city" or a county code
+    """One level's key enterprises against its target (重点企业目标数)."""
+
+    level: str  # the jurisdiction's code
     name: str
     key_enterprises: int
     target: int
     with_contact: int
+
+
+@frozen
+class KeyEnterprise:
+    """A key enterprise and the levels of its current contact leaders, for coverage."""
+
+    credit_code: str
+    name: str
+    jurisdiction: str
+    key_level: KeyLevel
+    contact_levels: tuple[str, ...] = ()
+
+
+def coverage_of(
+    org: Organisation, levels: Sequence[str], enterprises: Iterable[KeyEnterprise]
+) -> tuple[list[QuotaLine], list[CoverageGap]]:
+    """Each of ``levels`` with its key enterprises (those of its subtree key at its level or
+    higher) against its target, and the key enterprises no leader of that level or above is
+    the contact of. One pass over the key enterprises, each along its own chain."""
+    wanted = set(levels)
+    counts = {code: [0, 0] for code in levels}
+    gaps: list[CoverageGap] = []
+    for e in enterprises:
+        chain = org.chain(e.jurisdiction)
+        for position, code in enumerate(chain):
+            here = org.jurisdiction(code)
+            if code not in wanted or here is None or not e.key_level.is_key_at(here.kind):
+                continue
+            counts[code][0] += 1
+            if any(c in chain[position:] for c in e.contact_levels):
+                counts[code][1] += 1
+            else:
+                gaps.append(CoverageGap(code, e.credit_code, e.name, e.jurisdiction))
+    lines = []
+    for code in levels:
+        here = org.jurisdiction(code)
+        target = org.quotas.target(here.kind) if here is not None else 0
+        lines.append(QuotaLine(code, org.place(code), counts[code][0], target, counts[code][1]))
+    gaps.sort(key=lambda g: (org.depth(g.level), g.level, g.jurisdiction, g.credit_code))
+    return lines, gaps

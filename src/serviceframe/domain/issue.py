@@ -185,6 +185,30 @@ ALLOWED_FROM: dict[str, frozenset[Status]] = {
 }
 
 
+# What each kind of event in an issue's history is called, for people (the kind stays the key).
+EVENT_LABELS = {
+    "filed": "受理登记",
+    "accepted": "分类受理",
+    "reclassified": "重新分类",
+    "dispatched": "交办",
+    "acknowledged": "签收",
+    "progressed": "进展反馈",
+    "resolved": "办结",
+    "settled": "统一办结",
+    "rated": "满意度评价",
+    "rejected": "不予受理",
+    "merged": "合并",
+    "absorbed": "并入重复问题",
+    "deadlines_recomputed": "期限重算",
+    "routed": "确定责任领导",
+    "escalated": "督办",
+    "clustered": "归入普遍性问题",
+    "queued": "列入常务会议议题",
+    "decided": "会议决定",
+    "supervision_closed": "督办销号",
+}
+
+
 # The kinds that change the issue itself. Every other kind in an issue's history (routing,
 # escalation, clustering and agenda records of later modules) is a record *about* the issue:
 # those modules keep their own state and never rewrite the issue's row, so replaying such an

@@ -13,13 +13,18 @@ from serviceframe.services.routing import record_for_many
 from serviceframe.services.trends import settle_issues
 
 
+def _government(app: App, uow: Any, jurisdiction: str | None) -> str:
+    org = organisation_of(app, uow)
+    return org.resolve(jurisdiction) if jurisdiction else org.root.code
+
+
 def agenda(
     app: App, meeting: date | None = None, jurisdiction: str | None = None
 ) -> dict[str, Any]:
-    """Items of a meeting (default: the next one of the city), and those still waiting for a
-    meeting to be scheduled."""
+    """Items of a meeting (default: the next one of the top government), and those still
+    waiting for a meeting to be scheduled. ``jurisdiction``: code or name."""
     with app.uow() as uow:
-        where = jurisdiction or organisation_of(app, uow).city.code
+        where = _government(app, uow, jurisdiction)
         today = app.now().astimezone(SHANGHAI).date()
         chosen: dict[str, Any] | None
         if meeting is not None:
@@ -40,9 +45,7 @@ def schedule_meeting(
 ) -> dict[str, Any]:
     """Add an executive meeting; items waiting for 'the next meeting' are put on it."""
     with app.uow() as uow:
-        where = jurisdiction or organisation_of(app, uow).city.code
-        if where not in uow.org.jurisdiction_codes():
-            raise ValidationError("jurisdiction", where, "not a jurisdiction")
+        where = _government(app, uow, jurisdiction)
         uow.routing.save_meetings([{"jurisdiction": where, "date": on, "name": name}])
         meeting = uow.routing.next_meeting(where, on)
         assert meeting is not None

@@ -11,11 +11,12 @@ from serviceframe.domain.assignment import (
     ContactCard,
     CoverageGap,
     QuotaLine,
+    coverage_of,
 )
 from serviceframe.domain.credit_code import normalise_credit_code
-from serviceframe.domain.organisation import Quotas, UnitKind
+from serviceframe.domain.organisation import UnitKind
 from serviceframe.errors import NotFound, ValidationError
-from serviceframe.serialise import converter
+from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
 
 
@@ -35,9 +36,11 @@ def assign(
 ) -> AssignResult:
     """Make an official the contact leader of an enterprise, or (with a unit) its liaison.
 
-    A contact must be a leader (not a liaison officer or office staff) and the enterprise a
-    key enterprise. An existing current assignment of the same kind is ended and handed over,
-    never overwritten, so the history of who was responsible is kept.
+    A contact must be a leader (not a liaison officer or office staff) of the enterprise's own
+    level or one above it, and the enterprise a key enterprise. An enterprise has one contact
+    per level (a province key enterprise may be paired with a province, a city and a county
+    leader at once). An existing current assignment of the same kind and level is ended and
+    handed over, never overwritten, so the history of who was responsible is kept.
     """
     actor = actor or app.settings.actor
     code = normalise_credit_code(code, "enterprise")
@@ -51,6 +54,14 @@ def assign(
         official = uow.org.official(official_id)
         if official is None or not official.active:
             raise ValidationError("official", official_id, "no such official in office")
+        org = organisation_of(app, uow)
+        if official.jurisdiction not in org.chain(enterprise.jurisdiction):
+            raise ValidationError(
+                "official",
+                official_id,
+                f"serves {org.place(official.jurisdiction)}, not {org.place(enterprise.jurisdiction)} "
+                "or a level above it",
+            )
         if kind is AssignmentKind.CONTACT:
             if not enterprise.key_level.is_county_key:
                 raise ValidationError(
@@ -72,7 +83,7 @@ def assign(
                 raise ValidationError(
                     "official", official_id, f"does not work in {unit.name} ({unit.id})"
                 )
-        previous = uow.assignments.current(code, kind, unit_id)
+        previous = uow.assignments.current(code, kind, unit_id, official.jurisdiction)
         if previous is not None and previous.official == official_id:
             return AssignResult(previous, None)  # already so: nothing changes
         if previous is not None:
@@ -84,7 +95,7 @@ def assign(
                     "a handover cannot be dated before that",
                 )
             uow.assignments.end(previous.id, on, f"handed over to {official_id}")
-        new_id = uow.assignments.start(kind, code, official_id, unit_id, on)
+        new_id = uow.assignments.start(kind, code, official_id, unit_id, on, official.jurisdiction)
         event = event_row(
             "assigned",
             f"enterprise:{code}",
@@ -95,9 +106,10 @@ def assign(
             unit=unit_id,
             replaced=previous.official if previous else None,
             assignment=new_id,
+            level=official.jurisdiction,
         )
         uow.record([event])
-        current = uow.assignments.current(code, kind, unit_id)
+        current = uow.assignments.current(code, kind, unit_id, official.jurisdiction)
         uow.commit()
     app.publish_registry([event])
     assert current is not None
@@ -116,13 +128,22 @@ class Coverage:
     gaps: tuple[CoverageGap, ...]
 
 
-def coverage(app: App) -> Coverage:
-    """Key enterprises per level against their targets, and those without a contact leader."""
+def coverage(app: App, jurisdiction: str | None = None, depth: int | None = None) -> Coverage:
+    """Key enterprises per level against their targets, and those without a contact leader.
+
+    One line per jurisdiction of ``jurisdiction``'s subtree (the whole organisation by
+    default; code or name), each counting the key enterprises below it; ``depth=1`` stops at
+    its direct children.
+    """
     with app.uow() as uow:
-        quotas = converter.structure(uow.org.setting("quotas") or {}, Quotas)
-        return Coverage(
-            tuple(uow.assignments.quota_lines(quotas)), tuple(uow.assignments.coverage_gaps())
+        org = organisation_of(app, uow)
+        top = org.resolve(jurisdiction) if jurisdiction else org.root.code
+        lines, gaps = coverage_of(
+            org,
+            org.descendants(top, depth),
+            uow.assignments.key_enterprises(org.descendants(top)),
         )
+        return Coverage(tuple(lines), tuple(gaps))
 
 
 def contact_cards(app: App, code: str) -> list[ContactCard]:

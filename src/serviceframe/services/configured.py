@@ -33,16 +33,21 @@ def work_calendar(app: App) -> WorkCalendar:
     def build() -> WorkCalendar:
         stored = _setting(app, "calendar_overrides") or {}
         assert isinstance(stored, dict)
-        overrides = {
-            int(year): YearOverride(
-                holidays=frozenset(date.fromisoformat(d) for d in o.get("holidays", ())),
-                workdays=frozenset(date.fromisoformat(d) for d in o.get("workdays", ())),
-            )
-            for year, o in stored.items()
-        }
-        return WorkCalendar(overrides=overrides, strict=deadline_rules(app).strict_calendar)
+        return calendar_from(stored, deadline_rules(app).strict_calendar)
 
     return app.cached("work_calendar", build)
+
+
+def calendar_from(stored: dict[str, Any], strict: bool) -> WorkCalendar:
+    """The working-day calendar of the holiday overrides as the settings store them."""
+    overrides = {
+        int(year): YearOverride(
+            holidays=frozenset(date.fromisoformat(d) for d in o.get("holidays", ())),
+            workdays=frozenset(date.fromisoformat(d) for d in o.get("workdays", ())),
+        )
+        for year, o in stored.items()
+    }
+    return WorkCalendar(overrides=overrides, strict=strict)
 
 
 def taxonomy(app: App) -> Taxonomy:

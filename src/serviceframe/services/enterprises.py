@@ -7,9 +7,17 @@ from typing import TYPE_CHECKING, Any
 from attrs import evolve, field, frozen
 
 from serviceframe.app import App
-from serviceframe.domain.enterprise import Contact, Enterprise, KeyLevel, parse_key_level
+from serviceframe.domain.enterprise import (
+    Contact,
+    Enterprise,
+    KeyLevel,
+    key_level_of,
+    parse_key_level,
+)
+from serviceframe.domain.organisation import Organisation
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.progress import Progress, no_progress
+from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
 from serviceframe.tabular import map_columns, read_rows
 
@@ -20,7 +28,16 @@ if TYPE_CHECKING:
 COLUMNS = {
     "credit_code": ("统一社会信用代码", "信用代码", "credit_code"),
     "name": ("企业名称", "名称", "name"),
-    "jurisdiction": ("所属县区", "县区代码", "所属县(市)区", "jurisdiction", "county"),
+    "jurisdiction": (
+        "所属县区",
+        "县区代码",
+        "所属县(市)区",
+        "所属辖区",
+        "辖区",
+        "行政区划代码",
+        "jurisdiction",
+        "county",
+    ),
     "industry": ("行业代码", "行业", "industry"),
     "key_level": ("重点级别", "key_level"),
     "person": ("联系人", "contact_person"),
@@ -76,7 +93,7 @@ def import_enterprises(
             raise ServiceFrameError(
                 "no organisation loaded yet; run `serviceframe org load FILE` first"
             )
-        known = uow.org.county_codes()
+        org = organisation_of(app, uow)
         parsed: list[tuple[int, Enterprise, bool]] = []
         errors: list[RowError] = []
         first_line: dict[str, int] = {}
@@ -86,7 +103,7 @@ def import_enterprises(
             progress(count, len(rows))
             values = {f: raw.get(h, "") for f, h in columns.items()}
             try:
-                enterprise = _parse(values, known)
+                enterprise = _parse(values, org)
             except ValidationError as exc:
                 column = columns.get(exc.field, exc.field)
                 errors.append(RowError(line, column, str(exc.value), exc.reason))
@@ -134,15 +151,10 @@ def import_enterprises(
     )
 
 
-def _parse(values: dict[str, str], known: set[str]) -> Enterprise:
-    jurisdiction = values["jurisdiction"].strip()
-    if jurisdiction not in known:
-        # The city itself is not a county: a city key enterprise must also count for its county.
-        raise ValidationError(
-            "jurisdiction",
-            jurisdiction,
-            "unknown county (not a county, county-level city or district of the organisation)",
-        )
+def _parse(values: dict[str, str], org: Organisation) -> Enterprise:
+    jurisdiction = org.resolve(values["jurisdiction"])
+    key_level = parse_key_level(values.get("key_level", ""))
+    check_key_level(org, jurisdiction, key_level, values.get("key_level"))
     contacts: tuple[Contact, ...] = ()
     if values.get("person") or values.get("phone") or values.get("email"):
         contacts = (
@@ -153,19 +165,40 @@ def _parse(values: dict[str, str], known: set[str]) -> Enterprise:
         name=values["name"],
         jurisdiction=jurisdiction,
         industry=values["industry"],
-        key_level=parse_key_level(values.get("key_level", "")),
+        key_level=key_level,
         contacts=contacts,
         address=values.get("address", ""),
     )
 
 
+def check_key_level(
+    org: Organisation, jurisdiction: str, level: KeyLevel, given: object = None
+) -> None:
+    """A key level names a level on the enterprise's own chain: a county-only organisation
+    has no city key enterprises, and 温县's enterprise cannot be a province's key one unless
+    the province is in the organisation."""
+    if level is KeyLevel.NONE:
+        return
+    levels = {key_level_of(j.kind) for c in org.chain(jurisdiction) if (j := org.jurisdiction(c))}
+    if level not in levels:
+        raise ValidationError(
+            "key_level",
+            level.value if given is None else given,
+            f"{org.place(jurisdiction)} has no {level.value} level above it in the organisation "
+            f"(possible: {', '.join(sorted(k.value for k in levels))} or none)",
+        )
+
+
 def list_enterprises(
-    app: App, county: str | None = None, key: KeyLevel | None = None
+    app: App, jurisdiction: str | None = None, key: KeyLevel | None = None
 ) -> list[Enterprise]:
+    """Enterprises of ``jurisdiction`` (code or name) and the places below it; all by default."""
     with app.uow() as uow:
-        if county and county not in uow.org.jurisdiction_codes():
-            raise NotFound("county", county)
-        return uow.enterprises.list(county, key)
+        scope = None
+        if jurisdiction:
+            org = organisation_of(app, uow)
+            scope = org.descendants(org.resolve(jurisdiction))
+        return uow.enterprises.list(scope, key)
 
 
 def get_enterprise(app: App, code: str) -> Enterprise:
@@ -180,10 +213,11 @@ def get_enterprise(app: App, code: str) -> Enterprise:
 
 
 def designate(app: App, code: str, level: KeyLevel, actor: str | None = None) -> Enterprise:
-    """Make an enterprise a city key, county key or ordinary enterprise.
+    """Make an enterprise a key enterprise of a level on its chain (province, city, county)
+    or an ordinary one.
 
-    City implies county (one ordered level), so designating city never leaves it off the
-    county's list, and taking it down to county keeps it a county key enterprise.
+    A level implies those below it (one ordered value), so designating city never leaves it
+    off the county's list, and taking it down to county keeps it a county key enterprise.
     """
     actor = actor or app.settings.actor
     enterprise = get_enterprise(app, code)
@@ -191,6 +225,7 @@ def designate(app: App, code: str, level: KeyLevel, actor: str | None = None) ->
         return enterprise  # already so: no change, no event
     now = app.now()
     with app.uow() as uow:
+        check_key_level(organisation_of(app, uow), enterprise.jurisdiction, level)
         uow.enterprises.set_key_level(enterprise.credit_code, level, now)
         events = [
             event_row(

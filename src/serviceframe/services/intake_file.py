@@ -17,6 +17,7 @@ COLUMNS = {
     "received_at": ("受理时间", "received_at"),
     "category": ("类别", "category"),
     "severity": ("性质", "severity"),
+    "received_by": ("受理单位", "受理人", "received_by"),
 }
 REQUIRED = ("enterprise", "body")
 
@@ -26,12 +27,14 @@ def import_issues(
     path: str | Path,
     source: str,
     encoding: str | None = None,
+    received_by: str | None = None,
     progress: Progress | None = None,
 ) -> BulkReport:
     """File every row of a CSV/XLSX file as an issue from ``source``, in one transaction.
 
-    Errors are reported by the file's line number. A file imported twice files nothing new
-    when its rows carry an external id (编号).
+    Who first received each issue is the row's 受理单位, else ``received_by``, else the office
+    of the group that runs the enterprise's place. Errors are reported by the file's line
+    number. A file imported twice files nothing new when its rows carry an external id (编号).
     """
     headers, rows = read_rows(path, encoding)
     columns = map_columns(headers, COLUMNS, REQUIRED, str(path))
@@ -59,6 +62,7 @@ def import_issues(
                 category=value["category"] or None,
                 severity=value["severity"] or None,
                 received_at=received_at,
+                received_by=value["received_by"] or received_by,
             )
         )
         lines.append(line)

@@ -62,7 +62,8 @@ class IssueDraft:
     category: object = None  # 1-9 or a label, when the filer already knows
     severity: object = None
     received_at: datetime | None = None
-    received_by: str | None = None  # unit or official id; default: the office of the city group
+    # Unit or official id; default: the office of the group that runs the enterprise's place.
+    received_by: str | None = None
     origin: str | None = None
 
 
@@ -158,23 +159,26 @@ def _file(
     with app.uow() as uow:
         org = organisation_of(app, uow)
         people = {o.id for o in org.officials} | {u.id for u in org.units}
-        office = _default_office(org)
         checked: list[tuple[int, IssueDraft, dict[str, Any]]] = []
         for index, draft in enumerate(drafts):
             try:
-                checked.append((index, draft, _check_draft(draft, sources, people, office, now)))
+                checked.append((index, draft, _check_draft(draft, sources, people, now)))
             except ValidationError as exc:
                 errors.append(DraftError(index, exc.field, str(exc.value), exc.reason))
         codes = {c["enterprise"] for _, _, c in checked}
-        known = set(uow.enterprises.get_many(codes))
+        registered = uow.enterprises.get_many(codes)
         for index, _draft, c in checked:
-            if c["enterprise"] not in known:
+            if c["enterprise"] not in registered:
                 errors.append(
                     DraftError(
                         index, "enterprise", c["enterprise"], "no such enterprise in the registry"
                     )
                 )
-        checked = [x for x in checked if x[2]["enterprise"] in known]
+            elif not c["received_by"]:
+                c["received_by"] = _default_office(org, registered[c["enterprise"]].jurisdiction)
+                if not c["received_by"]:
+                    errors.append(DraftError(index, "received_by", "", _NO_OFFICE))
+        checked = [x for x in checked if x[2]["enterprise"] in registered and x[2]["received_by"]]
 
         # Idempotent intake: a (source, external id) filed before, or twice in this batch.
         pairs = {(c["source"], c["external_id"]) for _, _, c in checked if c["external_id"]}
@@ -250,7 +254,7 @@ def _file(
 
 
 def _check_draft(
-    draft: IssueDraft, sources: frozenset[str], people: set[str], office: str, now: datetime
+    draft: IssueDraft, sources: frozenset[str], people: set[str], now: datetime
 ) -> dict[str, Any]:
     enterprise = normalise_credit_code(draft.enterprise, "enterprise")
     source = str(draft.source).strip()
@@ -269,8 +273,8 @@ def _check_draft(
         if draft.severity not in (None, "")
         else Severity.GENERAL
     )
-    received_by = draft.received_by or office
-    if received_by not in people:
+    received_by = (draft.received_by or "").strip()  # empty: the default office, decided later
+    if received_by and received_by not in people:
         raise ValidationError(
             "received_by", received_by, "not a unit or official of the organisation"
         )
@@ -346,10 +350,15 @@ def _classify(app: App, title: str, body: str) -> Classification:
     return result if result is not None else Classification(Category.UNCLASSIFIED, 0.0, (), None)
 
 
-def _default_office(org: Organisation) -> str:
-    """R4: whatever the channel, issues end in one place, the office of the city's group."""
-    group = org.group_of(org.city.code)
+def _default_office(org: Organisation, jurisdiction: str) -> str:
+    """R4: whatever the channel, issues end in one place: the office of the leading group that
+    runs the enterprise's place (its county's, when the county runs the mechanism; else the
+    next level up that does)."""
+    group = org.running_group(jurisdiction)
     return group.office if group is not None else ""
+
+
+_NO_OFFICE = "no leading group runs the enterprise's place or any above it; give received_by"
 
 
 # --- lifecycle -------------------------------------------------------------------------------

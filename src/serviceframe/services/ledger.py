@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from attrs import frozen
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from serviceframe.app import App
 from serviceframe.domain.assessment import DeadlineCounts
@@ -47,7 +47,7 @@ from serviceframe.domain.satisfaction import Tally, weight
 from serviceframe.domain.workdays import SHANGHAI, Deadline
 from serviceframe.errors import ValidationError
 from serviceframe.plugins.sources import BUILTIN_SOURCES
-from serviceframe.services.configured import assessment_rules
+from serviceframe.services.configured import assessment_rules, organisation_of
 from serviceframe.store import tables as t
 from serviceframe.store.ratings import tally_of_issues
 
@@ -212,8 +212,19 @@ class Ledger:
     summary: LedgerSummary
 
 
-def build_ledger(app: App, unit: str, period: str | Period, now: datetime | None = None) -> Ledger:
+def build_ledger(
+    app: App,
+    unit: str | None,
+    period: str | Period,
+    now: datetime | None = None,
+    jurisdiction: str | None = None,
+    depth: int | None = None,
+) -> Ledger:
     """The ledger of ``unit`` for ``period``; deadlines judged as of ``now`` (default app.clock).
+
+    With ``jurisdiction`` (code or name) instead of a unit: the ledger of every unit of that
+    jurisdiction and of the places below it (to ``depth`` levels), rolled up into one: an
+    issue appears once, with the roles those units had in it.
 
     Raises ValidationError("unit", …) for an unknown unit and ValidationError("period", …) for
     a period that cannot be read.
@@ -221,22 +232,49 @@ def build_ledger(app: App, unit: str, period: str | Period, now: datetime | None
     if not isinstance(period, Period):
         period = parse_period(period)
     now = (now or app.now()).astimezone(SHANGHAI)
-    unit = str(unit).strip()
     with app.uow() as uow:
         conn = uow.connection
-        unit_name = conn.scalar(select(t.units.c.name).where(t.units.c.id == unit))
-        if unit_name is None:
-            raise ValidationError("unit", unit, "no such unit")
-        rows = ledger_rows(conn, unit, period, now)
+        if jurisdiction:
+            org = organisation_of(app, uow)
+            top = org.resolve(jurisdiction)
+            places = org.descendants(top, depth)
+            units = list(
+                conn.scalars(select(t.units.c.id).where(t.units.c.jurisdiction_code.in_(places)))
+            )
+            key, name = (
+                top,
+                org.place(top) + ("及所辖县(市、区)各单位" if len(places) > 1 else "各单位"),
+            )
+        else:
+            key = str(unit or "").strip()
+            found = conn.scalar(select(t.units.c.name).where(t.units.c.id == key))
+            if found is None:
+                raise ValidationError("unit", key, "no such unit")
+            name, units = found, [key]
+        rows = ledger_rows(conn, units, period, now)
         ratings = tally_of_issues(conn, [r.issue_id for r in rows])
     basic_weight = weight(assessment_rules(app).basic_weight)
-    return Ledger(unit, unit_name, period, now, tuple(rows), summarise(rows, ratings, basic_weight))
+    return Ledger(key, name, period, now, tuple(rows), summarise(rows, ratings, basic_weight))
 
 
-def ledger_rows(conn: Connection, unit: str, period: Period, now: datetime) -> list[LedgerRow]:
-    """The rows, with set-based SQL: one query for the issues, one for their co units."""
-    i = t.issues.c
-    mine = t.issue_units.alias("mine")
+def ledger_rows(
+    conn: Connection, units: Sequence[str], period: Period, now: datetime
+) -> list[LedgerRow]:
+    """The rows of the issues ``units`` received first or handled, with set-based SQL: one
+    query for the issues, one for their co units."""
+    i, u = t.issues.c, t.issue_units.c
+    # Per issue: whether one of the units led it, co-handled it (one row per issue, however
+    # many of the units took part).
+    mine = (
+        select(
+            u.issue_id,
+            func.max(case((u.role == "lead", 1), else_=0)).label("lead"),
+            func.max(case((u.role == "co", 1), else_=0)).label("co"),
+        )
+        .where(u.unit_id.in_(units))
+        .group_by(u.issue_id)
+        .subquery("mine")
+    )
     receiver_unit = t.units.alias("receiver_unit")
     receiver_official = t.officials.alias("receiver_official")
     lead = t.units.alias("lead")
@@ -246,9 +284,9 @@ def ledger_rows(conn: Connection, unit: str, period: Period, now: datetime) -> l
     )
 
     # First inquiry by the unit itself or by one of its officials.
-    officials = select(t.officials.c.id).where(t.officials.c.unit_id == unit)
-    received_here = or_(i.received_by == unit, i.received_by.in_(officials))
-    handled_here = mine.c.unit_id.is_not(None)
+    officials = select(t.officials.c.id).where(t.officials.c.unit_id.in_(units))
+    received_here = or_(i.received_by.in_(units), i.received_by.in_(officials))
+    handled_here = mine.c.issue_id.is_not(None)
     start, end = period.start_at, period.end_at
     in_period = or_(
         and_(i.received_at >= start, i.received_at < end),
@@ -256,14 +294,15 @@ def ledger_rows(conn: Connection, unit: str, period: Period, now: datetime) -> l
     )
     joined = t.issues.join(
         t.enterprises, t.enterprises.c.credit_code == i.enterprise_code
-    ).outerjoin(mine, and_(mine.c.issue_id == i.id, mine.c.unit_id == unit))
+    ).outerjoin(mine, mine.c.issue_id == i.id)
     where = and_(or_(received_here, handled_here), in_period)
 
     query = (
         select(
             t.issues,
             t.enterprises.c.name.label("enterprise_name"),
-            mine.c.role.label("unit_role"),
+            mine.c.lead.label("lead_here"),
+            mine.c.co.label("co_here"),
             received_here.label("received_here"),
             func.coalesce(receiver_unit.c.name, receiver_official.c.name).label("receiver_name"),
             lead.c.name.label("lead_name"),
@@ -353,8 +392,10 @@ def _row(rec: Any, co: Sequence[tuple[str, str]], now: datetime) -> LedgerRow:
     roles: list[Role] = []
     if rec.received_here:
         roles.append(Role.RECEIVED)
-    if rec.unit_role:
-        roles.append(Role(rec.unit_role))
+    if rec.lead_here:
+        roles.append(Role.LEAD)
+    if rec.co_here:
+        roles.append(Role.CO)
     received_at = rec.received_at.astimezone(SHANGHAI)
     history = [OwnerSpan(rec.received_by, received_at)]
     if rec.acknowledged_at is not None and rec.lead_unit:

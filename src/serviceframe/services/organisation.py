@@ -6,12 +6,15 @@ from typing import Any
 from attrs import frozen
 
 from serviceframe.app import App
+from serviceframe.domain.gaps import Gap, organisation_gaps
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
 from serviceframe.progress import Progress
 from serviceframe.serialise import converter
+from serviceframe.services.configured import calendar_from
+from serviceframe.services.deadlines import recompute_in
 from serviceframe.services.events import event_row
 
 
@@ -27,6 +30,7 @@ class OrgLoadReport:
     ended_assignments: int
     groups: int
     recomputed_deadlines: int = 0  # provisional deadlines put right by new holiday data
+    gaps: int = 0  # what `org check` lists: rungs nobody holds, categories nobody is in charge of
     retopiced_issues: int = 0  # open issues whose topic changed with the topic map
 
 
@@ -72,6 +76,9 @@ def save_organisation(
         "outbox": converter.unstructure(org_file.outbox),
         "assessment": converter.unstructure(org_file.assessment),
     }
+    # The calendar the new settings make: the deadlines it changes are recomputed in the same
+    # unit of work, so the load stores everything or nothing.
+    calendar = calendar_from(settings["calendar_overrides"], org_file.deadlines.strict_calendar)
     with app.uow() as uow:
         topics_before = uow.org.setting("topics") or {}
         counts = uow.org.save(org_file.organisation, settings)
@@ -100,12 +107,11 @@ def save_organisation(
             ended_assignments=ended,
         )
         uow.record([event])
+        recomputed = recompute_in(uow, calendar, org_file.deadlines, now, actor)
         uow.commit()
     app.forget_cached()
     app.publish_registry([event])
-    from serviceframe.services.deadlines import recompute_provisional
-
-    recomputed = recompute_provisional(app, actor)
+    app.publish_issue_events(recomputed)
     retopiced = []
     if topics_before != settings["topics"]:  # the topic map changed: open issues' topics too
         from serviceframe.services.topics import refresh_topics
@@ -115,6 +121,7 @@ def save_organisation(
         source=source,
         ended_assignments=ended,
         recomputed_deadlines=len(recomputed),
+        gaps=len(organisation_gaps(org_file.organisation)),
         retopiced_issues=len(retopiced),
         **counts,
     )
@@ -149,6 +156,11 @@ def calendar_overrides_data(rules: DeadlineRules) -> dict[str, Any]:
         }
         for year, o in overrides.items()
     }
+
+
+def organisation_check(app: App) -> list[Gap]:
+    """Every gap of the stored organisation (``serviceframe org check``)."""
+    return organisation_gaps(organisation(app))
 
 
 def organisation(app: App) -> Organisation:

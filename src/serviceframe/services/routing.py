@@ -2,11 +2,13 @@
 
 ``route_in`` runs inside the unit of work that accepted (or reclassified) an issue, so an
 accepted issue always has a responsible leader. ``escalate`` is the sweep over missed
-deadlines; it is set-based and idempotent (one supervision order per missed deadline).
+deadlines and unanswered supervision orders; it is set-based and idempotent (one supervision
+order per missed deadline, one follow-up per reply limit passed).
 """
 
+import warnings
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from attrs import evolve, frozen
@@ -14,20 +16,27 @@ from attrs import evolve, frozen
 from serviceframe.app import App
 from serviceframe.domain.enterprise import Enterprise, KeyLevel
 from serviceframe.domain.issue import Issue, IssueEvent
-from serviceframe.domain.organisation import Organisation, Role
+from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.routing import (
+    Climb,
     RouteDecision,
     Routing,
     RoutingFacts,
     Rung,
+    Skip,
     apply_routing,
     next_rung,
     outranks,
 )
-from serviceframe.domain.workdays import SHANGHAI
-from serviceframe.errors import NotFound, ServiceFrameError
+from serviceframe.domain.workdays import SHANGHAI, ProvisionalDeadlineWarning, WorkCalendar
+from serviceframe.errors import CalendarError, NotFound, ServiceFrameError
 from serviceframe.progress import Progress, no_progress
-from serviceframe.services.configured import organisation_of
+from serviceframe.services.configured import (
+    deadline_rules,
+    escalation_rules,
+    organisation_of,
+    work_calendar,
+)
 from serviceframe.services.events import issue_event_row
 
 
@@ -40,7 +49,7 @@ def _facts(issue: Issue, enterprise: Enterprise | None, widespread: bool) -> Rou
         category=issue.category,
         severity=issue.severity.value,
         widespread=widespread,
-        enterprise_county=enterprise.jurisdiction if enterprise else "",
+        enterprise_jurisdiction=enterprise.jurisdiction if enterprise else "",
         key_level=enterprise.key_level if enterprise else KeyLevel.NONE,
         lead_unit=issue.lead_unit,
     )
@@ -92,7 +101,7 @@ def route_in_many(
         facts = _facts(issue, enterprises.get(issue.enterprise), cluster is not None)
         decision = _decide(app, org, issue, facts, current, cluster)
         events: list[IssueEvent] = []
-        data = {
+        data: dict[str, Any] = {
             "level": decision.level,
             "rung": decision.rung.value,
             "official": decision.official,
@@ -100,6 +109,8 @@ def route_in_many(
             "informed": list(decision.informed),
             "topic": t,
         }
+        if decision.skipped:  # the rungs nobody could take, recorded on the issue
+            data["skipped"] = skip_data(decision.skipped)
         if current is None or (current.level, current.rung, current.official, current.topic) != (
             decision.level,
             decision.rung,
@@ -180,6 +191,10 @@ def _held(
             current.level, current.rung, current.official, current.reason, current.informed
         )
     return decision
+
+
+def skip_data(skipped: Sequence[Skip]) -> list[dict[str, str]]:
+    return [{"level": s.level, "rung": s.rung.value, "why": s.why} for s in skipped]
 
 
 def cluster_data(cluster: dict[str, Any]) -> dict[str, Any]:
@@ -281,12 +296,23 @@ def route_issue(app: App, issue_id: int, actor: str | None = None) -> RouteView:
 
 # --- the escalation sweep ----------------------------------------------------------------------
 
+# What each kind of order answers for (督办单 on a missed deadline; 催办 when an order's reply
+# limit passed; 挂牌督办 at the top of the ladder).
+ORDER_LABELS = {
+    "acknowledge": "签收逾期",
+    "feedback": "反馈逾期",
+    "resolve": "办结逾期",
+    "redo": "重办逾期",
+    "follow_up": "催办",
+    "listed": "挂牌督办",
+}
+
 
 @frozen
 class Escalation:
     issue: int
     order: int
-    deadline: str  # acknowledge / feedback / resolve / redo
+    deadline: str  # acknowledge / feedback / resolve / redo / follow_up / listed (ORDER_LABELS)
     due: str
     overdue_unit: str | None
     overdue_official: str | None
@@ -296,9 +322,12 @@ class Escalation:
     to_level: str
     to_rung: str
     to_official: str | None
-    moved: bool  # False at the top of the ladder: supervised, but nobody higher to take it
-    reason: str
+    moved: bool  # False at the top of the ladder, or when this sweep already moved the issue
+    reason: str  # why the issue is where it is (unchanged when it did not move)
     informed: tuple[str, ...] = ()  # after the move: a county that handed it up is told
+    skipped: tuple[Skip, ...] = ()  # rungs nobody could take, passed over on the way
+    reply_due: str | None = None  # the working day by which the order must be answered
+    note: str = ""  # why it did not move: already moved in this sweep, top of the ladder
 
 
 def escalate(
@@ -308,132 +337,51 @@ def escalate(
     actor: str | None = None,
     progress: Progress | None = None,
 ) -> list[Escalation]:
-    """Supervise (督办) every missed deadline that has no order yet, and move each such issue
-    one rung up the ladder. Running it twice at the same moment changes nothing the second
-    time. With ``dry_run`` nothing is stored and no plugin is told."""
+    """Supervise (督办) every missed deadline that has no order yet, and follow up (催办) every
+    order whose reply limit passed with its issue still being handled; move each such issue
+    one rung up the ladder, at most one rung per sweep however many cases it has (each case
+    still gets its own order). At the top of the ladder an unanswered order lists the issue
+    as long-overdue (挂牌督办). Orders of issues no longer being handled are closed (销号).
+
+    A rung nobody can take is skipped and named on the order; a problem with one issue
+    never stops the sweep for the others. Running it twice at the same moment changes
+    nothing the second time. With ``dry_run`` nothing is stored and no plugin is told.
+    """
     actor = actor or app.settings.actor
     now = now or app.now()
     today = now.astimezone(SHANGHAI).date()
     done: list[Escalation] = []
     with app.uow() as uow:
-        org = organisation_of(app, uow)
+        sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now))
         breaches = uow.routing.breaches(today)
         issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
         states = uow.routing.get_many(list(issues))
-        heads = _unit_heads(org)
-        ladder: dict[tuple[str, Rung, RoutingFacts], RouteDecision | None] = {}
-        orders: list[dict[str, Any]] = []
         for n, b in enumerate(breaches, 1):
             (progress or no_progress)(n, len(breaches))
             issue = issues[b.issue_id]
-            state = states.get(b.issue_id)
-            if state is None:  # accepted before routing existed: route it first
-                d = decide_route(app, uow, issue)
-                state = Routing(issue.id, d.level, d.rung, d.official, d.reason, d.informed)
-            facts = RoutingFacts(
-                issue.category,
-                issue.severity.value,
-                state.cluster is not None,
-                b.county,
-                KeyLevel(b.key_level),
-                issue.lead_unit,
+            e = sweep.supervise(b, issue, states.get(issue.id))
+            states[issue.id] = apply_routing(  # type: ignore[assignment]
+                states.get(issue.id) or sweep.first[issue.id],
+                issue.id,
+                "escalated",
+                _event_data(e, now),
             )
-            # Many due issues share a rung and facts: climb the ladder once per kind of case.
-            key = (state.level, state.rung, facts)
-            if key not in ladder:
-                ladder[key] = next_rung(org, state.level, state.rung, facts)
-            up = ladder[key]
-            to = up or RouteDecision(
-                state.level, state.rung, state.official, "已至最高层级,继续督办"
-            )
-            orders.append(
-                {
-                    "issue_id": issue.id,
-                    "deadline": b.deadline,
-                    "round": b.round,
-                    "due": b.due,
-                    "overdue_unit": issue.lead_unit,
-                    "overdue_official": heads.get(issue.lead_unit or ""),
-                    "from_level": state.level,
-                    "from_rung": state.rung.value,
-                    "from_official": state.official,
-                    "to_level": to.level,
-                    "to_rung": to.rung.value,
-                    "to_official": to.official,
-                    "created_at": now,
-                    "actor": actor,
-                }
-            )
-            informed = state.informed
-            if to.level != state.level:  # handed up: the county it came from is told
-                informed = tuple(
-                    dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
-                )
-            states[issue.id] = evolve(
-                state,
-                level=to.level,
-                rung=to.rung,
-                official=to.official,
-                reason=to.reason,
-                informed=informed,
-                escalations=state.escalations + (1 if up else 0),
-            )
-            done.append(
-                Escalation(
-                    issue.id,
-                    0,
-                    b.deadline,
-                    b.due.isoformat(),
-                    issue.lead_unit,
-                    heads.get(issue.lead_unit or ""),
-                    state.level,
-                    state.rung.value,
-                    state.official,
-                    to.level,
-                    to.rung.value,
-                    to.official,
-                    up is not None,
-                    to.reason,
-                    informed,
-                )
-            )
-        if dry_run or not orders:
+            done.append(e)
+        if dry_run:
             return done
+        closed = _close_answered(uow, today, now, actor)
+        if not done and not closed:
+            return done
+        orders = [_order_row(e, b.round, now, actor) for e, b in zip(done, breaches, strict=True)]
         ids = uow.routing.add_orders(orders)
         done = [evolve(e, order=i) for e, i in zip(done, ids, strict=True)]
-        events = [
-            (
-                e.issue,
-                IssueEvent(
-                    "escalated",
-                    now,
-                    actor,
-                    {
-                        "order": e.order,
-                        "deadline": e.deadline,
-                        "due": e.due,
-                        "overdue_unit": e.overdue_unit,
-                        "overdue_official": e.overdue_official,
-                        "moved": e.moved,
-                        "from": {
-                            "level": e.from_level,
-                            "rung": e.from_rung,
-                            "official": e.from_official,
-                        },
-                        "to": {
-                            "level": e.to_level,
-                            "rung": e.to_rung,
-                            "official": e.to_official,
-                            "reason": e.reason,
-                            "informed": list(e.informed),
-                        },
-                    },
-                ),
-            )
-            for e in done
-        ]
         uow.routing.save_many([states[i] for i in sorted({e.issue for e in done})], now)
-        uow.record([issue_event_row(i, ev) for i, ev in events])
+        uow.record(
+            [
+                issue_event_row(e.issue, IssueEvent("escalated", now, actor, _event_data(e, now)))
+                for e in done
+            ]
+        )
         uow.commit()
     for e, order in zip(done, orders, strict=True):
         app.plugins.notify(
@@ -442,15 +390,182 @@ def escalate(
     return done
 
 
-def _unit_heads(org: Organisation) -> dict[str, str]:
-    heads: dict[str, str] = {}
-    for o in sorted(org.officials, key=lambda o: o.id):
-        if o.active and o.unit and o.role is Role.DEPARTMENT_HEAD:
-            heads.setdefault(o.unit, o.id)
-    return heads
+class _Sweep:
+    """One sweep's decisions: where each due case moves, one rung per issue per sweep."""
+
+    def __init__(self, app: App, uow: Any, org: Organisation, reply_due: date) -> None:
+        self.app, self.uow, self.org, self.reply_due = app, uow, org, reply_due
+        self.widespread_to = escalation_rules(app).widespread_to
+        self.climbs: dict[tuple[Any, ...], Climb] = {}  # many due issues share a case
+        self.moved: set[int] = set()
+        self.first: dict[int, Routing] = {}  # issues routed by this sweep (before routing existed)
+
+    def supervise(self, b: Any, issue: Issue, state: Routing | None) -> Escalation:
+        org = self.org
+        heads = org.unit_heads(issue.lead_unit)
+        problem = ""
+        try:
+            if state is None:
+                state = self.first[issue.id] = _first_routing(self.app, self.uow, issue)
+            climb = self._climb(b, issue, state, heads)
+        except ServiceFrameError as exc:  # supervised all the same, where it stands
+            state = state or self.first.setdefault(
+                issue.id, Routing(issue.id, org.root.code, Rung.HEAD, None, "")
+            )
+            climb, problem = Climb(None), f"无法提级:{exc}"
+        up = climb.decision
+        kind = b.deadline
+        if kind == "follow_up" and up is None and issue.id not in self.moved:
+            kind = "listed"  # nobody higher: 挂牌督办, not followed up again
+        if up is not None:
+            note = ""
+        elif problem:
+            note = problem
+        elif issue.id in self.moved:
+            note = "本次督办已提级一次,不再提级"
+        elif kind == "listed":
+            note = "已至最高层级仍未办结,挂牌督办"
+        else:
+            note = "已至最高层级,继续督办"
+        to = up or RouteDecision(state.level, state.rung, state.official, state.reason)
+        informed = state.informed
+        if to.level != state.level:  # handed up: the county it came from is told
+            informed = tuple(
+                dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
+            )
+        if up is not None:
+            self.moved.add(issue.id)
+        return Escalation(
+            issue.id,
+            0,
+            kind,
+            b.due.isoformat(),
+            issue.lead_unit,
+            heads[0] if heads else None,
+            state.level,
+            state.rung.value,
+            state.official,
+            to.level,
+            to.rung.value,
+            to.official,
+            up is not None,
+            to.reason,
+            informed,
+            climb.skipped,
+            None if kind == "listed" else self.reply_due.isoformat(),
+            note,
+        )
+
+    def _climb(self, b: Any, issue: Issue, state: Routing, heads: tuple[str, ...]) -> Climb:
+        if issue.id in self.moved:  # one rung per sweep
+            return Climb(None)
+        facts = RoutingFacts(
+            issue.category,
+            issue.severity.value,
+            state.cluster is not None,
+            b.county,
+            KeyLevel(b.key_level),
+            issue.lead_unit,
+        )
+        key = (state.level, state.rung, state.official, facts)
+        if key not in self.climbs:
+            self.climbs[key] = next_rung(
+                self.org, state.level, state.rung, facts, heads, state.official, self.widespread_to
+            )
+        return self.climbs[key]
+
+
+def _order_row(e: Escalation, round_: int, now: datetime, actor: str) -> dict[str, Any]:
+    """The ``supervision_orders`` row of an escalation (plugins get it too)."""
+    return {
+        "issue_id": e.issue,
+        "deadline": e.deadline,
+        "round": round_,
+        "due": date.fromisoformat(e.due),
+        "overdue_unit": e.overdue_unit,
+        "overdue_official": e.overdue_official,
+        "from_level": e.from_level,
+        "from_rung": e.from_rung,
+        "from_official": e.from_official,
+        "to_level": e.to_level,
+        "to_rung": e.to_rung,
+        "to_official": e.to_official,
+        "created_at": now,
+        "actor": actor,
+        "reply_due": None if e.reply_due is None else date.fromisoformat(e.reply_due),
+    }
+
+
+def _first_routing(app: App, uow: Any, issue: Issue) -> Routing:
+    """Accepted before routing existed: route it first."""
+    d = decide_route(app, uow, issue)
+    return Routing(issue.id, d.level, d.rung, d.official, d.reason, d.informed)
+
+
+def _reply_due(app: App, now: datetime) -> date:
+    """The working day by which an order issued ``now`` must be answered."""
+    with warnings.catch_warnings():  # a year without holiday data: Mon–Fri, quietly
+        warnings.simplefilter("ignore", ProvisionalDeadlineWarning)
+        try:
+            return work_calendar(app).add_workdays(now, deadline_rules(app).supervision_reply).due
+        except CalendarError:  # strict calendar, unknown year: the sweep still runs
+            return WorkCalendar().add_workdays(now, deadline_rules(app).supervision_reply).due
+
+
+def _event_data(e: Escalation, now: datetime) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "order": e.order,
+        "deadline": e.deadline,
+        "due": e.due,
+        "overdue_unit": e.overdue_unit,
+        "overdue_official": e.overdue_official,
+        "moved": e.moved,
+        "from": {"level": e.from_level, "rung": e.from_rung, "official": e.from_official},
+        "to": {
+            "level": e.to_level,
+            "rung": e.to_rung,
+            "official": e.to_official,
+            "reason": e.reason,
+            "informed": list(e.informed),
+        },
+        "reply_due": e.reply_due,
+    }
+    if e.note:
+        data["note"] = e.note
+    if e.skipped:
+        data["skipped"] = skip_data(e.skipped)
+    if e.deadline == "listed":
+        data["listed_at"] = now.astimezone(UTC).isoformat()
+    return data
+
+
+def _close_answered(uow: Any, today: date, now: datetime, actor: str) -> list[int]:
+    """Close (销号) the orders whose reply limit passed after their issue stopped being
+    handled: nothing to follow up, and the sweep never reads them again."""
+    answered = uow.routing.answered(today)
+    if not answered:
+        return []
+    states = uow.routing.get_many([i for i, _ in answered])
+    events = []
+    for issue_id, due in answered:
+        data = {"reply_due": due.isoformat()}
+        states[issue_id] = apply_routing(states[issue_id], issue_id, "supervision_closed", data)
+        events.append(issue_event_row(issue_id, IssueEvent("supervision_closed", now, actor, data)))
+    uow.routing.save_many(list(states.values()), now)
+    uow.record(events)
+    return [i for i, _ in answered]
 
 
 def supervision_orders(app: App, open_only: bool = True) -> list[dict[str, Any]]:
     with app.uow() as uow:
         orders: list[dict[str, Any]] = uow.routing.orders(open_only=open_only)
         return orders
+
+
+def long_overdue(app: App) -> list[dict[str, Any]]:
+    """Issues listed as long-overdue (挂牌督办), still being handled: oldest first, each with
+    the days since it was received."""
+    now = app.now()
+    with app.uow() as uow:
+        rows = uow.routing.long_overdue()
+    return [{**row, "days_open": (now - row["received_at"]).days} for row in rows]

@@ -67,10 +67,11 @@ def detect(
             kind = "grown"
             if cluster is None:
                 kind = "formed"
-                # Several counties are involved: the city's ladder takes it, as one item.
-
+                # Several counties are involved: the ladder of the lowest level above all of
+                # them takes it, as one item (their city; the province when cities differ).
+                above_all = org.common_ancestor(uow.routing.jurisdictions_of(members))
                 facts = RoutingFacts(
-                    Category(trend.category), "major", True, org.city.code, KeyLevel.CITY
+                    Category(trend.category), "major", True, above_all, KeyLevel.NONE
                 )
                 d = decide(org, facts, rules.widespread_to)
                 values = {

@@ -1,10 +1,13 @@
 """Running the migrations shipped inside the package (``serviceframe db upgrade``)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.errors import StoreError
@@ -40,12 +43,33 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     before = current(engine)
     config = _config()
     try:
-        with engine.begin() as conn:
+        with engine.connect() as conn, _sqlite_foreign_keys_off(conn), conn.begin():
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise StoreError(f"the migration left rows pointing nowhere: {broken[:5]}")
     except SQLAlchemyError as exc:
         raise store_error(exc, str(engine.url)) from exc
     return before, current(engine) or ""
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """On SQLite a batch ALTER copies a table and drops the old one, which foreign keys refuse
+    while other tables point at it: they are off while migrating (SQLite takes this only
+    outside a transaction; the rows are checked before the commit) and on again after."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        conn.commit()
 
 
 def require_head(engine: Engine) -> None:

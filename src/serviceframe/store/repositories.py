@@ -5,15 +5,15 @@ from datetime import date, datetime
 from typing import Any
 
 from attrs import asdict as attrs_dict
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, select, update
+from attrs import evolve
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from serviceframe.domain.addresses import contact_rows
 from serviceframe.domain.assignment import (
     Assignment,
     AssignmentKind,
     ContactCard,
-    CoverageGap,
-    QuotaLine,
+    KeyEnterprise,
 )
 from serviceframe.domain.categories import Category
 from serviceframe.domain.enterprise import Contact, Enterprise, KeyLevel
@@ -269,11 +269,6 @@ class OrganisationRepository:
     def jurisdiction_codes(self) -> set[str]:
         return set(self.conn.scalars(select(t.jurisdictions.c.code)))
 
-    def county_codes(self) -> set[str]:
-        """Counties, county-level cities, districts and zones: every jurisdiction but the city."""
-        j = t.jurisdictions.c
-        return set(self.conn.scalars(select(j.code).where(j.parent_code.is_not(None))))
-
 
 def _unit(r: Any) -> Unit:
     return Unit(r.id, r.name, r.jurisdiction_code, UnitKind(r.kind), r.phone, r.active, r.addresses)
@@ -384,19 +379,19 @@ class EnterpriseRepository:
         )
 
     def list(
-        self, jurisdiction: str | None = None, key: KeyLevel | None = None
+        self, jurisdictions: Sequence[str] | None = None, key: KeyLevel | None = None
     ) -> list[Enterprise]:
-        q = select(t.enterprises).order_by(
-            t.enterprises.c.jurisdiction_code, t.enterprises.c.credit_code
-        )
-        if jurisdiction:
-            q = q.where(t.enterprises.c.jurisdiction_code == jurisdiction)
-        if key is KeyLevel.CITY:
-            q = q.where(t.enterprises.c.key_level == "city")
-        elif key is KeyLevel.COUNTY:  # a city key enterprise is a county key enterprise too
-            q = q.where(t.enterprises.c.key_level.in_(["county", "city"]))
-        elif key is KeyLevel.NONE:
-            q = q.where(t.enterprises.c.key_level == "none")
+        """Enterprises of these jurisdictions (all when None); with ``key``, those key at
+        that level or higher (a city key enterprise is a county key enterprise too), or with
+        NONE those key nowhere."""
+        e = t.enterprises.c
+        q = select(t.enterprises).order_by(e.jurisdiction_code, e.credit_code)
+        if jurisdictions is not None:
+            q = q.where(e.jurisdiction_code.in_(list(jurisdictions)))
+        if key is KeyLevel.NONE:
+            q = q.where(e.key_level == "none")
+        elif key is not None:
+            q = q.where(e.key_level.in_([k.value for k in KeyLevel if k.rank >= key.rank]))
         return [_enterprise(r) for r in self.conn.execute(q)]
 
     def set_key_level(self, code: str, level: KeyLevel, now: datetime) -> None:
@@ -405,16 +400,6 @@ class EnterpriseRepository:
             .where(t.enterprises.c.credit_code == code)
             .values(key_level=level.value, updated_at=now)
         )
-
-
-def _has_current_contact() -> Any:
-    """EXISTS a current contact leader for the enterprise of the enclosing query."""
-    a, e = t.assignments.c, t.enterprises.c
-    return (
-        select(a.enterprise_code)
-        .where(a.kind == "contact", a.valid_to.is_(None), a.enterprise_code == e.credit_code)
-        .exists()
-    )
 
 
 def _assignment(r: Any) -> Assignment:
@@ -427,6 +412,7 @@ def _assignment(r: Any) -> Assignment:
         valid_from=r.valid_from,
         valid_to=r.valid_to,
         ended_reason=r.ended_reason,
+        level=r.jurisdiction_code,
     )
 
 
@@ -435,19 +421,28 @@ class AssignmentRepository:
         self.conn = conn
 
     def current(
-        self, enterprise: str, kind: AssignmentKind, unit: str | None = None
+        self, enterprise: str, kind: AssignmentKind, unit: str | None = None, level: str = ""
     ) -> Assignment | None:
+        """The current contact of an enterprise at ``level``, or its liaison of ``unit``."""
         a = t.assignments.c
         q = select(t.assignments).where(
             a.enterprise_code == enterprise, a.kind == kind.value, a.valid_to.is_(None)
         )
         if kind is AssignmentKind.LIAISON:
             q = q.where(a.unit_id == unit)
+        else:
+            q = q.where(a.jurisdiction_code == level)
         r = self.conn.execute(q).first()
         return None if r is None else _assignment(r)
 
     def start(
-        self, kind: AssignmentKind, enterprise: str, official: str, unit: str | None, on: date
+        self,
+        kind: AssignmentKind,
+        enterprise: str,
+        official: str,
+        unit: str | None,
+        on: date,
+        level: str,
     ) -> int:
         result = self.conn.execute(
             insert(t.assignments).values(
@@ -456,6 +451,7 @@ class AssignmentRepository:
                 official_id=official,
                 unit_id=unit,
                 valid_from=on,
+                jurisdiction_code=level,
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -525,54 +521,34 @@ class AssignmentRepository:
             q = q.where(a.valid_to.is_(None))
         return [_assignment(r) for r in self.conn.execute(q)]
 
-    def coverage_gaps(self) -> list[CoverageGap]:
-        """Key enterprises without a current contact, at each level they are key at.
-
-        A city key enterprise lacking a contact is a gap of the city *and* of its county.
-        """
-        e = t.enterprises.c
-        has_contact = _has_current_contact()
+    def key_enterprises(self, jurisdictions: Sequence[str]) -> list[KeyEnterprise]:
+        """Key enterprises registered in ``jurisdictions``, each with the levels of its
+        current contact leaders: one query, the rows that coverage reads."""
+        e, a = t.enterprises.c, t.assignments.c
         rows = self.conn.execute(
-            select(e.credit_code, e.name, e.jurisdiction_code, e.key_level)
-            .where(e.key_level != "none", ~has_contact)
-            .order_by(e.jurisdiction_code, e.credit_code)
-        ).all()
-        gaps = [
-            CoverageGap("city", r.credit_code, r.name, r.jurisdiction_code)
-            for r in rows
-            if r.key_level == "city"
-        ]
-        gaps += [
-            CoverageGap(r.jurisdiction_code, r.credit_code, r.name, r.jurisdiction_code)
-            for r in rows
-        ]
-        return gaps
-
-    def quota_lines(self, quotas: Quotas) -> list[QuotaLine]:
-        """Key enterprises per level against the targets, with how many have a contact."""
-        e, j = t.enterprises.c, t.jurisdictions.c
-        has_contact = _has_current_contact()
-        covered = func.sum(case((has_contact, 1), else_=0))
-        city = self.conn.execute(
-            select(func.count(), covered).select_from(t.enterprises).where(e.key_level == "city")
-        ).one()
-        city_name = self.conn.scalar(select(j.name).where(j.parent_code.is_(None))) or "city"
-        lines = [QuotaLine("city", city_name, city[0], quotas.city, int(city[1] or 0))]
-        per_county = self.conn.execute(
-            select(j.code, j.name, func.count(e.credit_code), func.coalesce(covered, 0))
+            select(e.credit_code, e.name, e.jurisdiction_code, e.key_level, a.jurisdiction_code)
             .select_from(
-                t.jurisdictions.outerjoin(
-                    t.enterprises, and_(e.jurisdiction_code == j.code, e.key_level != "none")
+                t.enterprises.outerjoin(
+                    t.assignments,
+                    and_(
+                        a.enterprise_code == e.credit_code,
+                        a.kind == "contact",
+                        a.valid_to.is_(None),
+                    ),
                 )
             )
-            .where(j.parent_code.is_not(None))
-            .group_by(j.code, j.name)
-            .order_by(j.code)
+            .where(e.key_level != "none", e.jurisdiction_code.in_(list(jurisdictions)))
+            .order_by(e.jurisdiction_code, e.credit_code)
         )
-        lines += [
-            QuotaLine(code, name, n, quotas.county, int(c)) for code, name, n, c in per_county
-        ]
-        return lines
+        found: dict[str, KeyEnterprise] = {}
+        for code, name, where, level, contact_level in rows:
+            known = found.get(code)
+            if known is None:
+                known = KeyEnterprise(code, name, where, KeyLevel(level))
+            if contact_level is not None:
+                known = evolve(known, contact_levels=(*known.contact_levels, contact_level))
+            found[code] = known
+        return list(found.values())
 
     def contact_cards(self, enterprise: str) -> list[ContactCard]:
         a, o, u, e = t.assignments.c, t.officials.c, t.units.c, t.enterprises.c

@@ -36,6 +36,8 @@ def routing_row(r: Routing, now: datetime) -> dict[str, Any]:
         "cluster_id": r.cluster,
         "agenda_item_id": r.agenda_item,
         "decision": r.decision,
+        "reply_due": r.reply_due,
+        "listed_at": r.listed_at,
         "updated_at": now,
     }
 
@@ -53,6 +55,8 @@ def routing_from_row(r: Any) -> Routing:
         cluster=r.cluster_id,
         agenda_item=r.agenda_item_id,
         decision=r.decision,
+        reply_due=r.reply_due,
+        listed_at=r.listed_at,
     )
 
 
@@ -64,6 +68,14 @@ BREACHES: tuple[tuple[str, str, str], ...] = (
     ("resolve", "resolve_due", t.OPEN_FOR_RESOLVE),
 )
 
+
+# An issue still being handled: a supervision order stands, and is followed up, only while its
+# issue is in one of these.
+BEING_HANDLED = ("dispatched", "acknowledged", "in_progress", "redo")
+
+# The order in which one issue's cases are supervised in a sweep: its deadlines as they fall,
+# then a follow-up of an order left unanswered.
+CASE_ORDER = {"acknowledge": 0, "feedback": 1, "resolve": 2, "redo": 2, "follow_up": 3}
 
 # A widespread issue is one still waiting for a solution: settled and finished issues count
 # towards no trend.
@@ -84,6 +96,7 @@ class Breach:
 class RoutingRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._replies: tuple[date, list[tuple[int, date, str]]] | None = None
 
     # --- routing state -------------------------------------------------------------------
 
@@ -106,11 +119,14 @@ class RoutingRepository:
     # --- the sweep -----------------------------------------------------------------------
 
     def breaches(self, today: date) -> list[Breach]:
-        """Deadlines missed (due before ``today``) with no supervision order yet.
+        """Deadlines missed (due before ``today``) with no supervision order yet, and orders
+        whose reply limit passed with the issue still being handled (``follow_up``, due = the
+        limit).
 
         First the due issues, one range scan of a partial index per deadline (only the issues
-        in which that deadline can still be missed are in it); then the details of just those,
-        joined by key. The cost follows the number of issues past due, not the store.
+        in which that deadline can still be missed are in it) and one of the reply limits
+        still awaited; then the details of just those, joined by key. The cost follows the
+        number of issues past due, not the store.
         """
         i, s, r, e = t.issues.c, t.supervision_orders.c, t.issue_routing.c, t.enterprises.c
         parts = []
@@ -133,13 +149,18 @@ class RoutingRepository:
                     text(still_open), due < today, no_order
                 )
             )
-        missed = list(self.conn.execute(union_all(*parts)))
+        missed = [(m.issue_id, m.deadline, m.due) for m in self.conn.execute(union_all(*parts))]
+        missed += [
+            (issue_id, "follow_up", due)
+            for issue_id, due, status in self._replies_due(today)
+            if status in BEING_HANDLED
+        ]
         if not missed:
             return []
         # Then the details of just those issues, by key, in batches: the planner never gets
         # the chance to scan the routing table for a handful of due issues.
         details: dict[int, Any] = {}
-        for batch in chunks(sorted({m.issue_id for m in missed}), 1000):
+        for batch in chunks(sorted({issue_id for issue_id, _, _ in missed}), 1000):
             q = (
                 select(
                     i.id,
@@ -163,9 +184,69 @@ class RoutingRepository:
             )
             details |= {row.id: row for row in self.conn.execute(q)}
         return [
-            Breach(m.issue_id, m.deadline, m.due, details[m.issue_id])
-            for m in sorted(missed, key=lambda m: (m.issue_id, m.deadline))
+            Breach(issue_id, deadline, due, details[issue_id])
+            for issue_id, deadline, due in sorted(
+                missed, key=lambda m: (m[0], CASE_ORDER[m[1]], m[2])
+            )
         ]
+
+    def _replies_due(self, today: date) -> list[tuple[int, date, str]]:
+        """(issue, reply limit, status) of the orders whose reply limit is over: one range
+        scan of the partial index of the limits still awaited, once per unit of work (the
+        sweep asks for the follow-ups and for the orders to close)."""
+        if self._replies is None or self._replies[0] != today:
+            r, i = t.issue_routing.c, t.issues.c
+            q = (
+                select(r.issue_id, r.reply_due, i.status)
+                .join(t.issues, i.id == r.issue_id)
+                .where(r.reply_due.is_not(None), r.reply_due < today)
+            )
+            rows = [(row.issue_id, row.reply_due, row.status) for row in self.conn.execute(q)]
+            self._replies = (today, rows)
+        return self._replies[1]
+
+    def answered(self, today: date) -> list[tuple[int, date]]:
+        """Orders whose reply limit is over and whose issue is no longer being handled
+        (resolved, closed, rejected, merged): to be closed (督办销号), not followed up."""
+        return [
+            (issue_id, due)
+            for issue_id, due, status in self._replies_due(today)
+            if status not in BEING_HANDLED
+        ]
+
+    def long_overdue(self, issue_id: int | None = None) -> list[dict[str, Any]]:
+        """Issues listed as long-overdue (挂牌督办) and still being handled, oldest first."""
+        r, i, e, s = t.issue_routing.c, t.issues.c, t.enterprises.c, t.supervision_orders.c
+        orders = (
+            select(func.count()).where(s.issue_id == r.issue_id).scalar_subquery().label("orders")
+        )
+        q = (
+            select(
+                r.issue_id,
+                i.title,
+                i.enterprise_code,
+                e.name.label("enterprise_name"),
+                e.jurisdiction_code,
+                i.lead_unit,
+                i.status,
+                i.received_at,
+                r.level,
+                r.rung,
+                r.official,
+                r.listed_at,
+                orders,
+            )
+            .select_from(
+                t.issue_routing.join(t.issues, i.id == r.issue_id).join(
+                    t.enterprises, e.credit_code == i.enterprise_code
+                )
+            )
+            .where(r.listed_at.is_not(None), i.status.in_(BEING_HANDLED))
+            .order_by(i.received_at, r.issue_id)
+        )
+        if issue_id is not None:
+            q = q.where(r.issue_id == issue_id)
+        return [dict(row._mapping) for row in self.conn.execute(q)]
 
     def add_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:
         ids: list[int] = []
@@ -176,15 +257,26 @@ class RoutingRepository:
             ids += [int(x) for x in self.conn.scalars(stmt, list(batch))]
         return ids
 
-    def orders(self, open_only: bool = True, issue_id: int | None = None) -> list[dict[str, Any]]:
+    def orders(
+        self,
+        open_only: bool = True,
+        issue_id: int | None = None,
+        jurisdictions: Sequence[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Supervision orders, oldest first; of issues of enterprises in ``jurisdictions``."""
         s, i = t.supervision_orders.c, t.issues.c
         q = (
             select(t.supervision_orders, i.status, i.title, i.enterprise_code)
             .join(t.issues, i.id == s.issue_id)
             .order_by(s.id)
         )
+        if jurisdictions is not None:
+            e = t.enterprises.c
+            q = q.join(t.enterprises, e.credit_code == i.enterprise_code).where(
+                e.jurisdiction_code.in_(list(jurisdictions))
+            )
         if open_only:  # an order stands while its issue is still being handled
-            q = q.where(i.status.in_(["dispatched", "acknowledged", "in_progress", "redo"]))
+            q = q.where(i.status.in_(BEING_HANDLED))
         if issue_id is not None:
             q = q.where(s.issue_id == issue_id)
         return [dict(row._mapping) for row in self.conn.execute(q)]
@@ -252,6 +344,21 @@ class RoutingRepository:
         )
         for topic, issue_id in self.conn.execute(q):
             found[topic].append(issue_id)
+        return found
+
+    def jurisdictions_of(self, issue_ids: Sequence[int]) -> set[str]:
+        """Where the enterprises of these issues are registered."""
+        i, e = t.issues.c, t.enterprises.c
+        found: set[str] = set()
+        for batch in chunks(sorted(set(issue_ids)), 1000):
+            found.update(
+                self.conn.scalars(
+                    select(e.jurisdiction_code)
+                    .join(t.issues, i.enterprise_code == e.credit_code)
+                    .where(i.id.in_(batch))
+                    .distinct()
+                )
+            )
         return found
 
     def unclustered_open(self) -> list[int]:

@@ -165,13 +165,14 @@ enterprises = Table(
         "jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False, index=True
     ),
     Column("industry", String(5), nullable=False),
-    # none < county < city: "city" implies county key, so the invariant cannot be broken.
+    # none < county < city < province: a level implies every level below it (migration 0004
+    # added province).
     Column("key_level", String(10), nullable=False, server_default="none", index=True),
     Column("contacts", JSON, nullable=False),
     Column("address", String(300), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    CheckConstraint("key_level IN ('none', 'county', 'city')", name="key_level"),
+    CheckConstraint("key_level IN ('none', 'county', 'city', 'province')", name="key_level"),
 )
 
 assignments = Table(
@@ -191,13 +192,17 @@ assignments = Table(
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=True),
     Column("ended_reason", String(200), nullable=False, server_default=""),
+    # The level the official serves (migration 0004): an enterprise has one contact per level,
+    # so a province key enterprise can be paired with a province, a city and a county leader.
+    Column("jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False),
     CheckConstraint("kind IN ('contact', 'liaison')", name="kind"),
     CheckConstraint("kind = 'contact' OR unit_id IS NOT NULL", name="liaison_has_unit"),
 )
-# One current contact per enterprise, one current liaison per enterprise and department.
+# One current contact per enterprise and level, one current liaison per enterprise and department.
 Index(
     "uq_assignments_current_contact",
     assignments.c.enterprise_code,
+    assignments.c.jurisdiction_code,
     unique=True,
     sqlite_where=text("kind = 'contact' AND valid_to IS NULL"),
     postgresql_where=text("kind = 'contact' AND valid_to IS NULL"),
@@ -330,10 +335,23 @@ issue_routing = Table(
     Column("agenda_item_id", Integer, nullable=True),
     Column("decision", Text, nullable=False, server_default=""),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The latest supervision order's reply limit: past it, a still open issue is followed up
+    # (催办); cleared once the issue is no longer open (督办销号). Migration 0004.
+    Column("reply_due", Date, nullable=True),
+    Column("listed_at", UTCDateTime, nullable=True),  # 挂牌督办: long-overdue at the top
+)
+# The follow-up sweep reads only the issues whose order awaits an answer.
+Index(
+    "ix_issue_routing_reply_due",
+    issue_routing.c.reply_due,
+    sqlite_where=text("reply_due IS NOT NULL"),
+    postgresql_where=text("reply_due IS NOT NULL"),
 )
 
 # 督办: one order per missed deadline (issue, which deadline, round, due date: a re-dispatched
-# issue has new deadlines), so a sweep run twice at the same moment changes nothing.
+# issue has new deadlines), so a sweep run twice at the same moment changes nothing. A reply
+# limit passed with the issue still open gives a follow-up order ("follow_up", due = that
+# limit), and at the top of the ladder a listing as long-overdue ("listed").
 supervision_orders = Table(
     "supervision_orders",
     metadata,
@@ -352,6 +370,9 @@ supervision_orders = Table(
     Column("to_official", String(64), nullable=True),
     Column("created_at", UTCDateTime, nullable=False, index=True),
     Column("actor", String(100), nullable=False),
+    # The working day by which the overdue unit must answer the order (migration 0004); None
+    # for a listing as long-overdue (挂牌督办), which is not followed up again.
+    Column("reply_due", Date, nullable=True),
     UniqueConstraint("issue_id", "deadline", "round", "due", name="uq_supervision_orders_breach"),
 )
 

@@ -6,12 +6,12 @@ One city (焦作市, 410800) with two counties; the city and 解放区 (410802) 
 ========================  ====================  ===========  ======================
 id                        role                  jurisdiction unit
 ========================  ====================  ===========  ======================
-``jz-mayor``              mayor                 410800       ``jz-gov``
-``jz-vm``                 vice_mayor (1-9)      410800       ``jz-gov``
+``jz-mayor``              head (市长)           410800       ``jz-gov``
+``jz-vm``                 deputy (1-9)          410800       ``jz-gov``
 ``jz-edsb-head``          department_head       410800       ``jz-edsb``
 ``jz-edsb-liaison``       liaison_officer       410800       ``jz-edsb``
 ``jz-fgw-leader``         department_leader     410800       ``jz-fgw``
-``jf-mayor``              mayor (1-9)           410802       ``jf-gov``
+``jf-mayor``              head (区长, 1-9)      410802       ``jf-gov``
 ``jf-edsb-head``          department_head       410802       ``jf-edsb``
 ========================  ====================  ===========  ======================
 """
@@ -69,7 +69,7 @@ jurisdiction = "410802"
 id = "jz-mayor"
 name = "于洪"
 title = "市长"
-role = "mayor"
+role = "head"
 jurisdiction = "410800"
 unit = "jz-gov"
 phone = "0391-3998475"
@@ -78,7 +78,7 @@ phone = "0391-3998475"
 id = "jz-vm"
 name = "黄秀倩"
 title = "副市长"
-role = "vice_mayor"
+role = "deputy"
 jurisdiction = "410800"
 unit = "jz-gov"
 phone = "0391-3993955"
@@ -115,7 +115,7 @@ phone = "13903910003"
 id = "jf-mayor"
 name = "孙丽"
 title = "区长"
-role = "mayor"
+role = "head"
 jurisdiction = "410802"
 unit = "jf-gov"
 portfolio = { categories = [1, 2, 3, 4, 5, 6, 7, 8, 9] }

@@ -1,7 +1,7 @@
 """Policy catalogue (涉企政策): policies, their categories, industries and sizes, the search index
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0004
 Create Date: 2026-11-29
 """
 
@@ -12,7 +12,7 @@ import serviceframe.store.tables
 from serviceframe.store import policy_search
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
