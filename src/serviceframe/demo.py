@@ -136,7 +136,7 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
     kinds = Counter(r["kind"] for r in rows)
     unaddressed = sum(1 for r in rows if r["status"] == "failed")
     say(
-        f"11. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
+        f"12. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
         "change that caused it: "
         + ", ".join(f"{NOTICES[k].label} {k} {n}" for k, n in kinds.most_common())
         + f"; {unaddressed} could not be addressed"
@@ -186,6 +186,6 @@ def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") 
         path = directory / f"{name}-{period}.{suffix}"
         write_report(app, name, path, period)
         written.append(path)
-    say(f"12. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
-    say(f"13. 考核 the assessment for {period}: {written[2]}")
+    say(f"13. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
+    say(f"14. 考核 the assessment for {period}: {written[2]}")
     return written
