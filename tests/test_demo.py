@@ -24,6 +24,8 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
     for step in ("1. 建库", "2. 组织机制", "3. 企业名录", "4. 领导分包", "5. 覆盖情况"):
         assert step in text
     assert "(0 rejected)" in text
+    assert "涉企政策 45 policies in the catalogue" in text
+    assert "   政策查询 policy search「融资」: 6 found (fts5-trigram index)" in text
     # The season's notifications, delivered to a file beside the database.
     assert "12. 通知 the season wrote" in text and "0 could not be addressed" in text
     sent = out.with_suffix(".notifications.jsonl").read_text(encoding="utf-8").splitlines()

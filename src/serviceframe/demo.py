@@ -34,6 +34,7 @@ class ExampleLoaded:
     rejected: int
     contacts: int
     liaisons: int
+    policies: int = 0
 
 
 def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleLoaded:
@@ -42,6 +43,7 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
     from serviceframe.services.assignments import assign
     from serviceframe.services.enterprises import import_enterprises
     from serviceframe.services.organisation import load_organisation, save_organisation
+    from serviceframe.services.policies import import_policies
 
     data = example_dir()
     if channels:
@@ -68,6 +70,7 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
             liaisons += 1
         else:
             contacts += 1
+    policies = import_policies(app, data / "policies.csv")
     return ExampleLoaded(
         org.jurisdictions,
         org.units,
@@ -77,6 +80,7 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
         len(imported.errors),
         contacts,
         liaisons,
+        policies.inserted,
     )
 
 
@@ -95,7 +99,11 @@ def run_demo(app: App, say: Say) -> None:
         f"2. 组织机制 loaded the organisation: {loaded.jurisdictions} jurisdictions, "
         f"{loaded.units} units, {loaded.officials} officials, {loaded.groups} leading groups"
     )
-    say(f"3. 企业名录 imported {loaded.enterprises} enterprises ({loaded.rejected} rejected)")
+    say(
+        f"3. 企业名录 imported {loaded.enterprises} enterprises ({loaded.rejected} rejected); "
+        f"涉企政策 {loaded.policies} policies in the catalogue"
+    )
+    policy_lookup(app, say)
     say(
         f"4. 领导分包 assigned {loaded.contacts} contact leaders and {loaded.liaisons} department liaisons"
     )
@@ -152,6 +160,24 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
             say(
                 f"    e.g. → {example['recipient_name']} <{example['address']}>: {example['subject']}"
             )
+
+
+def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
+    """What an enterprise sees on the portal: a policy search, and the policies for it."""
+    from serviceframe.services.enterprises import list_enterprises
+    from serviceframe.services.policies import policies_for, search_policies
+
+    found = search_policies(app, query, limit=3)
+    say(f"   政策查询 policy search「{query}」: {found.total} found ({found.index.kind} index)")
+    for hit in found.hits:
+        p = hit.policy
+        say(f"     {p.title} ({p.issuer} {p.doc_no}, {p.validity.label})")
+    enterprise = next(e for e in list_enterprises(app) if e.key_level.is_city_key)
+    matches = policies_for(app, enterprise.credit_code, limit=3)
+    say(f"   政策匹配 policies for {enterprise.name} (行业 {enterprise.industry}):")
+    for m in matches:
+        why = "、".join(c.label for c in m.raised) or f"行业 {m.industry or '不限'}"
+        say(f"     {m.policy.title} (适用: {why})")
 
 
 def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") -> list[Path]:

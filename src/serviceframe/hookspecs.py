@@ -73,7 +73,8 @@ def serviceframe_issue_event(app: Any, issue: Any, event: Any) -> None:
 @returns(contract.IGNORED)
 def serviceframe_registry_event(app: Any, event: Any) -> None:
     """Called after a change of the registry (organisation loaded, enterprises imported,
-    key level changed, assignment started or ended) has been committed.
+    key level changed, assignment started or ended, a policy added to the catalogue or
+    changed: ``policy_added``, ``policy_updated``) has been committed.
 
     :param app: the running app.
     :param event: a dict with ``kind``, ``subject``, ``actor``, ``at`` and ``data`` as stored in

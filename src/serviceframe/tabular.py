@@ -70,7 +70,7 @@ def read_rows(
         raise ValidationError(
             "file", str(path), "old Excel .xls files are not supported; save it as .xlsx or CSV"
         )
-    return _csv_rows(path, _encoding_of(path, encoding))
+    return _csv_rows(path, encoding_of(path, encoding))
 
 
 def count_rows(path: str | Path, encoding: str | None = None) -> int:
@@ -82,7 +82,7 @@ def count_rows(path: str | Path, encoding: str | None = None) -> int:
 # --- CSV ---------------------------------------------------------------------------------------
 
 
-def _encoding_of(path: Path, given: str | None) -> str:
+def encoding_of(path: Path, given: str | None) -> str:
     """The encoding to read ``path`` with, once every byte of it has been checked.
 
     Without ``given``: UTF-8 (a BOM is dropped) when the bytes are UTF-8, else GB18030, a

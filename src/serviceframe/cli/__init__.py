@@ -32,6 +32,7 @@ COMMANDS = {
     "topics": "serviceframe.cli.topics:topics",
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
+    "policy": "serviceframe.cli.policy:policy",
     "visit": "serviceframe.cli.visit:visit",
     "visits": "serviceframe.cli.visit:visits",
     "assess": "serviceframe.cli.assess:assess",

@@ -3,7 +3,14 @@
 import click
 
 from serviceframe.cli.context import CliContext
-from serviceframe.cli.output import emit_json, json_option, progress_bar, table, warn_failures
+from serviceframe.cli.output import (
+    emit_json,
+    import_report,
+    json_option,
+    progress_bar,
+    table,
+    warn_failures,
+)
 
 
 @click.group()
@@ -27,17 +34,7 @@ def import_(obj: CliContext, file: str, encoding: str | None, as_json: bool) -> 
     with progress_bar("导入企业 importing", as_json) as bar:
         report = import_enterprises(obj.app, file, encoding, progress=bar)
     warn_failures(obj.app.plugins.failures)
-    if as_json:
-        emit_json(report)
-    else:
-        click.echo(
-            f"{file}: {report.rows} rows, {report.inserted} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
-        )
-        for error in report.errors:
-            click.echo(f"  {error}", err=True)
-    if report.errors:
-        raise SystemExit(1)
+    import_report(file, report, as_json)
 
 
 @enterprise.command("list")

@@ -82,6 +82,22 @@ def warn_failures(failures: Sequence[Any]) -> None:
         failures.shown = len(failures)
 
 
+def import_report(file: str, report: Any, as_json: bool) -> None:
+    """What an import command prints: counts (or JSON), each rejected row on stderr, and exit
+    status 1 when a row was rejected."""
+    if as_json:
+        emit_json(report)
+    else:
+        click.echo(
+            f"{file}: {report.rows} rows, {report.inserted} added, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
+        )
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)
+
+
 @contextmanager
 def progress_bar(label: str, as_json: bool = False) -> "Iterator[Progress | None]":
     """A progress bar on stderr while long work runs, for a person at a terminal: only when

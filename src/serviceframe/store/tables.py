@@ -441,6 +441,68 @@ for _name, _due, _open in (
 ):
     Index(_name, issues.c.status, _due, sqlite_where=text(_open), postgresql_where=text(_open))
 
+# --- Policy catalogue (migration 0007) -------------------------------------------------------
+
+# 涉企政策: what the portal's policy lookup searches. ``search_title`` and ``search_body`` are
+# the folded text search compares (``domain.policy.fold``; the body column also holds the
+# document number and issuer, so that those are found too); ``fingerprint`` is a hash of the
+# policy's fields, so that importing the same file again can tell "unchanged" without reading
+# every full text back.
+policies = Table(
+    "policies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_no", String(100), nullable=True),
+    Column("title", String(300), nullable=False),
+    Column("issuer", String(200), nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date, nullable=True),
+    Column("body", Text, nullable=False),
+    Column("source_url", String(500), nullable=False, server_default=""),
+    Column("search_title", Text, nullable=False),
+    Column("search_body", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# A policy's identity: its document number (文号) when it has one, else title, issuer and date.
+Index("uq_policies_doc_no", policies.c.doc_no, unique=True)
+Index("ix_policies_issuer_issued_on", policies.c.issuer, policies.c.issued_on)
+
+policy_categories = Table(
+    "policy_categories",
+    metadata,
+    Column("policy_id", Integer, ForeignKey("policies.id"), primary_key=True),
+    Column("category", Integer, primary_key=True, index=True),
+    CheckConstraint("category BETWEEN 1 AND 9", name="category"),
+)
+
+# GB/T 4754 codes at any level (C, C26, C261, C2614); a policy without rows is for every industry.
+policy_industries = Table(
+    "policy_industries",
+    metadata,
+    Column("policy_id", Integer, ForeignKey("policies.id"), primary_key=True),
+    Column("industry", String(5), primary_key=True, index=True),
+)
+
+# Enterprise sizes a policy is for; a policy without rows is for every size.
+policy_sizes = Table(
+    "policy_sizes",
+    metadata,
+    Column("policy_id", Integer, ForeignKey("policies.id"), primary_key=True),
+    Column("size", String(10), primary_key=True),
+    CheckConstraint("size IN ('large', 'medium', 'small', 'micro')", name="size"),
+)
+
+
+def outside_metadata(name: str | None) -> bool:
+    """Whether a database object is built by the migrations but not described here: the
+    policy search index, which differs by database (an FTS5 table and its triggers on SQLite,
+    pg_trgm GIN indexes on PostgreSQL; see ``store/policy_search.py``). Schema comparisons
+    skip these names."""
+    return bool(name) and (name == "policy_search" or str(name).startswith("policy_search_"))
+
 
 # --- Channels and the outbox (migration 0005) ------------------------------------------------
 

@@ -16,6 +16,7 @@ from serviceframe.store.database import store_error
 from serviceframe.store.inbound_repository import InboundRepository
 from serviceframe.store.issue_repository import IssueRepository
 from serviceframe.store.outbox_repository import OutboxRepository
+from serviceframe.store.policy_repository import PolicyRepository
 from serviceframe.store.repositories import (
     AssignmentRepository,
     EnterpriseRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     events: EventRepository
     issues: IssueRepository
     routing: RoutingRepository
+    policies: PolicyRepository
     outbox: OutboxRepository
     inbound: InboundRepository
     visits: VisitRepository
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.events = EventRepository(conn)
         self.issues = IssueRepository(conn)
         self.routing = RoutingRepository(conn)
+        self.policies = PolicyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.inbound = InboundRepository(conn)
         self.visits = VisitRepository(conn)
