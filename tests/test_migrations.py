@@ -285,8 +285,7 @@ def _reference_at(engine, revision: str):
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             try:
-                conn.execute(text('CREATE SCHEMA "sf_ref_test"'))
-                conn.execute(text('SET LOCAL search_path TO "sf_ref_test"'))
+                drift_module.enter_scratch_schema(conn, "sf_ref_test")
                 migrate.run_migrations(conn, revision)
                 found = drift_module.describe(conn, "sf_ref_test")
                 return drift_module._unqualified(found, "sf_ref_test")

@@ -41,8 +41,7 @@ def reference(engine: Engine) -> Description:
         schema = f"sf_reference_{uuid.uuid4().hex[:12]}"
         with engine.connect() as conn:
             try:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-                conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
+                enter_scratch_schema(conn, schema)
                 run_migrations(conn)
                 return _unqualified(describe(conn, schema), schema)
             finally:
@@ -55,6 +54,20 @@ def reference(engine: Engine) -> Description:
                 return describe(conn)
         finally:
             scratch.dispose()
+
+
+def enter_scratch_schema(conn: Connection, schema: str) -> None:
+    """Create ``schema`` and put it first on this transaction's search path.
+
+    The rest of the path stays behind it: extensions such as pg_trgm exist once per database
+    (in the live schema's path), and the reference's indexes must find their operator classes
+    where the live database's do.
+    """
+    conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    conn.execute(
+        text("SELECT set_config('search_path', :path, true)"),
+        {"path": f'"{schema}", ' + str(conn.scalar(text("SELECT current_setting('search_path')")))},
+    )
 
 
 def describe(conn: Connection, schema: str | None = None) -> Description:
@@ -120,7 +133,10 @@ def _routines(conn: Connection, schema: str | None) -> Description:
             text(
                 "SELECT p.proname, pg_get_function_identity_arguments(p.oid) || ' ' || "
                 "md5(p.prosrc) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-                "WHERE n.nspname = :schema"
+                "WHERE n.nspname = :schema AND NOT EXISTS ("
+                # an extension's own functions (pg_trgm's) belong to it, not to our schema
+                "SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass "
+                "AND d.objid = p.oid AND d.deptype = 'e')"
             ),
             {"schema": where},
         )
