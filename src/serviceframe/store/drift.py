@@ -57,17 +57,9 @@ def reference(engine: Engine) -> Description:
 
 
 def enter_scratch_schema(conn: Connection, schema: str) -> None:
-    """Create ``schema`` and put it first on this transaction's search path.
-
-    The rest of the path stays behind it: extensions such as pg_trgm exist once per database
-    (in the live schema's path), and the reference's indexes must find their operator classes
-    where the live database's do.
-    """
+    """Create ``schema`` and make it this transaction's whole search path."""
     conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    conn.execute(
-        text("SELECT set_config('search_path', :path, true)"),
-        {"path": f'"{schema}", ' + str(conn.scalar(text("SELECT current_setting('search_path')")))},
-    )
+    conn.execute(text(f'SET LOCAL search_path TO "{schema}"'))
 
 
 def describe(conn: Connection, schema: str | None = None) -> Description:

@@ -45,11 +45,12 @@ _SQLITE_DDL = (
     "VALUES (new.id, new.search_title, new.search_body); END",
     "INSERT INTO policy_search (policy_search) VALUES ('rebuild')",
 )
+# {ops} is pg_trgm's operator class qualified by the schema the extension lives in: an
+# extension exists once per database, and a schema whose search path does not reach it (the
+# reference schema of `db check`) must still find it.
 _PG_DDL = (
-    "CREATE INDEX IF NOT EXISTS policy_search_title ON policies "
-    "USING gin (search_title gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS policy_search_body ON policies "
-    "USING gin (search_body gin_trgm_ops)",
+    "CREATE INDEX IF NOT EXISTS policy_search_title ON policies USING gin (search_title {ops})",
+    "CREATE INDEX IF NOT EXISTS policy_search_body ON policies USING gin (search_body {ops})",
 )
 
 
@@ -81,10 +82,18 @@ def create(conn: Connection) -> str | None:
     statements = _PG_DDL if conn.dialect.name == "postgresql" else _SQLITE_DDL
     try:
         with conn.begin_nested():
+            ops = ""
             if conn.dialect.name == "postgresql":
                 conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+                home = conn.scalar(
+                    text(
+                        "SELECT n.nspname FROM pg_extension e "
+                        "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'"
+                    )
+                )
+                ops = f'"{home}".gin_trgm_ops'
             for statement in statements:
-                conn.execute(text(statement))
+                conn.execute(text(statement.format(ops=ops)))
     except DBAPIError:
         return None
     return kind(conn)
