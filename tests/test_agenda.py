@@ -87,7 +87,7 @@ def test_policy_issue_is_queued_for_the_next_meeting_of_the_organisation_file(ap
 
     result = invoke(app, "agenda")
     assert result.exit_code == 0, result.output
-    assert "2026-11-12" in result.stdout and f"issue {issue.id}" in result.stdout
+    assert "2026-11-12" in result.stdout and f"问题 {issue.id}" in result.stdout
     with pytest.raises(ValidationError):
         agenda(app, meeting=date(2026, 11, 19))
 

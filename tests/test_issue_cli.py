@@ -90,7 +90,7 @@ def test_file_again_gives_the_same_issue(ok, run):
         "file", "--enterprise", E1, "--source", "hotline", "--body", POWER, "--external-id", "RX-1"
     )
     assert result.exit_code == 0
-    assert f"already filed as issue {first['id']}" in result.stdout
+    assert f"已登记为问题 {first['id']}" in result.stdout
     assert len(ok("list")) == 1
 
 
@@ -185,7 +185,7 @@ def test_show_without_json_prints_the_history(ok, run):
     assert "河南东昌电缆集团有限公司" in result.stdout
     assert "resolve 2026-10-13" in result.stdout
     assert "2026-09-28 10:00  交办 (dispatched)" in result.stdout
-    assert f"主办 {LEAD}" in result.stdout
+    assert f"主办 焦作市发展和改革委员会 ({LEAD})" in result.stdout
     # The leader who answers for it, by name with the id beside.
     assert "确定责任领导 (routed)" in result.stdout and "(jz-vm-industry)" in result.stdout
 

@@ -182,7 +182,7 @@ def test_the_cli_shows_a_provisional_deadline_as_provisional(app, clock):
 
     shown = runner.invoke(cli, ["issue", "show", str(issue_id)], obj=runner_obj)
     assert shown.exit_code == 0, shown.output
-    assert "resolve 2027-01-06 (provisional)" in shown.stdout
+    assert "resolve 2027-01-06 (暂定 provisional)" in shown.stdout
     assert "provisional" in shown.stderr
     listed = runner.invoke(cli, ["issue", "list", "--json"], obj=runner_obj)
     (row,) = json.loads(listed.stdout)

@@ -85,7 +85,7 @@ def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(
 
     result = invoke(app, "cluster", "show", str(change.cluster))
     assert result.exit_code == 0, result.output
-    assert "1:电力供应" in result.stdout and "6 enterprises, 3 counties" in result.stdout
+    assert "1:电力供应" in result.stdout and "6 家企业,3 个县(市、区)" in result.stdout
 
     # A seventh enterprise in a fourth county, in a fourth wording, joins at once.
     (late,) = raise_issues(app, [(by_county["410882"][0], "有序用电方案把我们列为限电企业")])

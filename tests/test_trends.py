@@ -111,7 +111,7 @@ def test_five_enterprises_in_several_counties_form_a_cluster(app):
 
     result = invoke(app, "cluster", "show", str(change.cluster))
     assert result.exit_code == 0, result.output
-    assert "1:天然气供应" in result.stdout and "5 enterprises" in result.stdout
+    assert "1:天然气供应" in result.stdout and "5 家企业" in result.stdout
     data = json.loads(invoke(app, "cluster", "show", str(change.cluster), "--json").stdout)
     assert data["cluster"]["official"] == "jz-evm"
     assert (data["enterprises"], data["counties"]) == (5, 3)
@@ -229,7 +229,7 @@ def test_resolving_a_cluster_settles_all_its_open_members(app, clock):
         app, "cluster", "resolve", str(change.cluster), "--note", "已协调中石油增加供气指标"
     )
     assert result.exit_code == 0, result.output
-    assert "5 issues settled" in result.stdout
+    assert "5 个问题一并办结" in result.stdout
     for issue_id in ids:
         issue = svc.get_issue(app, issue_id).issue
         assert issue.status.value == "resolved"

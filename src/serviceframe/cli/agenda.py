@@ -43,24 +43,27 @@ def agenda(
     click.echo(
         f"{found['jurisdiction']}: "
         + (
-            f"executive meeting {m['date']} {m['name']}"
+            f"{m['name'] or '常务会议'} (executive meeting {m['date']})"
             if m
-            else "no meeting scheduled; items wait for the next one"
+            else "尚未安排常务会议,议题留待下次会议 (no meeting scheduled)"
         )
     )
     table(
-        ("item", "status", "subject", "title", "decision"),
+        ("议题", "状态", "事项", "标题", "会议决定"),
         [
             (
                 i["id"],
-                i["status"],
-                f"issue {i['issue_id']}" if i["issue_id"] else f"cluster {i['cluster_id']}",
+                _ITEM_STATUS.get(i["status"], i["status"]),
+                f"问题 {i['issue_id']}" if i["issue_id"] else f"问题群 {i['cluster_id']}",
                 i["title"][:30],
                 i["decision"][:30],
             )
             for i in found["items"]
         ],
     )
+
+
+_ITEM_STATUS = {"pending": "待议", "decided": "已决定"}
 
 
 @agenda.command()
@@ -82,7 +85,7 @@ def decide(obj: CliContext, item_id: int, decision: str, settle: bool, as_json: 
             f"item {item_id} decided; written to issues {', '.join(map(str, result['issues']))}"
         )
         if result["settled"]:
-            click.echo(f"settled: {', '.join(map(str, result['settled']))}")
+            click.echo(f"已一并办结问题 settled: {', '.join(map(str, result['settled']))}")
 
 
 @agenda.command()
@@ -101,4 +104,4 @@ def schedule(obj: CliContext, on: str, jurisdiction: str | None, name: str, as_j
     if as_json:
         emit_json(meeting)
     else:
-        click.echo(f"meeting {meeting['date']} of {meeting['jurisdiction']} scheduled")
+        click.echo(f"已安排常务会议 {meeting['date']}({meeting['jurisdiction']})")

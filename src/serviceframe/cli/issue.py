@@ -50,12 +50,16 @@ def issue_dict(issue: "Issue") -> dict[str, Any]:
     return data
 
 
+_DEADLINE_LABELS = {"acknowledge": "签收期限", "feedback": "反馈期限", "resolve": "办结期限"}
+
+
 def _due_text(issue: "Issue") -> str:
     parts = []
     for name, due in issue.deadlines.items():
         if due is not None:
             parts.append(
-                f"{name} {due.on.isoformat()}{' (provisional)' if due.provisional else ''}"
+                f"{_DEADLINE_LABELS.get(name, name)} {name} {due.on.isoformat()}"
+                f"{' (暂定 provisional)' if due.provisional else ''}"
             )
     return ", ".join(parts)
 
@@ -73,16 +77,20 @@ def show_issue(obj: CliContext, issue: "Issue", as_json: bool) -> None:
     if as_json:
         emit_json(issue_dict(issue))
         return
+    from serviceframe.services.organisation import organisation
+
+    org = organisation(obj.app)
     click.echo(
-        f"issue {issue.id} [{issue.status.value} {issue.status.label}] {issue.category.value} {issue.category.label} "
-        f"/ {issue.severity.label} — owner {issue.owner}"
+        f"问题 {issue.id} [{issue.status.label} {issue.status.value}] 类别 {issue.category.value} "
+        f"{issue.category.label} / {issue.severity.label} — 现由 {org.unit_name(issue.owner)}"
     )
     if issue.lead_unit:
-        co = f" + {', '.join(issue.co_units)}" if issue.co_units else ""
-        click.echo(f"  lead {issue.lead_unit}{co}; {_due_text(issue)}")
+        co = f",协办 {'、'.join(map(org.unit_name, issue.co_units))}" if issue.co_units else ""
+        click.echo(f"  主办 {org.unit_name(issue.lead_unit)}{co};{_due_text(issue)}")
     if issue.possible_duplicates:
         click.echo(
-            f"  possible duplicate of {', '.join(map(str, issue.possible_duplicates))}: consider `issue merge`"
+            f"  可能与问题 {', '.join(map(str, issue.possible_duplicates))} 重复"
+            "(possible duplicate): 可用 `issue merge` 合并"
         )
 
 
@@ -146,7 +154,9 @@ def file_(
         ),
     )
     if not filed.created and not as_json:
-        click.echo(f"already filed as issue {filed.issue.id} ({source} {external_id})")
+        click.echo(
+            f"已登记为问题 {filed.issue.id},不再重复登记 (already filed: {source} {external_id})"
+        )
     show_issue(obj, filed.issue, as_json)
 
 
@@ -233,7 +243,7 @@ def list_(
         emit_json([issue_dict(i) for i in found])
         return
     table(
-        ("id", "状态", "类别", "性质", "企业", "标题", "主办", "办结期限"),
+        ("编号", "状态", "类别", "性质", "企业", "标题", "主办", "办结期限"),
         [
             (
                 i.id,
@@ -279,7 +289,12 @@ def show(obj: CliContext, issue_id: int, as_json: bool) -> None:
     from serviceframe.services.organisation import organisation
 
     i = view.issue
-    click.echo(f"issue {i.id}: {i.title}\n  {view.enterprise_name} ({i.enterprise}) via {i.source}")
+    from serviceframe.plugins.sources import BUILTIN_SOURCES
+
+    source = (
+        f"{BUILTIN_SOURCES[i.source]} ({i.source})" if i.source in BUILTIN_SOURCES else i.source
+    )
+    click.echo(f"问题 {i.id}:{i.title}\n  {view.enterprise_name} ({i.enterprise}) 来源 {source}")
     click.echo(f"  {i.body}")
     show_issue(obj, i, False)
     org = organisation(obj.app)
@@ -311,7 +326,9 @@ def _history_note(org: Any, e: Any) -> str:
         return f"{what} 期限 {data.get('due')}: {moved}" + (f"(跳过:{skipped})" if skipped else "")
     if e.kind == "dispatched":
         co = data.get("co") or []
-        return f"主办 {data.get('lead')}" + (f",协办 {'、'.join(co)}" if co else "")
+        return f"主办 {org.unit_name(data.get('lead'))}" + (
+            f",协办 {'、'.join(map(org.unit_name, co))}" if co else ""
+        )
     if e.kind == "rated":
         return str(data.get("satisfaction", "")) + (
             f" {data['comment']}" if data.get("comment") else ""

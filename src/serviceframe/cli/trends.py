@@ -32,14 +32,14 @@ def trends(obj: CliContext, window: int | None, dry_run: bool, as_json: bool) ->
         return
     for c in changes:
         click.echo(
-            f"cluster {c.cluster} {c.kind}: topic {c.topic}, {c.enterprises} enterprises in {c.counties} counties, "
-            f"+{len(c.new_members)} issues → {c.rung} {c.official or ''}"
+            f"问题群 cluster {c.cluster} {c.kind}: 主题 {c.topic},{c.enterprises} 家企业、"
+            f"{c.counties} 个县(市、区),新增 {len(c.new_members)} 个问题 → {c.rung} {c.official or ''}"
         )
     if not changes:
-        click.echo("no new widespread issues")
+        click.echo("没有新的倾向性、普遍性问题 (no new widespread issues)")
     if clusters:
         table(
-            ("cluster", "topic", "issues", "enterprises", "counties", "leader"),
+            ("问题群", "主题", "问题数", "企业数", "县(市、区)数", "责任领导"),
             [
                 (
                     c["id"],
@@ -52,6 +52,9 @@ def trends(obj: CliContext, window: int | None, dry_run: bool, as_json: bool) ->
                 for c in clusters
             ],
         )
+
+
+_CLUSTER_STATUS = {"open": "未办结", "resolved": "已办结"}
 
 
 @click.group()
@@ -71,19 +74,24 @@ def show(obj: CliContext, cluster_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(view)
         return
+    from serviceframe.domain.issue import Status
+
     c = view.cluster
     click.echo(
-        f"cluster {c['id']} [{c['status']}] topic {c['topic']}: {len(view.members)} issues, "
-        f"{view.enterprises} enterprises, {view.counties} counties"
+        f"问题群 {c['id']} [{_CLUSTER_STATUS.get(c['status'], c['status'])}] 主题 {c['topic']}:{len(view.members)} 个问题,"
+        f"{view.enterprises} 家企业,{view.counties} 个县(市、区)"
     )
     click.echo(f"  {c['reason']}")
     if c["resolution"]:
-        click.echo(f"  resolution: {c['resolution']}")
+        click.echo(f"  处理结果:{c['resolution']}")
     if view.agenda_item:
-        click.echo(f"  agenda item {view.agenda_item['id']} ({view.agenda_item['status']})")
+        click.echo(f"  常务会议议题 {view.agenda_item['id']} ({view.agenda_item['status']})")
     table(
-        ("issue", "enterprise", "status", "title"),
-        [(m["id"], m["enterprise"], m["status"], m["title"][:30]) for m in view.members],
+        ("问题", "企业", "状态", "标题"),
+        [
+            (m["id"], m["enterprise"], Status(m["status"]).label, m["title"][:30])
+            for m in view.members
+        ],
     )
 
 
@@ -101,9 +109,7 @@ def resolve(obj: CliContext, cluster_id: int, note: str, as_json: bool) -> None:
     if as_json:
         emit_json({"cluster": found, "settled": settled})
     else:
-        click.echo(
-            f"cluster {cluster_id} resolved; {len(settled)} issues settled and awaiting ratings"
-        )
+        click.echo(f"问题群 {cluster_id} 已办结:{len(settled)} 个问题一并办结,待企业评价")
 
 
 @cluster.command()
@@ -118,4 +124,4 @@ def queue(obj: CliContext, cluster_id: int, as_json: bool) -> None:
     if as_json:
         emit_json(item)
     else:
-        click.echo(f"agenda item {item['id']}: {item['title']}")
+        click.echo(f"已列入常务会议议题 {item['id']}:{item['title']}")

@@ -367,6 +367,13 @@ class Organisation:
             )
         )
 
+    def unit_name(self, unit_id: str | None) -> str:
+        """A unit for people: ``焦作市发展和改革委员会 (jz-fgw)``; the bare id if unknown."""
+        if not unit_id:
+            return ""
+        found = next((u for u in self.units if u.id == unit_id), None)
+        return f"{found.name} ({unit_id})" if found is not None else unit_id
+
     def who(self, official_id: str | None) -> str:
         """An official for people: ``黄秀倩 副市长 (jz-vm)``; the bare id if unknown."""
         if official_id is None:
