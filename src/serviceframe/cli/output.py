@@ -77,7 +77,7 @@ def warn_failures(failures: Sequence[Any]) -> None:
     for failure in failures[start:]:
         counts[str(failure)] = counts.get(str(failure), 0) + 1
     for text, n in counts.items():
-        click.echo(f"warning: {text}" + (f" ({n} times)" if n > 1 else ""), err=True)
+        click.echo(f"警告 warning: {text}" + (f"(共 {n} 次)" if n > 1 else ""), err=True)
     if hasattr(failures, "shown"):
         failures.shown = len(failures)
 

@@ -131,7 +131,7 @@ def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) ->
         return
     org = organisation(obj.app)
     table(
-        ("问题", "督办事项", "期限", "逾期单位", "责任人", "原责任领导", "提级至", "回复期限", ""),
+        ("问题", "督办事项", "期限", "逾期单位", "责任人", "原责任领导", "提级至", "回复期限", "说明"),
         [
             (
                 e.issue,
