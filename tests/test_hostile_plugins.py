@@ -374,7 +374,7 @@ def test_the_cli_shows_a_plugin_failure_once_with_its_count(sf_small_app, tmp_pa
         app.close()
     assert result.exit_code == 0, result.output
     assert result.stderr.count("县分类服务不可用") == 1
-    assert "(5 times)" in result.stderr
+    assert "(共 5 次)" in result.stderr
 
 
 def test_a_bad_time_limit_in_the_environment_is_named(monkeypatch):
