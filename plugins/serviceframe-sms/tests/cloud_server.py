@@ -42,7 +42,9 @@ def tencent_ok(headers: dict[str, str], body: bytes) -> str:
     timestamp = int(headers.get("x-tc-timestamp", "0"))
     if abs(time.time() - timestamp) > 300:
         return "AuthFailure.SignatureExpire"
-    if secret_id != SECRET_ID or date != datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d"):
+    if secret_id != SECRET_ID or date != datetime.fromtimestamp(timestamp, UTC).strftime(
+        "%Y-%m-%d"
+    ):
         return "AuthFailure.SecretIdNotFound"
     names = fields["SignedHeaders"].split(";")
     canonical_headers = "".join(f"{n}:{headers.get(n, '').strip().lower()}\n" for n in names)
@@ -50,12 +52,16 @@ def tencent_ok(headers: dict[str, str], body: bytes) -> str:
         ["POST", "/", "", canonical_headers, ";".join(names), hashlib.sha256(body).hexdigest()]
     )
     scope = f"{date}/{service}/tc3_request"
-    to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(request.encode()).hexdigest()}"
+    to_sign = (
+        f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{hashlib.sha256(request.encode()).hexdigest()}"
+    )
     key = f"TC3{SECRET_KEY}".encode()
     for part in (date, service, "tc3_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return "" if hmac.compare_digest(expected, fields["Signature"]) else "AuthFailure.SignatureFailure"
+    return (
+        "" if hmac.compare_digest(expected, fields["Signature"]) else "AuthFailure.SignatureFailure"
+    )
 
 
 class CloudSms(ThreadingHTTPServer):
@@ -109,7 +115,10 @@ class Handler(BaseHTTPRequestHandler):
         nonce = params.get("SignatureNonce", "")
         if not aliyun_ok("POST", params):
             self.server.refused.append("SignatureDoesNotMatch")
-            return self.reply(400, {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched"})
+            return self.reply(
+                400,
+                {"Code": "SignatureDoesNotMatch", "Message": "Specified signature is not matched"},
+            )
         with self.server.lock:
             if nonce in self.server.nonces:
                 return self.reply(400, {"Code": "SignatureNonceUsed", "Message": "nonce used"})
@@ -121,7 +130,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "业务限流"})
         text = json.loads(params["TemplateParam"])["content"]
         with self.server.lock:
-            self.server.sent.append({"provider": "aliyun", "to": to, "text": text, "key": params["OutId"]})
+            self.server.sent.append(
+                {"provider": "aliyun", "to": to, "text": text, "key": params["OutId"]}
+            )
             n = len(self.server.sent)
         self.reply(200, {"Code": "OK", "Message": "OK", "BizId": f"biz{n}", "RequestId": f"r{n}"})
 
@@ -130,13 +141,18 @@ class Handler(BaseHTTPRequestHandler):
         wrong = tencent_ok(headers, body)
         if wrong:
             self.server.refused.append(wrong)
-            return self.reply(200, {"Response": {"Error": {"Code": wrong, "Message": "签名错误"}, "RequestId": "r"}})
+            return self.reply(
+                200,
+                {"Response": {"Error": {"Code": wrong, "Message": "签名错误"}, "RequestId": "r"}},
+            )
         data = json.loads(body)
         action = headers["x-tc-action"]
         if action == "PullSmsReplyStatus":
             with self.server.lock:
                 replies, self.server.replies = self.server.replies, []
-            return self.reply(200, {"Response": {"PullSmsReplyStatusSet": replies, "RequestId": "r"}})
+            return self.reply(
+                200, {"Response": {"PullSmsReplyStatusSet": replies, "RequestId": "r"}}
+            )
         (to,) = data["PhoneNumberSet"]
         code, message = "Ok", "send success"
         if to.endswith("0000"):
@@ -146,10 +162,22 @@ class Handler(BaseHTTPRequestHandler):
         else:
             with self.server.lock:
                 self.server.sent.append(
-                    {"provider": "tencent", "to": to, "text": data["TemplateParamSet"][0], "key": data["SessionContext"]}
+                    {
+                        "provider": "tencent",
+                        "to": to,
+                        "text": data["TemplateParamSet"][0],
+                        "key": data["SessionContext"],
+                    }
                 )
-        status = {"SerialNo": f"s{len(self.server.sent)}", "PhoneNumber": to, "Fee": 1,
-                  "SessionContext": data["SessionContext"], "Code": code, "Message": message, "IsoCode": "CN"}
+        status = {
+            "SerialNo": f"s{len(self.server.sent)}",
+            "PhoneNumber": to,
+            "Fee": 1,
+            "SessionContext": data["SessionContext"],
+            "Code": code,
+            "Message": message,
+            "IsoCode": "CN",
+        }
         self.reply(200, {"Response": {"SendStatusSet": [status], "RequestId": "r"}})
 
 

@@ -35,7 +35,12 @@ class TestSmsOverSmpp(SmsContract):
     @pytest.fixture
     def broken_settings(self, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         monkeypatch.setenv("SF_TEST_SMPP_PASSWORD", "secret")
-        return {"provider": "smpp", "smpp": "smpp://127.0.0.1:9", "system_id": "jzqyfw", "timeout": 2}
+        return {
+            "provider": "smpp",
+            "smpp": "smpp://127.0.0.1:9",
+            "system_id": "jzqyfw",
+            "timeout": 2,
+        }
 
     def received(self, settings: dict[str, Any]) -> list[Delivered]:
         return [Delivered(m["to"], "", m["text"]) for m in self.smsc.messages()]

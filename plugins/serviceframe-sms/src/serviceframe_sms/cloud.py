@@ -144,7 +144,9 @@ class Tencent:
         try:
             data = self.request("SendSms", body)
         except TencentError as exc:
-            return Failure(f"Tencent SendSms {exc}", permanent=exc.code.startswith(TENCENT_PERMANENT))
+            return Failure(
+                f"Tencent SendSms {exc}", permanent=exc.code.startswith(TENCENT_PERMANENT)
+            )
         except (httpx.HTTPError, ValueError) as exc:
             return _http_failure("Tencent SendSms", exc)
         (status,) = data.get("SendStatusSet") or [{}]
@@ -158,7 +160,9 @@ class Tencent:
 
     def replies(self) -> list[dict[str, Any]]:
         """Replies waiting at Tencent (PullSmsReplyStatus hands each out once)."""
-        data = self.request("PullSmsReplyStatus", {"Limit": 100, "SmsSdkAppId": self.settings.sdk_app_id})
+        data = self.request(
+            "PullSmsReplyStatus", {"Limit": 100, "SmsSdkAppId": self.settings.sdk_app_id}
+        )
         return list(data.get("PullSmsReplyStatusSet") or [])
 
 

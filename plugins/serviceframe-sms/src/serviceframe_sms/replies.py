@@ -114,7 +114,9 @@ def tencent_replies(items: list[dict[str, Any]] | dict[str, Any]) -> list[RawMes
     callback (回复回调: ``mobile``, ``text``, ``time``, ``nationcode``, ``sign``)."""
     found = []
     for item in items if isinstance(items, list) else [items]:
-        sender = str(item.get("SubscriberNumber") or item.get("PhoneNumber") or item.get("mobile") or "")
+        sender = str(
+            item.get("SubscriberNumber") or item.get("PhoneNumber") or item.get("mobile") or ""
+        )
         text = str(item.get("ReplyContent") or item.get("text") or "")
         when = int(item.get("ReplyUnixTime") or item.get("time") or 0)
         at = datetime.fromtimestamp(when, SHANGHAI) if when else datetime.now(SHANGHAI)

@@ -72,7 +72,9 @@ class SmsSettings:
     def __attrs_post_init__(self) -> None:
         for name in REQUIRED[self.provider]:
             if not getattr(self, name):
-                raise ValidationError(name, "", f"an sms channel with provider {self.provider!r} needs it")
+                raise ValidationError(
+                    name, "", f"an sms channel with provider {self.provider!r} needs it"
+                )
         if self.timeout <= 0:
             raise ValidationError("timeout", self.timeout, "seconds, more than 0")
         if not 1 <= self.max_parts <= 255:

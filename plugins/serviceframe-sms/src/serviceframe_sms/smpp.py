@@ -11,9 +11,9 @@ SMSC does not send it again) and unbinds. Delivery reports (esm_class bit 2) are
 and are skipped. Long replies are joined from their parts by the UDH reference.
 """
 
+import contextlib
 import hashlib
 import json
-import socket
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -86,7 +86,9 @@ class SmppLink:
         client.set_error_pdu_handler(lambda pdu: self._responses.__setitem__(pdu.sequence, pdu))
         try:
             client.connect()
-            bind = client.bind_transceiver if self.mode == "transceiver" else client.bind_transmitter
+            bind = (
+                client.bind_transceiver if self.mode == "transceiver" else client.bind_transmitter
+            )
             bind(
                 system_id=self.settings.system_id,
                 password=self.settings.password,
@@ -107,10 +109,10 @@ class SmppLink:
         if self.client is None:
             return
         client, self.client = self.client, None
-        try:
-            client.unbind()
-        except (smpplib.exceptions.PDUError, smpplib.exceptions.ConnectionError, OSError):
-            pass
+        with contextlib.suppress(
+            smpplib.exceptions.PDUError, smpplib.exceptions.ConnectionError, OSError
+        ):
+            client.unbind()  # a session already cut off needs no goodbye
         client.disconnect()
 
     # --- out ----------------------------------------------------------------------------------
@@ -128,7 +130,9 @@ class SmppLink:
             sequences = []
             for part in parts:
                 pdu = client.send_message(
-                    source_addr_ton=c.SMPP_TON_UNK if self.settings.source_addr else c.SMPP_TON_ALNUM,
+                    source_addr_ton=c.SMPP_TON_UNK
+                    if self.settings.source_addr
+                    else c.SMPP_TON_ALNUM,
                     source_addr_npi=c.SMPP_NPI_ISDN,
                     source_addr=self.settings.source_addr,
                     dest_addr_ton=c.SMPP_TON_UNK,
@@ -141,7 +145,12 @@ class SmppLink:
                 )
                 sequences.append(pdu.sequence)
             ids = [self._response(client, s) for s in sequences]
-        except (SmppError, smpplib.exceptions.PDUError, smpplib.exceptions.ConnectionError, OSError) as exc:
+        except (
+            SmppError,
+            smpplib.exceptions.PDUError,
+            smpplib.exceptions.ConnectionError,
+            OSError,
+        ) as exc:
             if not isinstance(exc, SmppError) or exc.status not in PERMANENT:
                 self.close()  # a broken session is opened afresh for the next message
             return failure(exc if isinstance(exc, SmppError) else _plain(exc), "submit_sm")
@@ -158,24 +167,26 @@ class SmppLink:
         if status:
             raise SmppError(status, "submit_sm")
         message_id = getattr(pdu, "message_id", b"") or b""
-        return message_id.decode("ascii", "replace") if isinstance(message_id, bytes) else str(message_id)
+        return (
+            message_id.decode("ascii", "replace")
+            if isinstance(message_id, bytes)
+            else str(message_id)
+        )
 
     # --- in ----------------------------------------------------------------------------------
 
     def receive(self) -> Iterator[RawMessage]:
         """The replies the SMSC holds for us, joined from their parts."""
         client = self._open()
-        client._socket.settimeout(IDLE_SECONDS)  # noqa: SLF001 - smpplib has no setter
+        client._socket.settimeout(IDLE_SECONDS)  # smpplib has no setter for it
         try:
             while True:
                 try:
                     client.read_once(auto_send_enquire_link=False)
-                except TimeoutError:
-                    break
-                except socket.timeout:
+                except TimeoutError:  # nothing more for IDLE_SECONDS
                     break
         finally:
-            client._socket.settimeout(self.settings.timeout)  # noqa: SLF001
+            client._socket.settimeout(self.settings.timeout)
         yield from mo_messages(self._received)
         self._received.clear()
 
@@ -219,7 +230,9 @@ def mo_messages(pdus: list[object]) -> Iterator[RawMessage]:
         esm_class = int(getattr(pdu, "esm_class", 0) or 0)
         if esm_class & 0x04 or getattr(pdu, "command", "") != "deliver_sm":
             continue  # a delivery report, not a reply
-        body = bytes(getattr(pdu, "short_message", b"") or getattr(pdu, "message_payload", b"") or b"")
+        body = bytes(
+            getattr(pdu, "short_message", b"") or getattr(pdu, "message_payload", b"") or b""
+        )
         sender = _addr(getattr(pdu, "source_addr", b""))
         if esm_class & c.SMPP_GSMFEAT_UDHI and body:
             concat, rest = _udh(body)
@@ -239,7 +252,10 @@ def mo_messages(pdus: list[object]) -> Iterator[RawMessage]:
         yield RawMessage(
             f"smpp:{sender}:incomplete:{ref}:{sorted(parts)}",
             json.dumps(
-                {"from": sender, "error": f"长短信缺少分段 parts {sorted(parts)} of reference {ref} only"},
+                {
+                    "from": sender,
+                    "error": f"长短信缺少分段 parts {sorted(parts)} of reference {ref} only",
+                },
                 ensure_ascii=False,
             ).encode(),
             meta={"via": "smpp", "to": _addr(getattr(first, "destination_addr", b""))},
