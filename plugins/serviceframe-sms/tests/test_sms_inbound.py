@@ -88,6 +88,11 @@ def test_reply_codes_rate_exactly_their_issue_and_an_uncoded_digit_is_not_guesse
     (held,) = replies(app, smsc, ("8613903910001", "1"))
     assert held.outcome == "quarantined" and "2 open invitations" in held.reason
     assert status(app, first)[0] == status(app, second)[0] == "resolved"
+    # …and the sender is asked which, with both codes, by SMS.
+    outbox.deliver_due(app)
+    (question,) = [m for m in smsc.messages() if "未能确定" in m["text"]]
+    assert question["to"] == PHONE
+    assert f"编号{codes[first]}" in question["text"] and f"编号{codes[second]}" in question["text"]
 
     # Full-width digit, code after it, a comment: the second issue only.
     (rated,) = replies(app, smsc, (PHONE, f"２ {codes[second]} 希望加快进度"))

@@ -19,11 +19,13 @@ secrets = { password = "JZ_SMPP_PASSWORD" }
 ```
 """
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 from serviceframe.channels import (
+    Answer,
     Channel,
     ChannelContext,
     ChannelKind,
@@ -37,6 +39,7 @@ from serviceframe.channels import (
 from serviceframe.domain.addresses import normalise
 from serviceframe.hookspecs import hookimpl
 
+from serviceframe_sms.clarify import ask_which
 from serviceframe_sms.cloud import Aliyun, Tencent
 from serviceframe_sms.replies import callback, parse, reply_code, tencent_replies
 from serviceframe_sms.settings import SmsSettings
@@ -57,6 +60,7 @@ def with_reply_code(message: Outgoing) -> str:
 class SmsChannel(Channel):
     def __init__(self, context: ChannelContext) -> None:
         self.settings: SmsSettings = context.settings
+        self.context = context
         self._smpp: SmppLink | None = None
         self._http: httpx.Client | None = None
 
@@ -96,7 +100,12 @@ class SmsChannel(Channel):
             )
 
     def parse(self, raw: RawMessage) -> Parsed:
-        return parse(raw)
+        message = parse(raw)
+        if isinstance(message, Answer) and message.in_reply_to is None and self.context.app:
+            # The core quarantines a rating it cannot place; the sender is asked which.
+            with contextlib.suppress(Exception):  # the question is a courtesy: never lose the reply
+                ask_which(self.context.app, self.context.name, message.sender)
+        return message
 
     def close(self) -> None:
         if self._smpp is not None:
