@@ -21,9 +21,8 @@ secrets = { password = "JZ_SMPP_PASSWORD" }
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from serviceframe.channels import (
     Answer,
     Channel,
@@ -39,11 +38,13 @@ from serviceframe.channels import (
 from serviceframe.domain.addresses import normalise
 from serviceframe.hookspecs import hookimpl
 
-from serviceframe_sms.clarify import ask_which
-from serviceframe_sms.cloud import Aliyun, Tencent
 from serviceframe_sms.replies import callback, parse, reply_code, tencent_replies
 from serviceframe_sms.settings import SmsSettings
-from serviceframe_sms.smpp import SmppLink
+
+if TYPE_CHECKING:  # the transports (httpx, smpplib) are imported when a message is sent
+    import httpx
+
+    from serviceframe_sms.smpp import SmppLink
 
 __all__ = ["SmsChannel", "SmsSettings", "callback", "serviceframe_channel_kinds"]
 
@@ -64,8 +65,10 @@ class SmsChannel(Channel):
         self._smpp: SmppLink | None = None
         self._http: httpx.Client | None = None
 
-    def _client(self) -> httpx.Client:
+    def _client(self) -> "httpx.Client":
         if self._http is None:
+            import httpx
+
             self._http = httpx.Client(timeout=self.settings.timeout)
         return self._http
 
@@ -77,8 +80,12 @@ class SmsChannel(Channel):
         provider = self.settings.provider
         if provider == "smpp":
             if self._smpp is None:
+                from serviceframe_sms.smpp import SmppLink
+
                 self._smpp = SmppLink(self.settings)
             return self._smpp.send(to, text)
+        from serviceframe_sms.cloud import Aliyun, Tencent
+
         if provider == "aliyun":
             return Aliyun(self.settings, self._client()).send(to, text, message.key)
         return Tencent(self.settings, self._client()).send(to, text, message.key)
@@ -86,12 +93,16 @@ class SmsChannel(Channel):
     def poll(self) -> Iterator[RawMessage]:
         provider = self.settings.provider
         if provider == "smpp":
+            from serviceframe_sms.smpp import SmppLink
+
             link = SmppLink(self.settings, mode="transceiver")
             try:
                 yield from list(link.receive())
             finally:
                 link.close()
         elif provider == "tencent":
+            from serviceframe_sms.cloud import Tencent
+
             yield from tencent_replies(Tencent(self.settings, self._client()).replies())
         else:
             raise ValueError(
@@ -102,6 +113,8 @@ class SmsChannel(Channel):
     def parse(self, raw: RawMessage) -> Parsed:
         message = parse(raw)
         if isinstance(message, Answer) and message.in_reply_to is None and self.context.app:
+            from serviceframe_sms.clarify import ask_which
+
             # The core quarantines a rating it cannot place; the sender is asked which.
             with contextlib.suppress(Exception):  # the question is a courtesy: never lose the reply
                 ask_which(self.context.app, self.context.name, message.sender)
