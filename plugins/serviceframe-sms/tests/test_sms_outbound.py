@@ -4,6 +4,8 @@ provider's refusal means for the outbox (throttled: later; a wrong number: for g
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from serviceframe.channels import ChannelContext, Outgoing, Recipient
 from serviceframe.errors import ValidationError
 
@@ -171,3 +173,27 @@ def test_settings_name_what_is_missing_or_wrong(settings: dict[str, str], field:
 )
 def test_reading_replies(text: str, expected: tuple[str, str, str | None] | None):
     assert read_reply(text) == expected
+
+
+RATINGS = {
+    "1": "satisfied",
+    "１": "satisfied",
+    "满意": "satisfied",
+    "2": "basic",
+    "２": "basic",
+    "基本满意": "basic",
+    "3": "unsatisfied",
+    "不满意": "unsatisfied",
+}
+LAYOUTS = ["{r} {c}", "{c} {r}", "{r}{c}", "编号{c},{r}", "{r},编号{c}", "{c}:{r}"]
+
+
+@given(
+    rating=st.sampled_from(sorted(RATINGS)),
+    code=st.text(alphabet="0123456789abcdefABCDEF", min_size=4, max_size=4),
+    layout=st.sampled_from(LAYOUTS),
+    comment=st.sampled_from(["", "谢谢", "希望加快进度", "仍然停电,请再协调"]),
+)
+def test_a_rating_with_its_code_is_read_in_any_order(rating, code, layout, comment):
+    text = layout.format(r=rating, c=code) + (f" {comment}" if comment else "")
+    assert read_reply(text) == (RATINGS[rating], comment, code.lower())
