@@ -30,8 +30,13 @@ _SEP = r"[\s,，.。:：;；、()（）\-]*"
 _CODE = rf"(?:编号|code)?{_SEP}([0-9a-fA-F]{{{CODE_LENGTH}}})(?![0-9a-zA-Z])"
 _CODE_FIRST = re.compile(rf"{_SEP}{_CODE}{_SEP}(.*)", re.S | re.I)
 _CODE_AFTER = re.compile(rf"{_SEP}{_CODE}{_SEP}(.*)", re.S | re.I)
-# "1A3F9", "12A3B": the digit and the code written together.
-_GLUED = re.compile(r"\s*([123])([0-9a-fA-F]{4})(?![0-9a-zA-Z])" + _SEP + "(.*)", re.S)
+# "1A3F9", "12A3B", "满意0A3F": the rating and the code written together.
+_GLUED = re.compile(
+    r"\s*(不满意|基本满意|非常满意|满意|[123])([0-9a-fA-F]{4})(?=$|[\s,，.。:：;；!！、])"
+    + _SEP
+    + "(.*)",
+    re.S,
+)
 # A digit is a rating only on its own: "1", "1 满意", "1A3F9" — "1号线停电" is a new problem.
 _DIGIT_ALONE = re.compile(
     r"\s*[123](?:$|[\s,，.。:：;；!！、]|不满意|基本满意|非常满意|满意|[0-9a-fA-F]{4}(?![0-9a-zA-Z]))"
@@ -55,7 +60,7 @@ def read_reply(text: str) -> tuple[str, str, str | None] | None:
     glued = _GLUED.match(text)
     if glued is not None:
         rated = rating_in(glued.group(1))
-        assert rated is not None  # 1, 2 and 3 are ratings
+        assert rated is not None  # the pattern matched a rating
         return rated[0], glued.group(3).strip(), glued.group(2).lower()
     first = _CODE_FIRST.match(text)
     if first is not None:
