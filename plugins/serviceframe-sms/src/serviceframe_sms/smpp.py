@@ -130,9 +130,7 @@ class SmppLink:
             sequences = []
             for part in parts:
                 pdu = client.send_message(
-                    source_addr_ton=c.SMPP_TON_UNK
-                    if self.settings.source_addr
-                    else c.SMPP_TON_ALNUM,
+                    source_addr_ton=c.SMPP_TON_UNK,  # a national service number, or the SMSC's
                     source_addr_npi=c.SMPP_NPI_ISDN,
                     source_addr=self.settings.source_addr,
                     dest_addr_ton=c.SMPP_TON_UNK,
