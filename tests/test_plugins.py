@@ -204,14 +204,14 @@ def test_a_second_plugin_with_a_taken_name_is_broken_and_the_first_stays(tmp_pat
             f"Metadata-Version: 2.1\nName: sf-{dist_name}\nVersion: 1.0\n", encoding="utf-8"
         )
         (dist / "entry_points.txt").write_text(
-            f"[serviceframe]\nsms = {module}\n", encoding="utf-8"
+            f"[serviceframe]\nsms-gateway = {module}\n", encoding="utf-8"
         )
     monkeypatch.syspath_prepend(str(site))
     importlib.invalidate_caches()
     monkeypatch.delenv("SERVICEFRAME_DISABLE_PLUGINS", raising=False)
     try:
         app = bootstrap(Settings(db_url="unused.db"))
-        sms = [p for p in app.plugins.list() if p.name == "sms"]
+        sms = [p for p in app.plugins.list() if p.name == "sms-gateway"]
         assert sorted(p.status for p in sms) == ["broken", "ok"]
         (broken,) = [p for p in sms if p.status == "broken"]
         assert "taken" in broken.error
