@@ -163,6 +163,12 @@ class IssueRepository:
             None if r is None else issue_from_row(r, self._co_units([issue_id]).get(issue_id, ()))
         )
 
+    def in_scope(self, issue_id: int, principal: Any) -> bool:
+        from serviceframe.store.scope import issue_scope
+
+        q = select(t.issues.c.id).where(t.issues.c.id == issue_id, issue_scope(principal))
+        return self.conn.execute(q).first() is not None
+
     def get_many(self, ids: Iterable[int], for_update: bool = False) -> list[Issue]:
         """The issues, in id order; ``for_update`` locks their rows (PostgreSQL), in id order
         so that two bulk changes cannot deadlock."""
@@ -482,8 +488,13 @@ def _filtered(
     source: str | None = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
+    principal: Any = None,
 ) -> Any:
     c = t.issues.c
+    if principal is not None:  # what the acting principal may see (store/scope.py)
+        from serviceframe.store.scope import issue_scope
+
+        q = q.where(issue_scope(principal))
     if status:
         q = q.where(c.status.in_(list(status)))
     if enterprise:
