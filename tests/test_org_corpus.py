@@ -65,7 +65,8 @@ REFUSED: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "duplicate-code": (edited(XIUWU, XIUWU.replace('"410821"', '"410802"', 1)), ("410802",)),
     "unit-id-equal-to-official-id": (
-        edited('id = "jz-fgw"\n', 'id = "jz-vm"\n').replace('"jz-edsb", "jz-fgw"]', '"jz-edsb"]')
+        edited('id = "jz-fgw"\n', 'id = "jz-vm"\n')
+        .replace('"jz-edsb", "jz-fgw"]', '"jz-edsb"]')
         .replace('unit = "jz-fgw"', 'unit = "jz-vm"')
         .replace('members = ["jz-edsb", "jz-fgw"]', 'members = ["jz-edsb", "jz-vm"]'),
         ("jz-vm", "unit and an official"),
@@ -95,13 +96,18 @@ REFUSED: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "official-unknown-unit": (edited('unit = "jf-edsb"', 'unit = "jf-nowhere"'), ("jf-nowhere",)),
     "official-unknown-jurisdiction": (
-        edited('jurisdiction = "410802"\nunit = "jf-edsb"', 'jurisdiction = "410899"\nunit = "jf-edsb"'),
+        edited(
+            'jurisdiction = "410802"\nunit = "jf-edsb"', 'jurisdiction = "410899"\nunit = "jf-edsb"'
+        ),
         ("410899",),
     ),
     "group-leader-not-head": (edited('leader = "jz-mayor"', 'leader = "jz-vm"'), ("jz-vm", "head")),
     "group-office-unknown": (edited('office = "jz-edsb"', 'office = "jz-ghost"'), ("jz-ghost",)),
     "group-of-unknown-place": (
-        edited('jurisdiction = "410802"\nname = "解放区服务', 'jurisdiction = "410899"\nname = "解放区服务'),
+        edited(
+            'jurisdiction = "410802"\nname = "解放区服务',
+            'jurisdiction = "410899"\nname = "解放区服务',
+        ),
         ("410899",),
     ),
     "category-ten": (
@@ -109,7 +115,7 @@ REFUSED: dict[str, tuple[str, tuple[str, ...]]] = {
         ("10",),
     ),
     "unknown-role": (edited('role = "liaison_officer"', 'role = "secretary"'), ("secretary",)),
-    "unknown-key": (appended('[deadlines]\nacknowlege = 2'), ("acknowlege",)),
+    "unknown-key": (appended("[deadlines]\nacknowlege = 2"), ("acknowlege",)),
     "overlong-name": (
         edited('name = "周平"', f'name = "{"周" * 101}"'),
         ("name", "at most 100"),

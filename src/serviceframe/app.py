@@ -14,7 +14,6 @@ if TYPE_CHECKING:  # the store is imported lazily: `serviceframe --help` must st
     from sqlalchemy import Engine
 
     from serviceframe.domain.principal import Principal
-
     from serviceframe.store.uow import UnitOfWork
 
 

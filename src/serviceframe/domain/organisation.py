@@ -139,7 +139,9 @@ def _code(_inst: object, attribute: object, value: str) -> None:
     if not _GB2260.match(value):
         hint = "a GB/T 2260 code has 6 digits (ASCII 0-9), e.g. 410800"
         if any(not ch.isascii() for ch in str(value)):
-            hint += " (full-width digits such as ４１０８２１ are not accepted: type them half-width)"
+            hint += (
+                " (full-width digits such as ４１０８２１ are not accepted: type them half-width)"
+            )
         raise ValidationError("code", value, hint)
 
 

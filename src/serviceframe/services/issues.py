@@ -27,8 +27,9 @@ from serviceframe.domain.issue import (
     validate_text,
 )
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.principal import Action, PrincipalKind
 from serviceframe.domain.taxonomy import Classification
-from serviceframe.errors import NotFound, StoreError, ValidationError, shown
+from serviceframe.errors import Forbidden, NotFound, StoreError, ValidationError, shown
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import (
     known_sources,
@@ -210,6 +211,8 @@ class Intake:
 
     def __init__(self, app: App, uow: Any, actor: str | None, keep_issues: bool) -> None:
         self.app, self.uow = app, uow
+        uow.authorise(Action.FILE)
+        self.principal = uow.principal
         self.actor = actor or app.settings.actor
         self.now = app.now()
         self.sources = known_sources(app)
@@ -272,6 +275,16 @@ class Intake:
                         "enterprise",
                         data["enterprise"],
                         "no such enterprise in the registry",
+                    )
+                )
+                continue
+            if not self.principal.reaches(data["enterprise"], lookup.known[data["enterprise"]]):
+                self.errors.append(
+                    DraftError(
+                        index,
+                        "enterprise",
+                        data["enterprise"],
+                        f"{self.principal} may not file for this enterprise (outside its scope)",
                     )
                 )
                 continue
@@ -421,11 +434,13 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
     actor = actor or app.settings.actor
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(ACTIONS[kind], issue_id)
         issue = uow.issues.get(issue_id, for_update=True)
         if issue is None:
             raise NotFound("issue", issue_id)
         check_transition(issue, kind)
         kind, data = build(uow, issue, now)
+        data["by"] = str(uow.principal)  # the principal, beside the person's name (actor)
         event = IssueEvent(kind, now, actor, data)
         new = apply(issue, event)
         uow.issues.save(new, expected_version=issue.version)
@@ -441,6 +456,19 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
     app.publish_issue_events(published)
     return new
 
+
+# What each transition needs the principal to be allowed (domain/principal.py).
+ACTIONS = {
+    "accepted": Action.MANAGE,
+    "reclassified": Action.MANAGE,
+    "dispatched": Action.MANAGE,
+    "rejected": Action.MANAGE,
+    "merged": Action.MANAGE,
+    "acknowledged": Action.ACKNOWLEDGE,
+    "progressed": Action.HANDLE,
+    "resolved": Action.HANDLE,
+    "rated": Action.RATE,
+}
 
 # Events after which the issue's place on the leaders' ladder is decided again: the category
 # and severity decide the leader, the lead unit is the fallback when no leader is in charge.
@@ -540,6 +568,7 @@ def acknowledge(app: App, issue_id: int, unit: str, actor: str | None = None) ->
     """签收: the lead unit takes the issue over; first-inquiry ownership passes to it."""
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        _as_unit(uow.principal, "acknowledge", issue.id, unit)
         if unit != issue.lead_unit:
             raise ValidationError(
                 "unit",
@@ -567,6 +596,8 @@ def resolve(app: App, issue_id: int, note: str, actor: str | None = None) -> Iss
     """办结: the lead unit reports the issue done; the enterprise is then asked to rate it."""
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if issue.lead_unit is not None:  # 办结 is the lead unit's (or the office's) word
+            _as_unit(uow.principal, "resolve", issue.id, issue.lead_unit)
         if not note.strip():
             raise ValidationError("note", note, "a resolution note is required")
         on_time = issue.resolve_due is None or not _late(issue.resolve_due, now)
@@ -592,6 +623,9 @@ def rate(
     value: Satisfaction = parse_enum(Satisfaction, "satisfaction", satisfaction)
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        me = uow.principal
+        if me.kind is PrincipalKind.ENTERPRISE and enterprise not in (None, me.id):
+            raise Forbidden(str(me), "rate", f"issue {issue.id}", f"as enterprise {enterprise}")
         if (
             enterprise is not None
             and normalise_credit_code(enterprise, "enterprise") != issue.enterprise
@@ -603,7 +637,7 @@ def rate(
             "satisfaction": value.value,
             "comment": comment.strip(),
             "round": issue.round,
-            "on_behalf": enterprise is None,
+            "on_behalf": enterprise is None and me.kind is not PrincipalKind.ENTERPRISE,
         }
         if value is Satisfaction.UNSATISFIED:
             data["redo_due"] = redo_deadline(app, now)
@@ -637,6 +671,8 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
         raise ValidationError("into", into, "an issue cannot be merged into itself")
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE, issue_id)
+        uow.authorise(Action.MANAGE, into)
         # Locked in id order, so that two clerks merging a pair either way round cannot
         # deadlock on PostgreSQL.
         locked = {i: uow.issues.get(i, for_update=True) for i in sorted((issue_id, into))}
@@ -647,9 +683,12 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
             raise NotFound("issue", into)
         check_transition(issue, "merged")
         check_transition(target, "absorbed")
-        merged_event = IssueEvent("merged", now, actor, {"into": into})
+        merged_event = IssueEvent("merged", now, actor, {"into": into, "by": str(uow.principal)})
         absorbed_event = IssueEvent(
-            "absorbed", now, actor, {"issue": issue_id, "enterprise": issue.enterprise}
+            "absorbed",
+            now,
+            actor,
+            {"issue": issue_id, "enterprise": issue.enterprise, "by": str(uow.principal)},
         )
         new_issue, new_target = apply(issue, merged_event), apply(target, absorbed_event)
         uow.issues.save(new_issue, issue.version)
@@ -658,6 +697,13 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
         uow.commit()
     app.publish_issue_events([(new_issue, merged_event), (new_target, absorbed_event)])
     return new_issue
+
+
+def _as_unit(principal: Any, action: str, issue_id: int, unit: str) -> None:
+    """A department acts only as itself; the office may act for any unit (the event records
+    who did, ``by``)."""
+    if principal.kind is PrincipalKind.HANDLER and unit != principal.id:
+        raise Forbidden(str(principal), action, f"issue {issue_id}", f"as unit {unit}")
 
 
 def _late(due: Due, now: datetime) -> bool:
@@ -671,6 +717,7 @@ def _late(due: Due, now: datetime) -> bool:
 
 def get_issue(app: App, issue_id: int) -> IssueView:
     with app.uow() as uow:
+        uow.authorise(Action.READ, issue_id)
         issue = uow.issues.get(issue_id)
         if issue is None:
             raise NotFound("issue", issue_id)
@@ -684,5 +731,7 @@ def get_issue(app: App, issue_id: int) -> IssueView:
 
 
 def list_issues(app: App, **filters: Any) -> list[Issue]:
+    """The issues matching ``filters`` that the acting principal may see."""
     with app.uow() as uow:
-        return uow.issues.find(**filters)
+        uow.authorise(Action.READ)
+        return uow.issues.find(principal=uow.principal, **filters)

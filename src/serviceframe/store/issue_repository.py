@@ -169,6 +169,16 @@ class IssueRepository:
         q = select(t.issues.c.id).where(t.issues.c.id == issue_id, issue_scope(principal))
         return self.conn.execute(q).first() is not None
 
+    def in_scope_many(self, ids: Sequence[int], principal: Any) -> set[int]:
+        """Those of ``ids`` the principal may see, in one query per thousand."""
+        from serviceframe.store.scope import issue_scope
+
+        found: set[int] = set()
+        for batch in chunks(ids, 1000):
+            q = select(t.issues.c.id).where(t.issues.c.id.in_(batch), issue_scope(principal))
+            found.update(self.conn.scalars(q))
+        return found
+
     def get_many(self, ids: Iterable[int], for_update: bool = False) -> list[Issue]:
         """The issues, in id order; ``for_update`` locks their rows (PostgreSQL), in id order
         so that two bulk changes cannot deadlock."""
