@@ -117,6 +117,7 @@ def _change_many(
                 try:
                     check_transition(issue, kind)
                     event_kind, data = build(uow, issue, now)
+                    data["by"] = str(uow.principal)  # as one at a time records it
                 except ServiceFrameError as exc:
                     failures.append((issue_id, _reason(exc, issue_id)))
                 else:
