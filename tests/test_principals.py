@@ -271,3 +271,42 @@ def test_cli_refuses_an_actor_that_is_not_one_short_line(world, actor):
     result = run(url, "--actor", actor, "issue", "progress", str(ids["A"]), "--note", "好")
     assert result.exit_code != 0 and "actor=" in result.output
     assert "Traceback" not in result.output
+
+
+# --- the confidential reporter -------------------------------------------------------------------
+
+
+def test_a_confidential_reporter_is_shown_to_the_office_only(world):
+    app, _ = world
+    draft = IssueDraft(
+        ENT_A,
+        "hotline",
+        "有人索要好处费",
+        external_id="call-889",
+        origin="call:139xxxx0001",
+        confidential=True,
+    )
+    issue_id = svc.file_issue(app.acting_as("system"), draft).issue.id
+    svc.accept(app, issue_id, category=7)
+    svc.dispatch(app, issue_id, "jf-edsb")
+    office = svc.get_issue(app, issue_id)
+    assert office.issue.origin == "call:139xxxx0001" and office.issue.confidential
+    assert office.events[0].data["by"] == "system:system"
+    for who in ("jf-edsb", "jf-mayor", ENT_A, "auditor"):
+        me = app.acting_as(who)
+        view = svc.get_issue(me, issue_id)
+        shown = view.issue.origin, view.issue.external_id, view.events[0].actor
+        if who == "jf-edsb":  # 解放区's office: the office of the issue's place
+            assert shown[0] == "call:139xxxx0001"
+            continue
+        assert "call:139xxxx0001" not in repr(view) and "call-889" not in repr(view), who
+        assert view.events[0].data["by"] == svc.HIDDEN and view.events[0].actor == svc.HIDDEN
+        listed = next(i for i in svc.list_issues(me) if i.id == issue_id)
+        assert listed.origin is None and listed.confidential
+
+
+def test_an_ordinary_issue_shows_its_reporter_to_whoever_may_read_it(world):
+    app, ids = world
+    view = svc.get_issue(app.acting_as("auditor"), ids["A"])
+    assert view.events[0].data["by"] == "office:jz-edsb"
+    assert view.events[0].actor == "test"

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from serviceframe.app import App
 from serviceframe.domain.categories import Category, parse_category
@@ -61,6 +61,8 @@ class IssueDraft:
     # Unit or official id; default: the office of the group that runs the enterprise's place.
     received_by: str | None = None
     origin: str | None = None
+    # The reporter asked not to be named: origin and filer shown to the office only.
+    confidential: bool = False
 
 
 @frozen
@@ -329,7 +331,8 @@ class Intake:
                 duplicates[new_id] = data["possible_duplicates"]
         if duplicates:
             self.uow.issues.set_possible_duplicates(duplicates)
-        events = [IssueEvent("filed", self.now, self.actor, d) for d in fresh]
+        by = str(self.principal)
+        events = [IssueEvent("filed", self.now, self.actor, {**d, "by": by}) for d in fresh]
         self.uow.record([issue_event_row(d["id"], e) for d, e in zip(fresh, events, strict=True)])
         self.filed += ids
         self.existing += [ids[r.position] if isinstance(r, Pending) else r for r in repeats]
@@ -403,6 +406,8 @@ def _check_draft(
         "received_at": received_at.astimezone(UTC).isoformat(),
         "received_by": received_by,
     }
+    if draft.confidential is True:  # only then: the history of other issues stays as it was
+        data["confidential"] = True
     return data, received_at
 
 
@@ -722,10 +727,13 @@ def get_issue(app: App, issue_id: int) -> IssueView:
         if issue is None:
             raise NotFound("issue", issue_id)
         enterprise = uow.enterprises.get(issue.enterprise)
+        events = tuple(uow.issues.events(issue_id))
+        if _hidden_from(uow.principal, issue):
+            events = tuple(_without_reporter(e) for e in events)
         return IssueView(
-            issue,
+            as_seen_by(uow.principal, issue),
             enterprise.name if enterprise else "",
-            tuple(uow.issues.events(issue_id)),
+            events,
             tuple(uow.issues.ratings(issue_id)),
         )
 
@@ -734,4 +742,30 @@ def list_issues(app: App, **filters: Any) -> list[Issue]:
     """The issues matching ``filters`` that the acting principal may see."""
     with app.uow() as uow:
         uow.authorise(Action.READ)
-        return uow.issues.find(principal=uow.principal, **filters)
+        found = uow.issues.find(principal=uow.principal, **filters)
+        return [as_seen_by(uow.principal, i) for i in found]
+
+
+# What a confidential issue shows in place of who raised it, to all but the office.
+HIDDEN = "(保密)"
+# Event data that would name the reporter: the filer's principal, the message it came in.
+_REPORTER_KEYS = ("origin", "external_id", "by")
+
+
+def _hidden_from(principal: Any, issue: Issue) -> bool:
+    return issue.confidential and principal.kind is not PrincipalKind.OFFICE
+
+
+def as_seen_by(principal: Any, issue: Issue) -> Issue:
+    """The issue as ``principal`` may see it: a confidential reporter is shown to the office
+    only (every service that returns issues passes them through here)."""
+    if not _hidden_from(principal, issue):
+        return issue
+    return evolve(issue, origin=None, external_id=None)
+
+
+def _without_reporter(event: IssueEvent) -> IssueEvent:
+    if event.kind != "filed":
+        return event
+    data = {k: (HIDDEN if k in _REPORTER_KEYS and v else v) for k, v in event.data.items()}
+    return evolve(event, actor=HIDDEN, data=data)
