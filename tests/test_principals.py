@@ -12,8 +12,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serviceframe.cli import cli
+from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.principal import Action, PrincipalKind, check_actor, resolve_principal
 from serviceframe.errors import Forbidden, ServiceFrameError, UnknownPrincipal, ValidationError
+from serviceframe.services import (
+    assignments,
+    audit,
+    coordination,
+    enterprises,
+    ledger,
+    outbox,
+    routing,
+    trends,
+    visits,
+)
 from serviceframe.services import issues as svc
 from serviceframe.services.issues import IssueDraft
 from serviceframe.testing.sample import JIEFANG, XIUWU, credit_code
@@ -310,3 +322,103 @@ def test_an_ordinary_issue_shows_its_reporter_to_whoever_may_read_it(world):
     view = svc.get_issue(app.acting_as("auditor"), ids["A"])
     assert view.events[0].data["by"] == "office:jz-edsb"
     assert view.events[0].actor == "test"
+
+
+# --- the SQL scope against a model of the rules ------------------------------------------------
+
+ENTERPRISES = {credit_code(JIEFANG, n): JIEFANG for n in (1, 2, 3)} | {ENT_B: XIUWU}
+LEADS = ("jf-edsb", "jz-fgw", "jz-edsb", None)
+
+
+@pytest.fixture(scope="module")
+def many(sf_small_app_shared):
+    """Twelve issues over the four enterprises, three categories and four lead units."""
+    app = sf_small_app_shared
+    codes = sorted(ENTERPRISES)
+    for n in range(12):
+        issue = svc.file_issue(app, IssueDraft(codes[n % 4], "hotline", f"问题{n}")).issue
+        svc.accept(app, issue.id, category=1 + n % 3, severity="general")
+        if LEADS[n % 4] is not None:
+            svc.dispatch(app, issue.id, LEADS[n % 4], co=("jz-fgw",) if n == 11 else ())
+    return app
+
+
+def model_sees(principal, issue, routed: str | None) -> bool:
+    """The scope rules of docs/identities.md, written out in Python."""
+    kind = principal.kind
+    place = ENTERPRISES[issue.enterprise]
+    if principal.everywhere:
+        return True
+    if kind is PrincipalKind.ENTERPRISE:
+        return issue.enterprise == principal.id
+    if kind is PrincipalKind.OFFICE:
+        return place in principal.jurisdictions
+    if kind is PrincipalKind.HANDLER:
+        return principal.id in (issue.received_by, issue.lead_unit, *issue.co_units)
+    return (
+        routed == principal.id
+        or (issue.category in principal.categories and place in principal.jurisdictions)
+        or issue.lead_unit in principal.departments
+    )
+
+
+@given(
+    who=st.sampled_from(sorted(SEES)),
+    category=st.sampled_from([None, 1, 2, 3]),
+    status=st.sampled_from([(), ("accepted",), ("dispatched",)]),
+)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_lists_are_the_scope_rules_applied_to_every_issue(many, who, category, status):
+    me = many.acting_as(who)
+    everything = svc.list_issues(many)
+    with many.uow() as uow:
+        routed = {i.id: getattr(uow.routing.get(i.id), "official", None) for i in everything}
+    expected = [
+        i.id
+        for i in everything
+        if model_sees(me.principal, i, routed[i.id])
+        and (category is None or i.category == category)
+        and (not status or i.status.value in status)
+    ]
+    filters = {"category": category, "status": list(status)}
+    assert [i.id for i in svc.list_issues(me, **filters)] == expected
+
+
+# --- reports and jobs over the whole store -----------------------------------------------------
+
+WHOLE_STORE = {
+    "ledger": lambda app: ledger.build_ledger(app, None, "2026-10"),
+    "coordination": lambda app: coordination.coordination(app, "2026-10"),
+    "outbox": lambda app: outbox.list_outbox(app),
+    "audit": lambda app: audit.verify(app),
+    "supervision": lambda app: routing.supervision_orders(app),
+    "coverage": lambda app: assignments.coverage(app),
+    "clusters": lambda app: trends.list_clusters(app),
+    "visits": lambda app: visits.list_visits(app),
+}
+
+
+@pytest.mark.parametrize("report", sorted(WHOLE_STORE))
+def test_a_report_over_the_whole_store_is_for_those_who_see_everything(sf_small_app_shared, report):
+    app = sf_small_app_shared
+    for who, allowed in (
+        ("office", True),
+        ("auditor", True),
+        ("system", True),
+        ("jf-edsb", False),
+        ("jz-fgw", False),
+        ("jz-vm", False),
+        (ENT_A, False),
+    ):
+        me = app.acting_as(who)
+        assert forbidden(lambda me=me: WHOLE_STORE[report](me)) is not allowed, (report, who)
+
+
+def test_sweeps_and_configuration_are_refused_to_others(sf_small_app_shared):
+    app = sf_small_app_shared
+    for who in ("jf-edsb", "jz-fgw", ENT_A, "auditor"):
+        me = app.acting_as(who)
+        with pytest.raises(Forbidden, match="may not sweep"):
+            routing.escalate(me, dry_run=True)
+        with pytest.raises(Forbidden, match="may not configure"):
+            enterprises.designate(me, ENT_A, KeyLevel.COUNTY)

@@ -46,6 +46,7 @@ class Action(StrEnum):
     HANDLE = "handle"  # progress and resolve
     RATE = "rate"  # the enterprise's satisfaction
     SWEEP = "sweep"  # escalation, deadlines, outbox: jobs over the whole store
+    REPORT = "report"  # a report over the whole store (ledger, circular, assessment…)
     CONFIGURE = "configure"  # load the organisation, import the registry
 
 
@@ -92,6 +93,8 @@ class Principal:
     def may(self, action: Action) -> bool:
         if action in (Action.SWEEP, Action.CONFIGURE) and self.kind is PrincipalKind.OFFICE:
             return self.root  # jobs and the organisation span the whole tree
+        if action is Action.REPORT:  # reports not scoped yet: for those who see everything
+            return self.everywhere
         return action in ALLOWED[self.kind]
 
     def require(self, action: Action, obj: str) -> None:

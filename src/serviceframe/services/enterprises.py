@@ -201,6 +201,7 @@ def list_enterprises(
 ) -> list[Enterprise]:
     """Enterprises of ``jurisdiction`` (code or name) and the places below it; all by default."""
     with app.uow() as uow:
+        uow.authorise(Action.READ)
         scope = None
         if jurisdiction:
             org = organisation_of(app, uow)
@@ -213,6 +214,7 @@ def get_enterprise(app: App, code: str) -> Enterprise:
 
     code = normalise_credit_code(code)
     with app.uow() as uow:
+        uow.authorise(Action.READ)
         enterprise = uow.enterprises.get(code)
     if enterprise is None:
         raise NotFound("enterprise", code)

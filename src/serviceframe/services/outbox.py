@@ -268,11 +268,13 @@ def list_outbox(
     limit: int | None = 200,
 ) -> list[dict[str, Any]]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         return uow.outbox.find(status, channel, issue_id, limit)
 
 
 def show_outbox(app: App, outbox_id: int) -> dict[str, Any]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         row = uow.outbox.get(outbox_id)
         if row is None:
             raise NotFound("notification", outbox_id)

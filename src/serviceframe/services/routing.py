@@ -564,6 +564,7 @@ def _close_answered(uow: Any, today: date, now: datetime, actor: str) -> list[in
 
 def supervision_orders(app: App, open_only: bool = True) -> list[dict[str, Any]]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         orders: list[dict[str, Any]] = uow.routing.orders(open_only=open_only)
         return orders
 
@@ -573,5 +574,6 @@ def long_overdue(app: App) -> list[dict[str, Any]]:
     the days since it was received."""
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         rows = uow.routing.long_overdue()
     return [{**row, "days_open": (now - row["received_at"]).days} for row in rows]
