@@ -504,7 +504,7 @@ def _filtered(
     principal: Any = None,
 ) -> Any:
     c = t.issues.c
-    if principal is not None:  # what the acting principal may see (store/scope.py)
+    if principal is not None and not principal.everywhere:  # what it may see (store/scope.py)
         from serviceframe.store.scope import issue_scope
 
         q = q.where(issue_scope(principal))
