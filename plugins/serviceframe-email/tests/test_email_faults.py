@@ -33,7 +33,8 @@ def app(sf_make_db, sf_clock) -> Iterator[App]:
 
     url = sf_make_db("small", _small)
     app = bootstrap(
-        Settings(acting_as="office", db_url=url, actor="test", load_entry_points=False), plugins=[serviceframe_email]
+        Settings(acting_as="office", db_url=url, actor="test", load_entry_points=False),
+        plugins=[serviceframe_email],
     )
     app.clock = sf_clock
     yield app
