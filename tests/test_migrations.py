@@ -286,7 +286,7 @@ def _reference_at(engine, revision: str):
         with engine.connect() as conn:
             try:
                 drift_module.enter_scratch_schema(conn, "sf_ref_test")
-                migrate.run_migrations(conn, revision)
+                migrate.run_migrations(conn, revision, version_schema="sf_ref_test")
                 found = drift_module.describe(conn, "sf_ref_test")
                 return drift_module._unqualified(found, "sf_ref_test")
             finally:

@@ -42,7 +42,7 @@ def reference(engine: Engine) -> Description:
         with engine.connect() as conn:
             try:
                 enter_scratch_schema(conn, schema)
-                run_migrations(conn)
+                run_migrations(conn, version_schema=schema)
                 return _unqualified(describe(conn, schema), schema)
             finally:
                 conn.rollback()  # nothing of the reference is ever kept

@@ -57,10 +57,14 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current(engine) or ""
 
 
-def run_migrations(conn: Connection, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` in the caller's transaction on ``conn``."""
+def run_migrations(
+    conn: Connection, revision: str = "head", version_schema: str | None = None
+) -> None:
+    """Run the migrations up to ``revision`` in the caller's transaction on ``conn``.
+    ``version_schema``: where the version table is (the drift reference's scratch schema)."""
     config = _config()
     config.attributes["connection"] = conn
+    config.attributes["version_schema"] = version_schema
     command.upgrade(config, revision)
 
 

@@ -15,6 +15,9 @@ context.configure(
     connection=connection,
     target_metadata=metadata,
     version_table=VERSION_TABLE,
+    # The drift reference names its scratch schema: with the live schema still on the search
+    # path, alembic would otherwise find the live version table and think itself at head.
+    version_table_schema=context.config.attributes.get("version_schema"),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )
