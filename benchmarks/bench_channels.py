@@ -79,7 +79,8 @@ def app_with_email(url: str) -> App:
     import serviceframe_email
 
     app = bootstrap(
-        Settings(db_url=url, actor="bench", load_entry_points=False), plugins=[serviceframe_email]
+        Settings(acting_as="office", db_url=url, actor="bench", load_entry_points=False),
+        plugins=[serviceframe_email],
     )
     app.clock = lambda: NOW
     return app

@@ -83,7 +83,9 @@ def backends(args: argparse.Namespace) -> list[str]:
 def make_app(url: str) -> App:
     """An app on ``url`` with only the built-in plugins (no entry points: the core is what is
     measured) and the benchmark's fixed clock."""
-    app = bootstrap(Settings(db_url=url, actor="bench", load_entry_points=False))
+    app = bootstrap(
+        Settings(acting_as="office", db_url=url, actor="bench", load_entry_points=False)
+    )
     app.clock = lambda: NOW
     return app
 

@@ -332,6 +332,7 @@ def test_when_no_router_decides_the_user_reads_why(sf_small_app):
     url = sf_small_app.engine.url.render_as_string(hide_password=False)
     app = bootstrap(
         Settings(
+            acting_as="office",
             db_url=url,
             actor="test",
             load_entry_points=False,
@@ -380,7 +381,7 @@ def test_the_cli_shows_a_plugin_failure_once_with_its_count(sf_small_app, tmp_pa
 def test_a_bad_time_limit_in_the_environment_is_named(monkeypatch):
     monkeypatch.setenv("SERVICEFRAME_PLUGIN_TIMEOUT", "ten")
     with pytest.raises(ConfigError, match="SERVICEFRAME_PLUGIN_TIMEOUT='ten'"):
-        bootstrap(Settings(db_url="unused.db", load_entry_points=False))
+        bootstrap(Settings(acting_as="office", db_url="unused.db", load_entry_points=False))
 
 
 def test_a_plugin_may_call_back_into_the_app(sf_small_app):

@@ -21,7 +21,7 @@ FILER = textwrap.dedent(
     from serviceframe.services.issues import IssueDraft, file_issue
 
     url, go, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    app = bootstrap(Settings(db_url=url, actor=f"channel-{n}", load_entry_points=False))
+    app = bootstrap(Settings(acting_as="office", db_url=url, actor=f"channel-{n}", load_entry_points=False))
     # Warm up (imports, schema check, caches), then wait for the start signal, so that the
     # processes really file at the same moment.
     file_issue(app, IssueDraft(enterprise=sys.argv[4], source="hotline", body="预热", external_id=f"warm-{n}"))

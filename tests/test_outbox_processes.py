@@ -58,7 +58,7 @@ def deliver_then_die(self, message):
     deliver(self, message)
     os.kill(os.getpid(), signal.SIGKILL)  # written, and killed before the outcome is recorded
 FileChannel.deliver = deliver_then_die
-deliver_due(bootstrap(Settings(db_url=sys.argv[1])), limit=5)
+deliver_due(bootstrap(Settings(acting_as="office", db_url=sys.argv[1])), limit=5)
 """
 
 

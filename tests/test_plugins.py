@@ -62,7 +62,7 @@ def infos(app):
 
 
 def test_a_broken_entry_point_is_listed_and_the_others_load(installed):
-    app = bootstrap(Settings(db_url="unused.db"))
+    app = bootstrap(Settings(acting_as="office", db_url="unused.db"))
     found = infos(app)
     broken = found["broken"]
     assert broken.status == "broken"
@@ -107,7 +107,7 @@ def test_disable_plugin_option(installed, sf_db_url):
 
 def test_disable_plugins_environment_variable(installed, monkeypatch):
     monkeypatch.setenv("SERVICEFRAME_DISABLE_PLUGINS", "broken, good")
-    found = infos(bootstrap(Settings(db_url="unused.db")))
+    found = infos(bootstrap(Settings(acting_as="office", db_url="unused.db")))
     assert found["broken"].status == "disabled"
     assert found["good"].status == "disabled"
 
@@ -165,7 +165,12 @@ def test_the_cli_warns_about_a_failing_plugin(sf_small_app):
 def test_a_registered_plugin_can_be_disabled(sf_db_url):
     recorder = Recorder()
     app = bootstrap(
-        Settings(db_url=sf_db_url, load_entry_points=False, disabled_plugins=("Recorder-0",)),
+        Settings(
+            acting_as="office",
+            db_url=sf_db_url,
+            load_entry_points=False,
+            disabled_plugins=("Recorder-0",),
+        ),
         plugins=[recorder],
     )
     assert infos(app)["Recorder-0"].status == "disabled"
@@ -175,8 +180,10 @@ def test_a_registered_plugin_can_be_disabled(sf_db_url):
 
 def test_two_apps_have_separate_plugin_managers(sf_db_url):
     recorder = Recorder()
-    one = bootstrap(Settings(db_url=sf_db_url, load_entry_points=False), plugins=[recorder])
-    two = bootstrap(Settings(db_url=sf_db_url, load_entry_points=False))
+    one = bootstrap(
+        Settings(acting_as="office", db_url=sf_db_url, load_entry_points=False), plugins=[recorder]
+    )
+    two = bootstrap(Settings(acting_as="office", db_url=sf_db_url, load_entry_points=False))
     assert one.plugins is not two.plugins
     assert one.plugins.pm is not two.plugins.pm
     assert "Recorder-0" in infos(one)
@@ -210,7 +217,7 @@ def test_a_second_plugin_with_a_taken_name_is_broken_and_the_first_stays(tmp_pat
     importlib.invalidate_caches()
     monkeypatch.delenv("SERVICEFRAME_DISABLE_PLUGINS", raising=False)
     try:
-        app = bootstrap(Settings(db_url="unused.db"))
+        app = bootstrap(Settings(acting_as="office", db_url="unused.db"))
         sms = [p for p in app.plugins.list() if p.name == "sms-gateway"]
         assert sorted(p.status for p in sms) == ["broken", "ok"]
         (broken,) = [p for p in sms if p.status == "broken"]

@@ -222,7 +222,7 @@ def test_an_older_schema_is_refused_with_the_command_to_run(engine, empty_url):
     ],
 )
 def test_a_broken_database_gives_store_error_not_a_driver_exception(url):
-    app = bootstrap(Settings(db_url=url, actor="test", load_entry_points=False))
+    app = bootstrap(Settings(acting_as="office", db_url=url, actor="test", load_entry_points=False))
     try:
         with pytest.raises(StoreError) as info:
             list_enterprises(app)

@@ -13,6 +13,7 @@ from serviceframe.plugins.manager import DEFAULT_TIMEOUT, PluginFailure, PluginH
 if TYPE_CHECKING:  # the store is imported lazily: `serviceframe --help` must stay fast
     from sqlalchemy import Engine
 
+    from serviceframe.domain.principal import Principal
     from serviceframe.store.uow import UnitOfWork
 
 
@@ -22,6 +23,11 @@ def default_actor() -> str:
     except Exception:
         user = "unknown"
     return os.environ.get("SERVICEFRAME_ACTOR") or f"cli:{user}"
+
+
+def _actor_setattr(inst: object, attribute: object, value: str) -> str:
+    _actor(inst, attribute, value)
+    return value
 
 
 def plugin_timeout_from_env() -> float:
@@ -37,10 +43,21 @@ def plugin_timeout_from_env() -> float:
     return seconds
 
 
+def _actor(_inst: object, _attribute: object, value: str) -> None:
+    from serviceframe.domain.principal import check_actor
+
+    check_actor(value)
+
+
 @define
 class Settings:
     db_url: str | None = None  # None: SERVICEFRAME_DB, else ./serviceframe.db
-    actor: str = field(factory=default_actor)
+    # The person at the keyboard, recorded on events beside the principal: one short line.
+    actor: str = field(factory=default_actor, validator=_actor, on_setattr=_actor_setattr)
+    # Who acts (docs/identities.md): an office, unit, official, enterprise code, ``auditor``
+    # or ``system``. None: every service refuses to run (an embedder must say who acts);
+    # the CLI passes --as / SERVICEFRAME_AS, default ``office`` (the root office).
+    acting_as: str | None = None
     disabled_plugins: tuple[str, ...] = ()
     load_entry_points: bool = True
     check_schema: bool = True  # refuse a database that is not at the current migration
@@ -55,6 +72,7 @@ class App:
     _engine: "Engine | None" = None
     _schema_checked: bool = False
     _cache: dict[str, Any] = field(factory=dict)
+    _principal: "Principal | None" = None
     # What "now" is; tests and `escalate --now` replace it. Always time-zone aware.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -70,12 +88,49 @@ class App:
         """A new unit of work; use it as ``with app.uow() as uow: ...; uow.commit()``."""
         from serviceframe.store.uow import UnitOfWork
 
+        self.uow_checked()
+        return UnitOfWork(self.engine, self.principal, before_commit=self._write_notifications)
+
+    @property
+    def principal(self) -> "Principal":
+        """Who acts, resolved once from ``settings.acting_as`` against the stored organisation
+        and registry; :class:`UnknownPrincipal` when nobody is named or the name is unknown."""
+        if self._principal is None:
+            from serviceframe.errors import UnknownPrincipal
+
+            if self.settings.acting_as is None:
+                raise UnknownPrincipal(
+                    "no acting principal: give Settings(acting_as=...) (the CLI: --as or "
+                    "SERVICEFRAME_AS); see docs/identities.md"
+                )
+            self._principal = self._resolve(self.settings.acting_as)
+        return self._principal
+
+    def _resolve(self, text: str) -> "Principal":
+        from serviceframe.domain.principal import Principal, PrincipalKind, resolve_principal
+        from serviceframe.store.uow import UnitOfWork
+
+        self.uow_checked()
+        # Reading who is who needs a unit of work of its own, before anyone is known.
+        reader = Principal(PrincipalKind.SYSTEM, "system")
+        with UnitOfWork(self.engine, reader) as uow:
+            org = uow.org.load() if uow.org.is_loaded() else None
+            return resolve_principal(text, org, lambda c: uow.enterprises.get(c) is not None)
+
+    def uow_checked(self) -> None:
         if self.settings.check_schema and not self._schema_checked:
             from serviceframe.store.database import require_current_schema
 
             require_current_schema(self.engine)
             self._schema_checked = True
-        return UnitOfWork(self.engine, before_commit=self._write_notifications)
+
+    def acting_as(self, text: str) -> "App":
+        """The same app (plugins, engine, clock) acting as another principal: what a portal
+        does per request after authenticating its user."""
+        other = App(self.settings, self.plugins, self.engine, self._schema_checked, self._cache)
+        other.clock = self.clock
+        other._principal = self._resolve(text)
+        return other
 
     def _write_notifications(self, uow: "UnitOfWork") -> None:
         from serviceframe.services.notifications import write_notifications

@@ -63,3 +63,18 @@ class AlreadyRunning(ServiceFrameError):
             f"another {job} is running on {where}; nothing was done this time "
             "(the next run does whatever is left) · 另一次运行尚未结束,本次未做任何处理"
         )
+
+
+class Forbidden(ServiceFrameError):
+    """The acting principal may not do this to this object (docs/identities.md)."""
+
+    def __init__(self, actor: str, action: str, obj: str, why: str = "") -> None:
+        self.actor = actor
+        self.action = action
+        self.object = obj
+        reason = f": {why}" if why else ""
+        super().__init__(f"{actor} may not {action} {obj}{reason} · 无权操作")
+
+
+class UnknownPrincipal(ServiceFrameError):
+    """``--as`` / ``SERVICEFRAME_AS`` names nobody the organisation or the registry knows."""

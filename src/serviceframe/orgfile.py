@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from attrs import evolve, field, frozen
+from attrs import evolve, field, fields, frozen
 
 from serviceframe.domain.notices import NotificationRule, check_rules
 from serviceframe.domain.organisation import (
@@ -167,11 +167,7 @@ def parse_org(
             "must be executive_deputy or head"
         )
 
-    if org_file.deadlines.supervision_reply < 1:
-        problems.append(
-            f"deadlines.supervision_reply={org_file.deadlines.supervision_reply}: "
-            "a supervision order needs at least 1 working day to be answered"
-        )
+    problems += _bounded_numbers(org_file)
     problems += _classification_problems(org_file)
     problems += _check_channels(org_file, codes, plugins)
     for name in ("basic_weight", "co_weight"):
@@ -181,6 +177,30 @@ def parse_org(
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file
+
+
+# The whole numbers of the file and the range each must be in: deadlines are working days
+# (a year at most), quotas may be 0, the outbox counts attempts and seconds. A value outside
+# would crash a sweep later (acknowledge=-1) or overflow a date (100000000).
+_BOUNDS: dict[str, tuple[int, int]] = {
+    "quotas": (0, 100_000),
+    "deadlines": (1, 250),
+    "escalation": (1, 10_000),
+    "outbox": (1, 10_000_000),
+}
+
+
+def _bounded_numbers(org_file: OrgFile) -> list[str]:
+    problems = []
+    for section, (low, high) in _BOUNDS.items():
+        values = getattr(org_file, section)
+        for a in fields(type(values)):
+            value = getattr(values, a.name)
+            if a.type is int and not low <= value <= high:
+                problems.append(
+                    f"{section}.{a.name}={value}: must be a whole number from {low} to {high}"
+                )
+    return problems
 
 
 def _check_channels(org_file: OrgFile, codes: set[str], plugins: PluginChecks | None) -> list[str]:
@@ -233,8 +253,7 @@ def _classification_problems(org_file: OrgFile) -> list[str]:
 def load_org(path: str | Path, plugins: PluginChecks | None = None) -> OrgFile:
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(read_text(path))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file") from None
     except tomllib.TOMLDecodeError as exc:
@@ -246,6 +265,29 @@ def load_org(path: str | Path, plugins: PluginChecks | None = None) -> OrgFile:
         deadlines = evolve(org_file.deadlines, calendar_overrides=str(path.parent / overrides))
         org_file = evolve(org_file, deadlines=deadlines)
     return org_file
+
+
+def read_text(path: Path) -> str:
+    """The file as text: UTF-8, with or without the BOM Windows Notepad writes. Anything else
+    is refused naming where it goes wrong, rather than guessed: a GBK file read as UTF-8 (or
+    a UTF-8 file read as GBK) would load with every Chinese name garbled."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(f"{path}: the file is UTF-16; save it as UTF-8 (另存为 UTF-8)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        where = f"byte 0x{raw[exc.start]:02x} at line {line}, column {column} is not UTF-8"
+        try:
+            raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: {where}; save the file as UTF-8") from None
+        raise ConfigError(
+            f"{path}: {where}; the file looks like GBK/GB18030: "
+            "save it as UTF-8 (记事本: 另存为, 编码 UTF-8)"
+        ) from None
 
 
 def _report(source: str, problems: list[str]) -> str:

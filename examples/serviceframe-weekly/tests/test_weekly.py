@@ -19,7 +19,7 @@ def app(sf_small_app):
     """The small city with its entry-point plugins loaded, and a week of issues: three filed
     in 解放区 on Monday 9 November 2026 (week 46), none acknowledged, all past their
     deadlines by the 20th."""
-    app = bootstrap(Settings(db_url=sf_small_app.settings.db_url, actor="test"))
+    app = bootstrap(Settings(acting_as="office", db_url=sf_small_app.settings.db_url, actor="test"))
     app.clock = Clock(datetime(2026, 11, 9, 9, 0, tzinfo=SHANGHAI))
     for body in ("电网频繁拉闸限电", "流动资金贷款难", "厂区道路破损"):
         draft = svc.IssueDraft(enterprise=credit_code(JIEFANG, 1), source="hotline", body=body)

@@ -69,7 +69,12 @@ def app(sf_make_db: Any, sf_clock: Any) -> Iterator[App]:
     from serviceframe.testing.fixtures import _small
 
     app = bootstrap(
-        Settings(db_url=sf_make_db("small", _small), actor="test", load_entry_points=False),
+        Settings(
+            acting_as="office",
+            db_url=sf_make_db("small", _small),
+            actor="test",
+            load_entry_points=False,
+        ),
         plugins=[serviceframe_apprise],
     )
     app.clock = sf_clock

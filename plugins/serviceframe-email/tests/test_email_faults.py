@@ -33,7 +33,8 @@ def app(sf_make_db, sf_clock) -> Iterator[App]:
 
     url = sf_make_db("small", _small)
     app = bootstrap(
-        Settings(db_url=url, actor="test", load_entry_points=False), plugins=[serviceframe_email]
+        Settings(acting_as="office", db_url=url, actor="test", load_entry_points=False),
+        plugins=[serviceframe_email],
     )
     app.clock = sf_clock
     yield app
@@ -132,7 +133,7 @@ def send_then_die(self, mail, to):
     result = send(self, mail, to)
     os.kill(os.getpid(), signal.SIGKILL)  # sent, and killed before the outcome is recorded
 SmtpSender.send = send_then_die
-deliver_due(bootstrap(Settings(db_url=sys.argv[1])), limit=1)
+deliver_due(bootstrap(Settings(acting_as="office", db_url=sys.argv[1])), limit=1)
 """
 
 

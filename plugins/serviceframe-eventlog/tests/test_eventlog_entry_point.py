@@ -25,11 +25,11 @@ def test_entry_point_is_discoverable():
 
 
 def test_host_loads_it_and_can_disable_it(sf_db_url: str):
-    app = bootstrap(Settings(db_url=sf_db_url))
+    app = bootstrap(Settings(acting_as="office", db_url=sf_db_url))
     info = {p.name: p for p in app.plugins.list()}["eventlog"]
     assert info.status == "ok"
     assert info.origin.startswith("entry point (serviceframe-eventlog ")
     assert set(info.hooks) == {"serviceframe_issue_event", "serviceframe_registry_event"}
 
-    app = bootstrap(Settings(db_url=sf_db_url, disabled_plugins=("eventlog",)))
+    app = bootstrap(Settings(acting_as="office", db_url=sf_db_url, disabled_plugins=("eventlog",)))
     assert {p.name: p.status for p in app.plugins.list()}["eventlog"] == "disabled"

@@ -31,7 +31,9 @@ def app(sf_db_url: str):
     # Entry points are not loaded: the plugin is given here, so the test does not depend on
     # how (or whether) the package is installed.
     app = bootstrap(
-        Settings(db_url=sf_db_url, actor="县工信局:张伟", load_entry_points=False),
+        Settings(
+            acting_as="office", db_url=sf_db_url, actor="县工信局:张伟", load_entry_points=False
+        ),
         plugins=[serviceframe_eventlog],
     )
     yield app

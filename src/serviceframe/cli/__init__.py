@@ -125,7 +125,18 @@ def _broken(name: str, module_name: str, exc: Exception) -> click.Command:
     "--actor",
     envvar="SERVICEFRAME_ACTOR",
     metavar="NAME",
-    help="Who is acting, recorded on every event [env SERVICEFRAME_ACTOR; default cli:$USER].",
+    help="The person at the keyboard, recorded on every event beside the principal: one line, "
+    "at most 100 characters [env SERVICEFRAME_ACTOR; default cli:$USER].",
+)
+@click.option(
+    "--as",
+    "acting_as",
+    envvar="SERVICEFRAME_AS",
+    default="office",
+    show_default=True,
+    metavar="PRINCIPAL",
+    help="Act as: office (the root office), an office or department unit id, an official id, "
+    "an enterprise credit code, auditor or system [env SERVICEFRAME_AS]. See docs/identities.md.",
 )
 @click.option(
     "--disable-plugin",
@@ -136,14 +147,18 @@ def _broken(name: str, module_name: str, exc: Exception) -> click.Command:
 )
 @click.pass_context
 def cli(
-    ctx: click.Context, db_url: str | None, actor: str | None, disabled: tuple[str, ...]
+    ctx: click.Context,
+    db_url: str | None,
+    actor: str | None,
+    acting_as: str,
+    disabled: tuple[str, ...],
 ) -> None:
     """serviceframe: serve industrial enterprises — registry, issues, escalation, satisfaction.
 
     服务工业企业长效机制:企业名录、问题受理、分级交办、限时办结、满意度评价。
     """
     if ctx.obj is None:  # tests and embedders pass their own CliContext (with an app) as obj
-        ctx.obj = CliContext(db_url=db_url, actor=actor, disabled=disabled)
+        ctx.obj = CliContext(db_url=db_url, actor=actor, disabled=disabled, acting_as=acting_as)
 
 
 def main() -> None:

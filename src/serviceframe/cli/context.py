@@ -13,7 +13,9 @@ class CliContext:
         actor: str | None = None,
         disabled: tuple[str, ...] = (),
         app: "App | None" = None,
+        acting_as: str = "office",
     ) -> None:
+        self.acting_as = acting_as
         self.db_url = db_url
         self.actor = actor
         self.disabled = disabled
@@ -24,7 +26,9 @@ class CliContext:
         if self._app is None:
             from serviceframe.app import Settings, bootstrap
 
-            settings = Settings(db_url=self.db_url, disabled_plugins=self.disabled)
+            settings = Settings(
+                db_url=self.db_url, disabled_plugins=self.disabled, acting_as=self.acting_as
+            )
             if self.actor:
                 settings.actor = self.actor
             self._app = bootstrap(settings)

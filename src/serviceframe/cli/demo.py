@@ -26,7 +26,12 @@ def demo(obj: CliContext, out: str) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     app = bootstrap(
-        Settings(db_url=f"sqlite:///{path}", disabled_plugins=obj.disabled, check_schema=False)
+        Settings(
+            db_url=f"sqlite:///{path}",
+            disabled_plugins=obj.disabled,
+            check_schema=False,
+            acting_as="office",  # the demo plays the root office, which runs everything
+        )
     )
     if obj.actor:
         app.settings.actor = obj.actor

@@ -121,6 +121,11 @@ def issue() -> None:
     help="Unit or official who first received it (default: the office of the leading group "
     "that runs the enterprise's county, or the nearest level above).",
 )
+@click.option(
+    "--confidential",
+    is_flag=True,
+    help="The reporter asked not to be named: who raised it is shown to the office only.",
+)
 @json_option
 @click.pass_obj
 def file_(
@@ -134,6 +139,7 @@ def file_(
     external_id: str | None,
     received_at: str | None,
     received_by: str | None,
+    confidential: bool,
     as_json: bool,
 ) -> None:
     """File an issue from any channel."""
@@ -151,6 +157,7 @@ def file_(
             external_id=external_id,
             received_at=parse_time(received_at, "--received-at"),
             received_by=received_by,
+            confidential=confidential,
         ),
     )
     if not filed.created and not as_json:

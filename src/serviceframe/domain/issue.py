@@ -119,6 +119,7 @@ class Issue:
     received_by: str  # the unit or official that first received it (首问)
     external_id: str | None = None
     origin: str | None = None  # what raised it: "visit:12", "message:<id>", a project step…
+    confidential: bool = False  # who raised it is shown to the office only
     status: Status = Status.RECEIVED
     category: Category = Category.UNCLASSIFIED
     suggested_category: Category = Category.UNCLASSIFIED
@@ -266,6 +267,7 @@ def apply(issue: Issue | None, event: IssueEvent) -> Issue:
             received_by=d["received_by"],
             external_id=d.get("external_id"),
             origin=d.get("origin"),
+            confidential=bool(d.get("confidential", False)),
             category=Category(d.get("category", 0)),
             suggested_category=Category(d.get("suggested_category", 0)),
             severity=Severity(d.get("severity", "general")),

@@ -17,7 +17,8 @@ from attrs import Attribute, field, frozen
 from serviceframe.domain.categories import Category
 from serviceframe.errors import ValidationError
 
-_GB2260 = re.compile(r"^\d{6}$")
+# ASCII digits only: "\d" would also take the full-width "４１０８２１" a Chinese IME types.
+_GB2260 = re.compile(r"^[0-9]{6}$")
 _ADDRESS_KIND = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
 
 
@@ -136,7 +137,12 @@ class UnitKind(StrEnum):
 
 def _code(_inst: object, attribute: object, value: str) -> None:
     if not _GB2260.match(value):
-        raise ValidationError("code", value, "a GB/T 2260 code has 6 digits, e.g. 410800")
+        hint = "a GB/T 2260 code has 6 digits (ASCII 0-9), e.g. 410800"
+        if any(not ch.isascii() for ch in str(value)):
+            hint += (
+                " (full-width digits such as ４１０８２１ are not accepted: type them half-width)"
+            )
+        raise ValidationError("code", value, hint)
 
 
 def _at_most(limit: int) -> "Callable[[object, Attribute[str], str], None]":
@@ -420,6 +426,9 @@ def check_organisation(org: Organisation) -> list[str]:
     codes = _unique(problems, "jurisdictions", [j.code for j in org.jurisdictions])
     unit_ids = _unique(problems, "units", [u.id for u in org.units])
     official_ids = _unique(problems, "officials", [o.id for o in org.officials])
+    # One id names one thing: `--as ID` and every reference resolve to a unit or an official.
+    for both in sorted(unit_ids & official_ids):
+        problems.append(f"units and officials: id {both!r} names a unit and an official")
 
     roots = [j for j in org.jurisdictions if j.parent is None]
     if len(roots) != 1:

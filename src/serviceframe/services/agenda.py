@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from serviceframe.app import App
+from serviceframe.domain.principal import Action
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.services.configured import organisation_of
@@ -24,6 +25,7 @@ def agenda(
     """Items of a meeting (default: the next one of the top government), and those still
     waiting for a meeting to be scheduled. ``jurisdiction``: code or name."""
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         where = _government(app, uow, jurisdiction)
         today = app.now().astimezone(SHANGHAI).date()
         chosen: dict[str, Any] | None
@@ -45,6 +47,7 @@ def schedule_meeting(
 ) -> dict[str, Any]:
     """Add an executive meeting; items waiting for 'the next meeting' are put on it."""
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE)
         where = _government(app, uow, jurisdiction)
         uow.routing.save_meetings([{"jurisdiction": where, "date": on, "name": name}])
         meeting = uow.routing.next_meeting(where, on)
@@ -67,6 +70,7 @@ def decide(
         raise ValidationError("decision", decision, "must not be empty")
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE)
         item = uow.routing.item(item_id)
         if item is None:
             raise NotFound("agenda item", item_id)

@@ -35,6 +35,7 @@ from serviceframe.domain.assessment import (
     ScoringRules,
 )
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.principal import Action
 from serviceframe.domain.satisfaction import competition_ranks, weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ConfigError, ServiceFrameError, ValidationError
@@ -107,6 +108,7 @@ def assess(
         {**profile.parameters, **stored.params},
     )
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         org = organisation_of(app, uow)
         code, codes = scope(org, jurisdiction)
         conn = uow.connection

@@ -15,6 +15,7 @@ from serviceframe.domain.assignment import (
 )
 from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.domain.organisation import UnitKind
+from serviceframe.domain.principal import Action
 from serviceframe.errors import NotFound, ValidationError
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
@@ -48,6 +49,7 @@ def assign(
     on = on or now.date()
     kind = AssignmentKind.LIAISON if unit_id else AssignmentKind.CONTACT
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         enterprise = uow.enterprises.get(code)
         if enterprise is None:
             raise NotFound("enterprise", code)
@@ -119,6 +121,7 @@ def assign(
 def assignments_of(app: App, code: str, history: bool = False) -> list[Assignment]:
     code = normalise_credit_code(code, "enterprise")
     with app.uow() as uow:
+        uow.authorise(Action.READ)
         return uow.assignments.for_enterprise(code, history)
 
 
@@ -136,6 +139,7 @@ def coverage(app: App, jurisdiction: str | None = None, depth: int | None = None
     its direct children.
     """
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         org = organisation_of(app, uow)
         top = org.resolve(jurisdiction) if jurisdiction else org.root.code
         lines, gaps = coverage_of(
@@ -149,6 +153,7 @@ def coverage(app: App, jurisdiction: str | None = None, depth: int | None = None
 def contact_cards(app: App, code: str) -> list[ContactCard]:
     code = normalise_credit_code(code, "enterprise")
     with app.uow() as uow:
+        uow.authorise(Action.READ)
         if uow.enterprises.get(code) is None:
             raise NotFound("enterprise", code)
         return uow.assignments.contact_cards(code)

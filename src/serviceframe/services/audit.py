@@ -12,6 +12,7 @@ from typing import Any
 from attrs import frozen
 
 from serviceframe.app import App
+from serviceframe.domain.principal import Action
 from serviceframe.services.jobs import exclusive
 
 MAX_LISTED = 100  # problems listed in a report (all are counted)
@@ -58,6 +59,7 @@ def verify(app: App, kept: Sequence[dict[str, Any]] = ()) -> AuditReport:
     found: list[Broken] = []
     events = subjects = 0
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         conn = uow.connection
         subject, expected, previous, last_id = None, 1, GENESIS, 0
         for event_id, subj, seq, kind, actor, at, data, stored in walk(conn):
@@ -208,6 +210,7 @@ def take_anchor(app: App, actor: str | None = None) -> Anchor:
     now = app.now()
     a, h, e = t.audit_anchors.c, t.audit_anchor_heads.c, t.events.c
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         conn = uow.connection
         previous = conn.scalar(select(a.digest).order_by(a.id.desc()).limit(1)) or GENESIS
         last = select(e.subject, func.max(e.seq).label("seq")).group_by(e.subject).subquery()
@@ -250,6 +253,7 @@ def anchors(app: App) -> list[Anchor]:
         .order_by(a.id)
     )
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         return [Anchor(*r) for r in uow.connection.execute(q)]
 
 

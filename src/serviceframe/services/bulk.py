@@ -15,10 +15,11 @@ from attrs import asdict, frozen
 
 from serviceframe.app import App
 from serviceframe.domain.issue import Issue, IssueEvent, apply, check_transition
+from serviceframe.domain.principal import Action
 from serviceframe.errors import ServiceFrameError
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.events import issue_event_row
-from serviceframe.services.issues import ROUTED_BY, Build, accepting, dispatching
+from serviceframe.services.issues import ACTIONS, ROUTED_BY, Build, accepting, dispatching
 
 # How many failures a BulkError spells out; the rest are counted.
 SHOWN_FAILURES = 10
@@ -55,7 +56,8 @@ class IssueFilter:
 def select_issues(app: App, where: IssueFilter) -> list[int]:
     """Ids of the issues matching ``where``, in id order."""
     with app.uow() as uow:
-        return uow.issues.find_ids(**asdict(where))
+        uow.authorise(Action.READ)
+        return uow.issues.find_ids(principal=uow.principal, **asdict(where))
 
 
 def accept_many(
@@ -99,6 +101,12 @@ def _change_many(
     wanted = list(dict.fromkeys(ids))
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(ACTIONS[kind])
+        if not uow.principal.everywhere:
+            visible = uow.issues.in_scope_many(wanted, uow.principal)
+            for issue_id in wanted:
+                if issue_id not in visible:  # the same answer as one issue at a time
+                    uow.authorise(ACTIONS[kind], issue_id)
         found = {i.id: i for i in uow.issues.get_many(wanted, for_update=True)}
         failures: list[tuple[int, str]] = [(i, "no such issue") for i in wanted if i not in found]
         changed: list[tuple[Issue, Issue, IssueEvent]] = []  # (before, after, event)
@@ -109,6 +117,7 @@ def _change_many(
                 try:
                     check_transition(issue, kind)
                     event_kind, data = build(uow, issue, now)
+                    data["by"] = str(uow.principal)  # as one at a time records it
                 except ServiceFrameError as exc:
                     failures.append((issue_id, _reason(exc, issue_id)))
                 else:

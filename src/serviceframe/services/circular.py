@@ -28,6 +28,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from serviceframe.app import App
 from serviceframe.domain.categories import Category
 from serviceframe.domain.period import Period, parse_period, previous
+from serviceframe.domain.principal import Action
 from serviceframe.domain.satisfaction import weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.services.assessment import Assessment, assess
@@ -105,6 +106,7 @@ def circular_figures(
     before = previous(span)
     basic_weight = weight(assessment_rules(app).basic_weight)
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         org = organisation_of(app, uow)
         code, codes = scope(org, jurisdiction)
         conn = uow.connection

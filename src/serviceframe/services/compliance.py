@@ -25,6 +25,7 @@ from serviceframe.app import App
 from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.organisation import Organisation, Role
 from serviceframe.domain.period import Period, halves, parse_period, quarters
+from serviceframe.domain.principal import Action
 from serviceframe.domain.visit import SpanCheck, SpanState, VisitKind, behind_since, check_spans
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ValidationError
@@ -107,6 +108,7 @@ def visit_compliance(
     today = now.astimezone(SHANGHAI).date()
     until = min(today, span.end)
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         org = organisation_of(app, uow)
         code, codes = scope(org, jurisdiction)
         conn = uow.connection

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from serviceframe.app import App
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.principal import Action
 from serviceframe.domain.satisfaction import weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.services.cohort import Line, cohort
@@ -70,6 +71,7 @@ def coordination(
     today = now.astimezone(SHANGHAI).date()
     basic_weight = weight(assessment_rules(app).basic_weight)
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         conn = uow.connection
         org = organisation_of(app, uow)
         top = org.resolve(jurisdiction) if jurisdiction else org.root.code

@@ -15,6 +15,7 @@ from serviceframe.domain.enterprise import (
     parse_key_level,
 )
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.principal import Action
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError, shown
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import organisation_of
@@ -89,6 +90,7 @@ def import_enterprises(
     progress = progress or no_progress
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         if not uow.org.is_loaded():
             raise ServiceFrameError(
                 "no organisation loaded yet; run `serviceframe org load FILE` first"
@@ -199,6 +201,7 @@ def list_enterprises(
 ) -> list[Enterprise]:
     """Enterprises of ``jurisdiction`` (code or name) and the places below it; all by default."""
     with app.uow() as uow:
+        uow.authorise(Action.READ)
         scope = None
         if jurisdiction:
             org = organisation_of(app, uow)
@@ -211,6 +214,7 @@ def get_enterprise(app: App, code: str) -> Enterprise:
 
     code = normalise_credit_code(code)
     with app.uow() as uow:
+        uow.authorise(Action.READ)
         enterprise = uow.enterprises.get(code)
     if enterprise is None:
         raise NotFound("enterprise", code)
@@ -230,6 +234,7 @@ def designate(app: App, code: str, level: KeyLevel, actor: str | None = None) ->
         return enterprise  # already so: no change, no event
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         check_key_level(organisation_of(app, uow), enterprise.jurisdiction, level)
         uow.enterprises.set_key_level(enterprise.credit_code, level, now)
         events = [

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from serviceframe.app import App
 from serviceframe.domain.categories import Category, parse_category
@@ -27,8 +27,9 @@ from serviceframe.domain.issue import (
     validate_text,
 )
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.principal import Action, PrincipalKind
 from serviceframe.domain.taxonomy import Classification
-from serviceframe.errors import NotFound, StoreError, ValidationError, shown
+from serviceframe.errors import Forbidden, NotFound, StoreError, ValidationError, shown
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import (
     known_sources,
@@ -60,6 +61,8 @@ class IssueDraft:
     # Unit or official id; default: the office of the group that runs the enterprise's place.
     received_by: str | None = None
     origin: str | None = None
+    # The reporter asked not to be named: origin and filer shown to the office only.
+    confidential: bool = False
 
 
 @frozen
@@ -210,6 +213,8 @@ class Intake:
 
     def __init__(self, app: App, uow: Any, actor: str | None, keep_issues: bool) -> None:
         self.app, self.uow = app, uow
+        uow.authorise(Action.FILE)
+        self.principal = uow.principal
         self.actor = actor or app.settings.actor
         self.now = app.now()
         self.sources = known_sources(app)
@@ -275,6 +280,16 @@ class Intake:
                     )
                 )
                 continue
+            if not self.principal.reaches(data["enterprise"], lookup.known[data["enterprise"]]):
+                self.errors.append(
+                    DraftError(
+                        index,
+                        "enterprise",
+                        data["enterprise"],
+                        f"{self.principal} may not file for this enterprise (outside its scope)",
+                    )
+                )
+                continue
             if not data["received_by"]:
                 data["received_by"] = _default_office(self.org, lookup.known[data["enterprise"]])
                 if not data["received_by"]:
@@ -316,7 +331,8 @@ class Intake:
                 duplicates[new_id] = data["possible_duplicates"]
         if duplicates:
             self.uow.issues.set_possible_duplicates(duplicates)
-        events = [IssueEvent("filed", self.now, self.actor, d) for d in fresh]
+        by = str(self.principal)
+        events = [IssueEvent("filed", self.now, self.actor, {**d, "by": by}) for d in fresh]
         self.uow.record([issue_event_row(d["id"], e) for d, e in zip(fresh, events, strict=True)])
         self.filed += ids
         self.existing += [ids[r.position] if isinstance(r, Pending) else r for r in repeats]
@@ -390,6 +406,8 @@ def _check_draft(
         "received_at": received_at.astimezone(UTC).isoformat(),
         "received_by": received_by,
     }
+    if draft.confidential is True:  # only then: the history of other issues stays as it was
+        data["confidential"] = True
     return data, received_at
 
 
@@ -421,11 +439,13 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
     actor = actor or app.settings.actor
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(ACTIONS[kind], issue_id)
         issue = uow.issues.get(issue_id, for_update=True)
         if issue is None:
             raise NotFound("issue", issue_id)
         check_transition(issue, kind)
         kind, data = build(uow, issue, now)
+        data["by"] = str(uow.principal)  # the principal, beside the person's name (actor)
         event = IssueEvent(kind, now, actor, data)
         new = apply(issue, event)
         uow.issues.save(new, expected_version=issue.version)
@@ -441,6 +461,19 @@ def _change(app: App, issue_id: int, kind: str, build: Build, actor: str | None)
     app.publish_issue_events(published)
     return new
 
+
+# What each transition needs the principal to be allowed (domain/principal.py).
+ACTIONS = {
+    "accepted": Action.MANAGE,
+    "reclassified": Action.MANAGE,
+    "dispatched": Action.MANAGE,
+    "rejected": Action.MANAGE,
+    "merged": Action.MANAGE,
+    "acknowledged": Action.ACKNOWLEDGE,
+    "progressed": Action.HANDLE,
+    "resolved": Action.HANDLE,
+    "rated": Action.RATE,
+}
 
 # Events after which the issue's place on the leaders' ladder is decided again: the category
 # and severity decide the leader, the lead unit is the fallback when no leader is in charge.
@@ -540,6 +573,7 @@ def acknowledge(app: App, issue_id: int, unit: str, actor: str | None = None) ->
     """签收: the lead unit takes the issue over; first-inquiry ownership passes to it."""
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        _as_unit(uow.principal, "acknowledge", issue.id, unit)
         if unit != issue.lead_unit:
             raise ValidationError(
                 "unit",
@@ -567,6 +601,8 @@ def resolve(app: App, issue_id: int, note: str, actor: str | None = None) -> Iss
     """办结: the lead unit reports the issue done; the enterprise is then asked to rate it."""
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        if issue.lead_unit is not None:  # 办结 is the lead unit's (or the office's) word
+            _as_unit(uow.principal, "resolve", issue.id, issue.lead_unit)
         if not note.strip():
             raise ValidationError("note", note, "a resolution note is required")
         on_time = issue.resolve_due is None or not _late(issue.resolve_due, now)
@@ -592,6 +628,9 @@ def rate(
     value: Satisfaction = parse_enum(Satisfaction, "satisfaction", satisfaction)
 
     def build(uow: Any, issue: Issue, now: datetime) -> tuple[str, dict[str, Any]]:
+        me = uow.principal
+        if me.kind is PrincipalKind.ENTERPRISE and enterprise not in (None, me.id):
+            raise Forbidden(str(me), "rate", f"issue {issue.id}", f"as enterprise {enterprise}")
         if (
             enterprise is not None
             and normalise_credit_code(enterprise, "enterprise") != issue.enterprise
@@ -603,7 +642,7 @@ def rate(
             "satisfaction": value.value,
             "comment": comment.strip(),
             "round": issue.round,
-            "on_behalf": enterprise is None,
+            "on_behalf": enterprise is None and me.kind is not PrincipalKind.ENTERPRISE,
         }
         if value is Satisfaction.UNSATISFIED:
             data["redo_due"] = redo_deadline(app, now)
@@ -637,6 +676,8 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
         raise ValidationError("into", into, "an issue cannot be merged into itself")
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE, issue_id)
+        uow.authorise(Action.MANAGE, into)
         # Locked in id order, so that two clerks merging a pair either way round cannot
         # deadlock on PostgreSQL.
         locked = {i: uow.issues.get(i, for_update=True) for i in sorted((issue_id, into))}
@@ -647,9 +688,12 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
             raise NotFound("issue", into)
         check_transition(issue, "merged")
         check_transition(target, "absorbed")
-        merged_event = IssueEvent("merged", now, actor, {"into": into})
+        merged_event = IssueEvent("merged", now, actor, {"into": into, "by": str(uow.principal)})
         absorbed_event = IssueEvent(
-            "absorbed", now, actor, {"issue": issue_id, "enterprise": issue.enterprise}
+            "absorbed",
+            now,
+            actor,
+            {"issue": issue_id, "enterprise": issue.enterprise, "by": str(uow.principal)},
         )
         new_issue, new_target = apply(issue, merged_event), apply(target, absorbed_event)
         uow.issues.save(new_issue, issue.version)
@@ -658,6 +702,13 @@ def merge(app: App, issue_id: int, into: int, actor: str | None = None) -> Issue
         uow.commit()
     app.publish_issue_events([(new_issue, merged_event), (new_target, absorbed_event)])
     return new_issue
+
+
+def _as_unit(principal: Any, action: str, issue_id: int, unit: str) -> None:
+    """A department acts only as itself; the office may act for any unit (the event records
+    who did, ``by``)."""
+    if principal.kind is PrincipalKind.HANDLER and unit != principal.id:
+        raise Forbidden(str(principal), action, f"issue {issue_id}", f"as unit {unit}")
 
 
 def _late(due: Due, now: datetime) -> bool:
@@ -671,18 +722,50 @@ def _late(due: Due, now: datetime) -> bool:
 
 def get_issue(app: App, issue_id: int) -> IssueView:
     with app.uow() as uow:
+        uow.authorise(Action.READ, issue_id)
         issue = uow.issues.get(issue_id)
         if issue is None:
             raise NotFound("issue", issue_id)
         enterprise = uow.enterprises.get(issue.enterprise)
+        events = tuple(uow.issues.events(issue_id))
+        if _hidden_from(uow.principal, issue):
+            events = tuple(_without_reporter(e) for e in events)
         return IssueView(
-            issue,
+            as_seen_by(uow.principal, issue),
             enterprise.name if enterprise else "",
-            tuple(uow.issues.events(issue_id)),
+            events,
             tuple(uow.issues.ratings(issue_id)),
         )
 
 
 def list_issues(app: App, **filters: Any) -> list[Issue]:
+    """The issues matching ``filters`` that the acting principal may see."""
     with app.uow() as uow:
-        return uow.issues.find(**filters)
+        uow.authorise(Action.READ)
+        found = uow.issues.find(principal=uow.principal, **filters)
+        return [as_seen_by(uow.principal, i) for i in found]
+
+
+# What a confidential issue shows in place of who raised it, to all but the office.
+HIDDEN = "(保密)"
+# Event data that would name the reporter: the filer's principal, the message it came in.
+_REPORTER_KEYS = ("origin", "external_id", "by")
+
+
+def _hidden_from(principal: Any, issue: Issue) -> bool:
+    return issue.confidential and principal.kind is not PrincipalKind.OFFICE
+
+
+def as_seen_by(principal: Any, issue: Issue) -> Issue:
+    """The issue as ``principal`` may see it: a confidential reporter is shown to the office
+    only (every service that returns issues passes them through here)."""
+    if not _hidden_from(principal, issue):
+        return issue
+    return evolve(issue, origin=None, external_id=None)
+
+
+def _without_reporter(event: IssueEvent) -> IssueEvent:
+    if event.kind != "filed":
+        return event
+    data = {k: (HIDDEN if k in _REPORTER_KEYS and v else v) for k, v in event.data.items()}
+    return evolve(event, actor=HIDDEN, data=data)

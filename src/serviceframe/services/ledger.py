@@ -46,6 +46,7 @@ from serviceframe.domain.assessment import DeadlineCounts
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
 from serviceframe.domain.period import Period, parse_period
+from serviceframe.domain.principal import Action
 from serviceframe.domain.satisfaction import Tally, weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ValidationError
@@ -345,6 +346,7 @@ def build_ledger(
         period = parse_period(period)
     now = (now or app.now()).astimezone(SHANGHAI)
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         conn = uow.connection
         if jurisdiction:
             org = organisation_of(app, uow)

@@ -8,6 +8,7 @@ from attrs import frozen
 from serviceframe.app import App
 from serviceframe.domain.gaps import Gap, organisation_gaps
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.principal import Action
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
@@ -80,6 +81,7 @@ def save_organisation(
     # unit of work, so the load stores everything or nothing.
     calendar = calendar_from(settings["calendar_overrides"], org_file.deadlines.strict_calendar)
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         topics_before = uow.org.setting("topics") or {}
         counts = uow.org.save(org_file.organisation, settings)
         uow.routing.save_meetings(

@@ -25,6 +25,7 @@ from attrs import frozen
 
 from serviceframe.app import App
 from serviceframe.channels import Channel, Failure, Outgoing, Receipt, Recipient
+from serviceframe.domain.principal import Action
 from serviceframe.errors import NotFound, ServiceFrameError
 from serviceframe.orgfile import OutboxRules
 from serviceframe.services.channels import Configured, configured, open_channel, stored_channels
@@ -71,6 +72,7 @@ def deliver_due(
     worker = worker or default_worker()
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         channels = {c.name: c for c in configured(app, uow, fresh=True)}
         _, rules = stored_channels(uow)
         claim, rows = uow.outbox.claim(
@@ -266,11 +268,13 @@ def list_outbox(
     limit: int | None = 200,
 ) -> list[dict[str, Any]]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         return uow.outbox.find(status, channel, issue_id, limit)
 
 
 def show_outbox(app: App, outbox_id: int) -> dict[str, Any]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         row = uow.outbox.get(outbox_id)
         if row is None:
             raise NotFound("notification", outbox_id)
@@ -285,6 +289,7 @@ def retry(app: App, outbox_id: int, actor: str | None = None) -> dict[str, Any]:
 
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         row = uow.outbox.get(outbox_id)
         if row is None:
             raise NotFound("notification", outbox_id)

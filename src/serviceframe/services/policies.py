@@ -30,6 +30,7 @@ from serviceframe.domain.policy import (
     query_terms,
     snippet,
 )
+from serviceframe.domain.principal import Action
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ValidationError
 from serviceframe.progress import Progress, no_progress
@@ -75,6 +76,7 @@ def add_policy(app: App, policy: Policy, actor: str | None = None) -> Policy:
     actor = actor or app.settings.actor
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         existing = _Identities(uow.policies.identities(like=policy)).find(policy)
         if existing is not None:
             field, value = ("doc_no", policy.doc_no) if policy.doc_no else ("title", policy.title)
@@ -97,6 +99,7 @@ def update_policy(app: App, policy_id: int, actor: str | None = None, **changes:
         raise ValidationError("field", ", ".join(sorted(unknown)), "not a field of a policy")
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         old = _get(uow, policy_id)
         new = evolve(old, **changes)
         if new == old:
@@ -133,6 +136,7 @@ def import_policies(
     errors = list(found.errors)
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.CONFIGURE)
         known = _Identities(uow.policies.identities())
         first_line: dict[tuple[Any, ...], int] = {}
         new: list[Policy] = []
@@ -197,6 +201,7 @@ def reindex_policies(app: App) -> SearchIndex:
     from serviceframe.store import policy_search
 
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         policy_search.rebuild(uow.connection)
         uow.commit()
     app.forget_cached()

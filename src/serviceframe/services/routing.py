@@ -17,6 +17,7 @@ from serviceframe.app import App
 from serviceframe.domain.enterprise import Enterprise, KeyLevel
 from serviceframe.domain.issue import Issue, IssueEvent
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.principal import Action
 from serviceframe.domain.routing import (
     Climb,
     RouteDecision,
@@ -260,6 +261,7 @@ NOT_ROUTED = ("received", "rejected", "merged")
 
 def explain_route(app: App, issue_id: int) -> RouteView:
     with app.uow() as uow:
+        uow.authorise(Action.READ, issue_id)
         issue = uow.issues.get(issue_id)
         if issue is None:
             raise NotFound("issue", issue_id)
@@ -282,6 +284,7 @@ def route_issue(app: App, issue_id: int, actor: str | None = None) -> RouteView:
     actor = actor or app.settings.actor
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE, issue_id)
         issue = uow.issues.get(issue_id, for_update=True)
         if issue is None:
             raise NotFound("issue", issue_id)
@@ -354,6 +357,7 @@ def escalate(
     today = now.astimezone(SHANGHAI).date()
     done: list[Escalation] = []
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now))
         breaches = uow.routing.breaches(today)
         issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
@@ -560,6 +564,7 @@ def _close_answered(uow: Any, today: date, now: datetime, actor: str) -> list[in
 
 def supervision_orders(app: App, open_only: bool = True) -> list[dict[str, Any]]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         orders: list[dict[str, Any]] = uow.routing.orders(open_only=open_only)
         return orders
 
@@ -569,5 +574,6 @@ def long_overdue(app: App) -> list[dict[str, Any]]:
     the days since it was received."""
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         rows = uow.routing.long_overdue()
     return [{**row, "days_open": (now - row["received_at"]).days} for row in rows]

@@ -13,6 +13,7 @@ from attrs import evolve, frozen
 from serviceframe.app import App
 from serviceframe.domain.categories import Category, parse_category
 from serviceframe.domain.issue import IssueEvent
+from serviceframe.domain.principal import Action
 from serviceframe.domain.taxonomy import classify
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import taxonomy, topic_map
@@ -88,6 +89,7 @@ def refresh_topics(
     changes: list[TopicChange] = []
     published = []
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         ids = uow.routing.unclustered_open()
         progress(0, len(ids))
         done = 0

@@ -15,6 +15,7 @@ from serviceframe.app import App
 from serviceframe.domain.categories import Category
 from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.issue import ALLOWED_FROM, IssueEvent, apply
+from serviceframe.domain.principal import Action
 from serviceframe.domain.routing import RoutingFacts, decide
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
 from serviceframe.progress import Progress, no_progress
@@ -53,6 +54,7 @@ def detect(
     changes: list[ClusterChange] = []
     published: list[tuple[dict[str, Any], str, list[int]]] = []
     with app.uow() as uow:
+        uow.authorise(Action.SWEEP)
         org = organisation_of(app, uow)
         trending = uow.routing.trending_topics(
             since, rules.cluster_min_enterprises, rules.cluster_min_counties
@@ -128,6 +130,7 @@ class ClusterView:
 
 def show_cluster(app: App, cluster_id: int) -> ClusterView:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         cluster = uow.routing.cluster(cluster_id)
         if cluster is None:
             raise NotFound("cluster", cluster_id)
@@ -145,6 +148,7 @@ def show_cluster(app: App, cluster_id: int) -> ClusterView:
 
 def list_clusters(app: App, status: str | None = None) -> list[dict[str, Any]]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         clusters = uow.routing.clusters(status)
         counts = uow.routing.member_counts([c["id"] for c in clusters]) if clusters else {}
         return [
@@ -184,6 +188,7 @@ def resolve_cluster(
         raise ValidationError("note", note, "a resolution note is required")
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE)
         cluster = uow.routing.cluster(cluster_id)
         if cluster is None:
             raise NotFound("cluster", cluster_id)
@@ -209,6 +214,7 @@ def queue_cluster(app: App, cluster_id: int, actor: str | None = None) -> dict[s
     actor = actor or app.settings.actor
     now = app.now()
     with app.uow() as uow:
+        uow.authorise(Action.MANAGE)
         cluster = uow.routing.cluster(cluster_id)
         if cluster is None:
             raise NotFound("cluster", cluster_id)

@@ -20,6 +20,7 @@ from serviceframe.domain.categories import parse_category
 from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.domain.issue import MAX_BODY, validate_text
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.principal import Action
 from serviceframe.domain.visit import Finding, Visit, VisitKind, parse_kind
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
@@ -96,6 +97,7 @@ def record_visits(app: App, drafts: Sequence[VisitDraft], actor: str | None = No
     now = app.now()
     errors: list[DraftError] = []
     with app.uow() as uow:
+        uow.authorise(Action.FILE)
         names = _Names(organisation_of(app, uow), uow.connection, drafts)
         checked: list[tuple[int, Visit, tuple[Any, ...]]] = []
         for index, draft in enumerate(drafts):
@@ -359,6 +361,7 @@ def _check(draft: VisitDraft, names: _Names, now: datetime) -> tuple[Visit, tupl
 
 def get_visit(app: App, visit_id: int) -> Visit:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         found = uow.visits.get_many([visit_id])
     if not found:
         raise NotFound("visit", visit_id)
@@ -374,6 +377,7 @@ def list_visits(
     kind: VisitKind | None = None,
 ) -> list[Visit]:
     with app.uow() as uow:
+        uow.authorise(Action.REPORT)
         return uow.visits.find(start, end, jurisdictions, unit, kind)
 
 

@@ -45,6 +45,7 @@ def issue_row(issue: Issue) -> dict[str, Any]:
         "source": issue.source,
         "external_id": issue.external_id,
         "origin": issue.origin,
+        "confidential": issue.confidential,
         "title": issue.title,
         "body": issue.body,
         "status": issue.status.value,
@@ -89,6 +90,7 @@ def filed_row(data: Mapping[str, Any], received_at: datetime, at: datetime) -> d
         "source": data["source"],
         "external_id": data["external_id"],
         "origin": data["origin"],
+        "confidential": bool(data.get("confidential", False)),
         "title": data["title"],
         "body": data["body"],
         "status": "received",
@@ -119,6 +121,7 @@ def issue_from_row(r: Any, co_units: Sequence[str] = ()) -> Issue:
         received_by=r.received_by,
         external_id=r.external_id,
         origin=r.origin,
+        confidential=bool(r.confidential),
         status=Status(r.status),
         category=Category(r.category),
         suggested_category=Category(r.suggested_category),
@@ -162,6 +165,22 @@ class IssueRepository:
         return (
             None if r is None else issue_from_row(r, self._co_units([issue_id]).get(issue_id, ()))
         )
+
+    def in_scope(self, issue_id: int, principal: Any) -> bool:
+        from serviceframe.store.scope import issue_scope
+
+        q = select(t.issues.c.id).where(t.issues.c.id == issue_id, issue_scope(principal))
+        return self.conn.execute(q).first() is not None
+
+    def in_scope_many(self, ids: Sequence[int], principal: Any) -> set[int]:
+        """Those of ``ids`` the principal may see, in one query per thousand."""
+        from serviceframe.store.scope import issue_scope
+
+        found: set[int] = set()
+        for batch in chunks(ids, 1000):
+            q = select(t.issues.c.id).where(t.issues.c.id.in_(batch), issue_scope(principal))
+            found.update(self.conn.scalars(q))
+        return found
 
     def get_many(self, ids: Iterable[int], for_update: bool = False) -> list[Issue]:
         """The issues, in id order; ``for_update`` locks their rows (PostgreSQL), in id order
@@ -482,8 +501,13 @@ def _filtered(
     source: str | None = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
+    principal: Any = None,
 ) -> Any:
     c = t.issues.c
+    if principal is not None and not principal.everywhere:  # what it may see (store/scope.py)
+        from serviceframe.store.scope import issue_scope
+
+        q = q.where(issue_scope(principal))
     if status:
         q = q.where(c.status.in_(list(status)))
     if enterprise:

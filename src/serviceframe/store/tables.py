@@ -250,6 +250,8 @@ issues = Table(
     Column("source", String(40), nullable=False),
     Column("external_id", String(200), nullable=True),
     Column("origin", String(200), nullable=True),
+    # Who raised it is shown to the office only (docs/identities.md). Migration 0013.
+    Column("confidential", Boolean, nullable=False, server_default=text("false")),
     Column("title", String(200), nullable=False),
     Column("body", Text, nullable=False),
     Column("status", String(20), nullable=False),

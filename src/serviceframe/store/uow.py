@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
 
+from serviceframe.domain.principal import Action, Principal
+from serviceframe.errors import Forbidden, NotFound
 from serviceframe.store.database import store_error
 from serviceframe.store.inbound_repository import InboundRepository
 from serviceframe.store.issue_repository import IssueRepository
@@ -44,9 +46,14 @@ class UnitOfWork:
     visits: VisitRepository
 
     def __init__(
-        self, engine: Engine, before_commit: "Callable[[UnitOfWork], None] | None" = None
+        self,
+        engine: Engine,
+        principal: Principal,
+        before_commit: "Callable[[UnitOfWork], None] | None" = None,
     ) -> None:
         self.engine = engine
+        # Who acts, with no default: every service reads it from here (docs/identities.md).
+        self.principal = principal
         self.recorded: list[dict[str, Any]] = []
         # Runs inside the transaction, just before it commits: the app writes the
         # notifications the recorded events call for here, so they commit with the change.
@@ -71,6 +78,17 @@ class UnitOfWork:
         self.inbound = InboundRepository(conn)
         self.visits = VisitRepository(conn)
         return self
+
+    def authorise(self, action: Action, issue_id: int | None = None) -> None:
+        """Raise :class:`Forbidden` unless the principal may do ``action`` (to issue
+        ``issue_id``: which must also be in its scope, checked in SQL like every list).
+        An issue out of scope is reported as not found to those who may not read it at all."""
+        what = f"issue {issue_id}" if issue_id is not None else action.value
+        self.principal.require(action, what)
+        if issue_id is not None and not self.issues.in_scope(issue_id, self.principal):
+            if self.issues.get(issue_id) is None:
+                raise NotFound("issue", issue_id)
+            raise Forbidden(str(self.principal), action.value, what, "outside its scope")
 
     def record(self, rows: list[dict[str, Any]]) -> None:
         """Append event rows to the log (every service records its events here), and

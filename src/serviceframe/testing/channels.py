@@ -127,7 +127,12 @@ class ChannelContract:
         from serviceframe.testing.fixtures import _small
 
         app = bootstrap(
-            Settings(db_url=sf_make_db("small", _small), actor="contract", load_entry_points=False)
+            Settings(
+                acting_as="office",
+                db_url=sf_make_db("small", _small),
+                actor="contract",
+                load_entry_points=False,
+            )
         )
         if not app.plugins.pm.is_registered(self.plugin):  # a built-in kind is there already
             app.plugins.register(self.plugin, f"contract:{self.kind}", "registered")

@@ -84,7 +84,10 @@ def sf_db_url(sf_make_db: Callable[[str, Callable[[str], None]], str]) -> str:
 
 
 def make_app(url: str, plugins: tuple[Any, ...] = ()) -> App:
-    return bootstrap(Settings(db_url=url, actor="test", load_entry_points=False), plugins=plugins)
+    return bootstrap(
+        Settings(acting_as="office", db_url=url, actor="test", load_entry_points=False),
+        plugins=plugins,
+    )
 
 
 @pytest.fixture

@@ -224,7 +224,13 @@ def exercise(app: App) -> dict[str, Any]:
 
 def course_app(url: str, plugins: tuple[object, ...] = (), timeout: float = 0.5) -> App:
     """An app for :func:`exercise`: no entry points, a short time limit for plugins."""
-    settings = Settings(db_url=url, actor="test", load_entry_points=False, plugin_timeout=timeout)
+    settings = Settings(
+        acting_as="office",
+        db_url=url,
+        actor="test",
+        load_entry_points=False,
+        plugin_timeout=timeout,
+    )
     return bootstrap(settings, plugins=plugins)
 
 
