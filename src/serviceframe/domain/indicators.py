@@ -85,9 +85,10 @@ def check_warning_rules(rules: Sequence[WarningRule], where: str = "warnings") -
         if rule.kind is RuleKind.DECLINE and not 1 <= rule.months <= MAX_DECLINE_MONTHS:
             problems.append(f"{at}.months={rule.months!r}: between 1 and {MAX_DECLINE_MONTHS}")
         if rule.kind is RuleKind.BELOW_INDUSTRY:
-            if not 1 <= rule.industry_digits <= 4:
+            if rule.industry_digits not in (2, 3, 4):
                 problems.append(
-                    f"{at}.industry_digits={rule.industry_digits!r}: 1 to 4 digits of GB/T 4754"
+                    f"{at}.industry_digits={rule.industry_digits!r}: 2, 3 or 4 digits of "
+                    "GB/T 4754 (division C26, group C261, class C2614)"
                 )
             if rule.min_peers < 2:
                 problems.append(f"{at}.min_peers={rule.min_peers!r}: at least 2")

@@ -718,9 +718,7 @@ indicators = Table(
     Column("month_no", Integer, primary_key=True),
     Column("value", Float, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    CheckConstraint(
-        "indicator IN ('electricity', 'output', 'tax', 'employees')", name="indicator"
-    ),
+    CheckConstraint("indicator IN ('electricity', 'output', 'tax', 'employees')", name="indicator"),
 )
 # The rules read one indicator for one month (or a few) over every enterprise.
 Index("ix_indicators_indicator_month_no", indicators.c.indicator, indicators.c.month_no)
