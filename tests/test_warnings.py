@@ -197,7 +197,9 @@ def test_the_rules_combined_flag_what_a_plain_reading_says(
     figures |= {(c, "output", "2026-06"): v for c, v in zip(codes, output, strict=True)}
     put(sf_small_app, figures)
     industry = dict.fromkeys(codes, "C30")
-    want = expected(series, industry) | expected_band(dict(zip(codes, output)), industry)
+    want = expected(series, industry) | expected_band(
+        dict(zip(codes, output, strict=True)), industry
+    )
     assert flagged(sf_small_app, [YOY, DECLINE, BAND]) == want
 
 
