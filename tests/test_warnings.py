@@ -289,3 +289,21 @@ def test_bad_rules_stop_the_organisation_file_naming_field_and_value(
     with pytest.raises(ConfigError) as caught:
         configure(sf_small_app, tmp_path, f"[[warnings]]\n{table}\n")
     assert message in str(caught.value)
+
+
+def test_the_monitoring_report_rolls_up_the_month_and_lists_its_warnings(warned: App):
+    from serviceframe.reports.run import report_dict, run_report
+
+    raise_warnings(warned, "2026-06")
+    report = run_report(warned, "monitoring", "2026-06")
+
+    sections = {s.key: s for s in report.sections}
+    assert report.title == "焦作市工业运行监测报告"
+    jiefang = sections["jurisdictions"].table.records()
+    assert {"name": "解放区", "indicator": "用电量", "enterprises": 1, "value": 60.0,
+            "year_before": 100.0, "change": pytest.approx(-0.4)} in jiefang  # fmt: skip
+    assert [r["rule"] for r in sections["warnings"].table.records()] == [
+        "用电量连续下降",
+        "用电量同比下降",
+    ]
+    assert report_dict(report)["data"]["warnings"] == 2
