@@ -38,6 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tax": ("税收", "税收(万元)", "实缴税金", "tax"),
     "employees": ("从业人员", "从业人员(人)", "从业人数", "employees"),
 }
+REQUIRED = ("month",)  # and the credit code or the name, and at least one indicator
 CHUNK = 2000  # rows looked up and upserted together
 
 
@@ -66,7 +67,7 @@ def import_indicators(
     """
     actor = actor or app.settings.actor
     headers, rows = read_rows(path, encoding)
-    columns = map_columns(headers, COLUMNS, ("month",), str(path))
+    columns = map_columns(headers, COLUMNS, REQUIRED, str(path))
     if "credit_code" not in columns and "name" not in columns:
         raise ValidationError(
             "header", shown(",".join(headers)), f"{path} lacks column 统一社会信用代码 or 企业名称"
