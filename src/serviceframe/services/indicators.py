@@ -26,7 +26,7 @@ from serviceframe.services.enterprises import ImportReport, RowError
 from serviceframe.services.events import event_row
 from serviceframe.store import tables as t
 from serviceframe.store.sql import chunks, upsert
-from serviceframe.tabular import Row, RowProblem, map_columns, problem_in, read_rows
+from serviceframe.tabular import Row, RowProblem, count_rows, map_columns, problem_in, read_rows
 
 # Each field and the headers it may have (as clerks write them, or English).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -79,6 +79,8 @@ def import_indicators(
             f"{path} has no indicator column: 用电量, 工业总产值, 税收 or 从业人员",
         )
     report = progress or no_progress
+    # A person watching a bar is told the total: one more pass over the file, only then.
+    total = count_rows(path, encoding) if progress is not None else 0
     now = app.now()
     errors: list[RowError] = []
     counts = {"rows": 0, "inserted": 0, "updated": 0, "unchanged": 0}
@@ -90,7 +92,7 @@ def import_indicators(
             stats = _store(uow, figures, now)
             for key, n in stats.items():
                 counts[key] += n
-            report(counts["rows"], 0)
+            report(counts["rows"], total)
         uow.record(
             [
                 event_row(
