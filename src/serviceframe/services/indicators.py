@@ -11,11 +11,12 @@ fails part-way keeps nothing of the file.
 
 import contextlib
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import and_, case, func, select, tuple_
+from sqlalchemy import and_, case, func, select
 
 from serviceframe.app import App
 from serviceframe.domain.credit_code import normalise_credit_code
@@ -173,7 +174,7 @@ def _enterprises(
     wanted_codes = set()
     for _, values in rows:
         with contextlib.suppress(ValidationError):
-            wanted_codes.add(normalise_credit_code(values.get("credit_code", "")))
+            wanted_codes.add(_normal(values.get("credit_code", "")))
     wanted_names = {values["name"] for _, values in rows if values.get("name")}
     codes = set(
         uow.connection.scalars(select(e.credit_code).where(e.credit_code.in_(sorted(wanted_codes))))
@@ -187,9 +188,16 @@ def _enterprises(
     return codes, names
 
 
+@lru_cache(maxsize=1 << 16)
+def _normal(code: str) -> str:
+    """A credit code checked once however many months of it the file has (checking costs
+    more than the rest of a row)."""
+    return normalise_credit_code(code)
+
+
 def _enterprise_of(values: dict[str, str], codes: set[str], names: dict[str, list[str]]) -> str:
     if values.get("credit_code"):
-        code = normalise_credit_code(values["credit_code"])
+        code = _normal(values["credit_code"])
         if code not in codes:
             raise ValidationError(
                 "credit_code", values["credit_code"], "not a registered enterprise"
@@ -213,12 +221,16 @@ def _store(uow: Any, figures: Sequence[_Figure], now: Any) -> dict[str, int]:
     if not figures:
         return {}
     i = t.indicators.c
-    keys = {(f.enterprise, f.indicator, f.month_no) for f in figures}
+    # What is stored for the chunk's enterprises in its months: by the primary key's leading
+    # column, a range of months, so every database uses the index (a list of row values
+    # would not be, on SQLite).
+    codes = sorted({f.enterprise for f in figures})
+    first, last = min(f.month_no for f in figures), max(f.month_no for f in figures)
     stored: dict[tuple[str, str, int], float] = {}
-    for batch in chunks(sorted(keys), 500):
+    for batch in chunks(codes, 500):
         rows = uow.connection.execute(
             select(i.enterprise_code, i.indicator, i.month_no, i.value).where(
-                tuple_(i.enterprise_code, i.indicator, i.month_no).in_(batch)
+                i.enterprise_code.in_(batch), i.month_no.between(first, last)
             )
         )
         stored |= {(r.enterprise_code, r.indicator, r.month_no): r.value for r in rows}
