@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import Select, and_, func, select, update
+from sqlalchemy import Select, and_, func, literal_column, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from serviceframe.app import App
@@ -139,7 +139,7 @@ def _decline(rule: WarningRule, month_no: int) -> Select[Any]:
     i = t.indicators.c
     n = rule.months
     lags = [
-        func.lag(i.value, k)
+        func.lag(i.value, literal_column(str(k)))  # a whole number from the checked rule
         .over(partition_by=i.enterprise_code, order_by=i.month_no)
         .label(f"v{k}")
         for k in range(1, n + 1)
@@ -149,7 +149,7 @@ def _decline(rule: WarningRule, month_no: int) -> Select[Any]:
             i.enterprise_code,
             i.month_no,
             i.value,
-            func.lag(i.month_no, n)
+            func.lag(i.month_no, literal_column(str(n)))
             .over(partition_by=i.enterprise_code, order_by=i.month_no)
             .label("first_month"),
             *lags,
@@ -182,7 +182,7 @@ def _below_industry(rule: WarningRule, month_no: int) -> Select[Any]:
         )
         .join(t.enterprises, e.credit_code == i.enterprise_code)
         .where(i.indicator == rule.indicator, i.month_no == month_no)
-        .subquery()
+        .cte("ranked")  # read twice (the median, then each figure): computed once
     )
     r = ranked.c
     middle = (
