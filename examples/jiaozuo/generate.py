@@ -783,7 +783,15 @@ ENTERPRISE_HEADER = words(
     "统一社会信用代码 企业名称 所属县区 行业代码 重点级别 联系人 联系电话 电子邮箱 地址"
 )
 ASSIGNMENT_HEADER = ["统一社会信用代码", "类型", "官员", "单位"]
-INDICATOR_HEADER = ["统一社会信用代码", "企业名称", "月份", "用电量", "工业总产值", "税收", "从业人员"]
+INDICATOR_HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "月份",
+    "用电量",
+    "工业总产值",
+    "税收",
+    "从业人员",
+]
 # Thirteen months, so that the newest has the same month a year earlier.
 FIRST_MONTH, MONTHS = (2025, 10), 13
 # Enterprises whose power use falls in the last months: what the demo's warning shows.
