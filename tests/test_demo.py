@@ -27,7 +27,12 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
     assert "涉企政策 45 policies in the catalogue" in text
     assert "   政策查询 policy search「融资」: 6 found (fts5-trigram index)" in text
     # The season's notifications, delivered to a file beside the database.
-    assert "12. 通知 the season wrote" in text and "0 could not be addressed" in text
+    assert "14. 通知 the season wrote" in text and "0 could not be addressed" in text
+    # A year of indicators raises warnings (told through the outbox, some filed as issues),
+    # and a new policy is pushed to the enterprises it fits, once.
+    assert "12. 预测预警 imported" in text and "用电量同比下降 3" in text
+    assert "预警通知 warning" in text and "政策推送 policy_push" in text
+    assert "updated: pushed to 0 more" in text
     sent = out.with_suffix(".notifications.jsonl").read_text(encoding="utf-8").splitlines()
     assert f"delivered {len(sent)} to " in text and len(sent) > 100
     assert "city key enterprises 100/100" in text

@@ -170,5 +170,5 @@ def test_generator_reproduces_the_files(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.main(tmp_path)
-    for name in ("organisation.toml", "enterprises.csv", "assignments.csv"):
+    for name in ("organisation.toml", "enterprises.csv", "assignments.csv", "indicators.csv"):
         assert (tmp_path / name).read_bytes() == (EXAMPLE / name).read_bytes(), name

@@ -12,8 +12,9 @@ import pytest
 from serviceframe.domain.categories import parse_category
 from serviceframe.domain.enterprise import KEY_LEVEL_ALIASES, KeyLevel, parse_key_level
 from serviceframe.domain.issue import Severity, parse_enum
-from serviceframe.services import enterprises, intake_file
+from serviceframe.services import enterprises, indicators, intake_file
 from serviceframe.services.enterprises import import_enterprises
+from serviceframe.services.indicators import import_indicators
 from serviceframe.services.intake_file import import_issues
 from serviceframe.services.issues import get_issue
 from serviceframe.services.organisation import load_organisation
@@ -49,8 +50,12 @@ def ticked(cell: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("title", "module"),
-    [("## The enterprise file", enterprises), ("## The issue file", intake_file)],
-    ids=["enterprises", "issues"],
+    [
+        ("## The enterprise file", enterprises),
+        ("## The issue file", intake_file),
+        ("## The indicator file", indicators),
+    ],
+    ids=["enterprises", "issues", "indicators"],
 )
 def test_the_columns_are_those_the_importer_reads(title, module):
     rows = table(section(title), "field")
@@ -104,10 +109,11 @@ def wenxian_app(sf_make_db):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
 def test_the_example_files_of_the_page_import(wenxian_app, tmp_path, encoding):
     blocks = re.findall(r"```csv\n(.*?)```", PAGE, re.S)
-    assert len(blocks) == 2
-    firms, calls = (tmp_path / "企业.csv", tmp_path / "工单.csv")
+    assert len(blocks) == 3
+    firms, calls, figures = (tmp_path / "企业.csv", tmp_path / "工单.csv", tmp_path / "指标.csv")
     firms.write_bytes(blocks[0].encode(encoding))
     calls.write_bytes(blocks[1].encode(encoding))
+    figures.write_bytes(blocks[2].encode(encoding))
 
     report = import_enterprises(wenxian_app, firms)
     assert (report.rows, report.errors) == (2, ())
@@ -120,3 +126,5 @@ def test_the_example_files_of_the_page_import(wenxian_app, tmp_path, encoding):
     assert first.received_at == datetime(2026, 11, 2, 9, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
     again = import_issues(wenxian_app, calls, "hotline")
     assert again.filed == () and len(again.existing) == 2
+    imported = import_indicators(wenxian_app, figures)
+    assert (imported.rows, imported.inserted, imported.errors) == (2, 8, ())

@@ -255,7 +255,7 @@ def test_report_list(season):
     result = invoke(season.app, "report", "list", "--json")
     assert result.exit_code == 0, result.output
     kinds = {k["name"]: k for k in json.loads(result.stdout)}
-    assert set(kinds) == {"assessment", "briefing", "circular"}
+    assert set(kinds) == {"assessment", "briefing", "circular", "monitoring"}
     assert kinds["circular"]["plugin"] == "serviceframe.plugins.reports"
     assert kinds["circular"]["parameters"][0]["name"] == "limit"
     assert "服务工业企业工作通报" in invoke(season.app, "report", "list").stdout
@@ -263,7 +263,7 @@ def test_report_list(season):
 
 def test_report_run_errors(season, tmp_path):
     bad = invoke(season.app, "report", "run", "weekly", "--period", "2026-Q4")
-    assert bad.exit_code == 1 and "known: assessment, briefing, circular" in bad.stderr
+    assert bad.exit_code == 1 and "known: assessment, briefing, circular, monitoring" in bad.stderr
     bad = invoke(season.app, "report", "run", "circular", "--period", "2026-Q4", "--param", "x=1")
     assert bad.exit_code == 1 and "no such parameter (limit)" in bad.stderr
     bad = invoke(

@@ -1,4 +1,5 @@
-"""Generate the Jiaozuo example: organisation.toml, enterprises.csv and assignments.csv.
+"""Generate the Jiaozuo example: organisation.toml, enterprises.csv, assignments.csv and
+indicators.csv.
 
 The organisation follows the seed document (焦作市人民政府, 18 September 2009): a city leading group
 with its office in the enterprise development service bureau and 21 member departments, and the
@@ -593,7 +594,33 @@ def organisation_toml(city: tuple, counties: list[tuple]) -> str:
     )
     parts.append(toml_table("[taxonomy.1]", {"拉闸限电": 3.0, "电煤": 2.0}))
     parts.append(toml_table("[taxonomy.5]", {"焦作新区": 1.0, "产业集聚区": 1.5}))
+    parts.append(WARNING_RULES)
     return "\n".join(parts)
+
+
+# 预测预警: the rules over the monthly indicators (docs/warnings.md).
+WARNING_RULES = """# 预测预警规则 (docs/warnings.md): 指标 electricity 用电量, output 工业总产值, tax 税收, employees 从业人员
+[[warnings]]
+id = "power_yoy"
+indicator = "electricity"
+kind = "yoy_drop"
+percent = 20.0
+
+[[warnings]]
+id = "power_decline"
+indicator = "electricity"
+kind = "decline"
+months = 4
+issue = true
+
+[[warnings]]
+id = "output_below_industry"
+indicator = "output"
+kind = "below_industry"
+percent = 80.0
+industry_digits = 2
+min_peers = 5
+"""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -756,6 +783,52 @@ ENTERPRISE_HEADER = words(
     "统一社会信用代码 企业名称 所属县区 行业代码 重点级别 联系人 联系电话 电子邮箱 地址"
 )
 ASSIGNMENT_HEADER = ["统一社会信用代码", "类型", "官员", "单位"]
+INDICATOR_HEADER = [
+    "统一社会信用代码",
+    "企业名称",
+    "月份",
+    "用电量",
+    "工业总产值",
+    "税收",
+    "从业人员",
+]
+# Thirteen months, so that the newest has the same month a year earlier.
+FIRST_MONTH, MONTHS = (2025, 10), 13
+# Enterprises whose power use falls in the last months: what the demo's warning shows.
+FALLING = 3
+
+
+def build_indicators(enterprises: list[dict]) -> list[dict]:
+    """A year of monthly indicators per enterprise (万千瓦时, 万元, 人): a steady level by key
+    level, seasons and noise; the first FALLING city key enterprises lose a fifth of their
+    power use each of the last four months. A separate generator: the other files stay as
+    they were."""
+    rng = random.Random(SEED + 13)
+    rows = []
+    scale = {"city": 3.0, "county": 1.0, "none": 0.3}
+    falling = [e for e in enterprises if e["重点级别"] == "city"][:FALLING]
+    for enterprise in enterprises:
+        size = scale[enterprise["重点级别"]] * rng.uniform(0.5, 2.0)
+        people = max(8, round(300 * size * rng.uniform(0.8, 1.2)))
+        for n in range(MONTHS):
+            year, month = divmod(FIRST_MONTH[0] * 12 + FIRST_MONTH[1] - 1 + n, 12)
+            season = 1.0 - 0.1 * (month == 1)  # the Spring Festival month
+            power = 100 * size * season * rng.uniform(0.95, 1.05)
+            if enterprise in falling and n >= MONTHS - 4:
+                power *= 0.8 ** (n - (MONTHS - 5))
+            output = 1500 * size * season * rng.uniform(0.9, 1.1)
+            rows.append(
+                {
+                    "统一社会信用代码": enterprise["统一社会信用代码"],
+                    "企业名称": enterprise["企业名称"],
+                    "月份": f"{year}-{month + 1:02d}",
+                    "用电量": f"{power:.1f}",
+                    "工业总产值": f"{output:.1f}",
+                    "税收": f"{output * 0.06 * rng.uniform(0.8, 1.2):.1f}",
+                    "从业人员": str(people),
+                }
+            )
+    return rows
 
 
 def main(out_dir: Path = HERE) -> None:
@@ -771,6 +844,7 @@ def main(out_dir: Path = HERE) -> None:
     (out_dir / "organisation.toml").write_text(organisation_toml(city, counties), encoding="utf-8")
     write_csv(out_dir / "enterprises.csv", ENTERPRISE_HEADER, enterprises)
     write_csv(out_dir / "assignments.csv", ASSIGNMENT_HEADER, assignments)
+    write_csv(out_dir / "indicators.csv", INDICATOR_HEADER, build_indicators(enterprises))
 
 
 if __name__ == "__main__":

@@ -118,7 +118,58 @@ def run_demo(app: App, say: Say) -> None:
     from serviceframe.scenario import run_season
 
     run_season(app, say)
+    early_warning(app, say)
+    policy_push(app, say)
     show_notifications(app, say, outbox_file)
+
+
+def early_warning(app: App, say: Say) -> None:
+    """A year of monthly indicators, and the warnings the organisation file's rules raise."""
+    from collections import Counter
+
+    from serviceframe.services.early_warning import raise_warnings
+    from serviceframe.services.indicators import import_indicators
+
+    imported = import_indicators(app, example_dir() / "indicators.csv")
+    run = raise_warnings(app)
+    by_rule = Counter(w.rule_title for w in run.warnings)
+    say(
+        f"12. 预测预警 imported {imported.inserted} monthly indicators of {imported.rows // 13} "
+        f"enterprises; {run.month}: {len(run.warnings)} warnings ("
+        + ", ".join(f"{title} {n}" for title, n in by_rule.most_common())
+        + f"), {len(run.issues)} filed as issues (source warning)"
+    )
+    first = next((w for w in run.warnings if w.rule == "power_yoy"), None)
+    if first is not None:
+        say(f"    e.g. {first.enterprise_name}: {first.detail}")
+
+
+def policy_push(app: App, say: Say) -> None:
+    """A policy added today is told to the enterprises it fits, once."""
+    from serviceframe.domain.policy import Policy
+    from serviceframe.services.policies import add_policy, today, update_policy
+    from serviceframe.services.policy_push import pushes_of
+
+    day = today(app)
+    policy = add_policy(
+        app,
+        Policy(
+            title="焦作市支持电线电缆企业技术改造的若干措施",
+            issuer="焦作市工业和信息化局",
+            issued_on=day,
+            categories=(4, 6),
+            industries=("C383",),
+            body="对电线电缆企业实施智能化、绿色化技术改造,按设备投资额给予补助。",
+            doc_no=f"焦工信〔{day.year}〕88号",
+        ),
+    )
+    pushed = pushes_of(app, policy.id or 0)
+    update_policy(app, policy.id or 0, source_url="https://gxj.jiaozuo.example/88")
+    again = pushes_of(app, policy.id or 0)
+    say(
+        f"13. 政策推送 policy {policy.doc_no} added: pushed to the contact people of "
+        f"{len(pushed)} enterprises of industry C383; updated: pushed to {len(again) - len(pushed)} more"
+    )
 
 
 def _notifications_file(app: App) -> Path:
@@ -133,16 +184,15 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
     """What the season told whom, delivered to a file so that nothing leaves the machine."""
     from collections import Counter
 
-    from serviceframe.domain.notices import NOTICES
     from serviceframe.services.outbox import deliver_due, list_outbox
 
     rows = list_outbox(app, limit=None)
     kinds = Counter(r["kind"] for r in rows)
     unaddressed = sum(1 for r in rows if r["status"] == "failed")
     say(
-        f"12. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
+        f"14. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
         "change that caused it: "
-        + ", ".join(f"{NOTICES[k].label} {k} {n}" for k, n in kinds.most_common())
+        + ", ".join(f"{_label(k)} {k} {n}" for k, n in kinds.most_common())
         + f"; {unaddressed} could not be addressed"
     )
     # The season moved the clock about; deliver as of its last notification.
@@ -154,12 +204,19 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
             break
         sent += report.count("sent")
     say(f"    delivered {sent} to {path} (a local file channel: nothing leaves the machine)")
-    for kind in ("dispatched", "resolved", "supervised"):
+    for kind in ("dispatched", "resolved", "supervised", "warning", "policy_push"):
         example = next((r for r in reversed(rows) if r["kind"] == kind), None)
         if example is not None:
             say(
                 f"    e.g. → {example['recipient_name']} <{example['address']}>: {example['subject']}"
             )
+
+
+def _label(kind: str) -> str:
+    from serviceframe.domain.notices import NOTICES
+
+    other = {"warning": "预警通知", "policy_push": "政策推送"}
+    return NOTICES[kind].label if kind in NOTICES else other.get(kind, kind)
 
 
 def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
@@ -190,6 +247,6 @@ def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") 
         path = directory / f"{name}-{period}.{suffix}"
         write_report(app, name, path, period)
         written.append(path)
-    say(f"13. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
-    say(f"14. 考核 the assessment for {period}: {written[2]}")
+    say(f"15. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
+    say(f"16. 考核 the assessment for {period}: {written[2]}")
     return written

@@ -13,6 +13,7 @@ from typing import Any
 
 from attrs import evolve, field, fields, frozen
 
+from serviceframe.domain.indicators import WarningRule, check_warning_rules
 from serviceframe.domain.notices import NotificationRule, check_rules
 from serviceframe.domain.organisation import (
     Jurisdiction,
@@ -100,6 +101,48 @@ class OutboxRules:
 
 
 @frozen
+class WarningNotices:
+    """Whom an early warning is sent to, and the words (``[warning_notices]``)."""
+
+    enabled: bool = True
+    # The unit in charge (e.g. the industry bureau); default: the office that runs the
+    # enterprise's place. It is told through its liaison leader for the enterprise, else its head.
+    unit: str | None = None
+    channels: tuple[str, ...] = ()  # preference order; empty: every outbound channel
+    subject: str = "【预警】{enterprise}:{rule}"
+    body: str = (
+        "{recipient}:{enterprise}{month}{rule}:{detail}。请了解企业生产经营情况,"
+        "及时协调解决困难。\n——{office}"
+    )
+
+
+@frozen
+class PolicyPushRules:
+    """How a policy added to the catalogue is pushed to the enterprises it fits
+    (``[policy_push]``): once per policy and enterprise, to its contact people."""
+
+    enabled: bool = True
+    categories: tuple[int, ...] = ()  # only policies of these service categories; empty: all
+    # A policy issued longer ago than this when it is added is not pushed: filling the
+    # catalogue with older documents tells no one.
+    max_age_days: int = 90
+    channels: tuple[str, ...] = ()
+    subject: str = "【政策推送】{title}"
+    body: str = (
+        "{recipient}:您好!{issuer}发布《{title}》{doc_no},适用于贵企业所在行业,"
+        "请关注。{url}\n——{office}"
+    )
+
+
+WARNING_PLACEHOLDERS = frozenset(
+    {"recipient", "office", "enterprise", "enterprise_code", "month", "rule", "detail"}
+)
+PUSH_PLACEHOLDERS = frozenset(
+    {"recipient", "office", "enterprise", "title", "doc_no", "issuer", "url", "policy_id"}
+)
+
+
+@frozen
 class PluginChecks:
     """What only the installed plugins can tell about a file: whether each channel's kind
     exists and its settings fit, and which placeholders plugins add to templates."""
@@ -132,6 +175,9 @@ class OrgFile:
     notifications: dict[str, NotificationRule] = field(factory=dict)
     outbox: OutboxRules = OutboxRules()
     assessment: AssessmentRules = AssessmentRules()
+    warnings: tuple[WarningRule, ...] = ()
+    warning_notices: WarningNotices = WarningNotices()
+    policy_push: PolicyPushRules = PolicyPushRules()
 
     @property
     def organisation(self) -> Organisation:
@@ -174,6 +220,8 @@ def parse_org(
         value = getattr(org_file.assessment, name)
         if not 0 <= value <= 1:
             problems.append(f"assessment.{name}={value!r}: must be between 0 and 1")
+    problems += check_warning_rules(org_file.warnings)
+    problems += _check_pushes(org_file, {c.name for c in org_file.channels})
     if problems:
         raise ConfigError(_report(source, problems))
     return org_file
@@ -200,6 +248,37 @@ def _bounded_numbers(org_file: OrgFile) -> list[str]:
                 problems.append(
                     f"{section}.{a.name}={value}: must be a whole number from {low} to {high}"
                 )
+    return problems
+
+
+def _check_pushes(org_file: OrgFile, channels: set[str]) -> list[str]:
+    """``[warning_notices]`` and ``[policy_push]``: the unit, channels and templates."""
+    from serviceframe.domain.notices import check_template
+
+    problems = []
+    notices, push = org_file.warning_notices, org_file.policy_push
+    units = {u.id for u in org_file.units}
+    if notices.unit is not None and notices.unit not in units:
+        problems.append(f"warning_notices.unit={notices.unit!r} is not a unit")
+    for where, names in (("warning_notices", notices.channels), ("policy_push", push.channels)):
+        problems += [
+            f"{where}.channels: {name!r} is not a configured channel"
+            for name in names
+            if name not in channels
+        ]
+    if push.max_age_days < 0:
+        problems.append(f"policy_push.max_age_days={push.max_age_days!r}: 0 or more days")
+    for number in push.categories:
+        if not 1 <= number <= 9:
+            problems.append(f"policy_push.categories: {number!r} is not a service category (1-9)")
+    for where, rules, allowed in (
+        ("warning_notices", notices, WARNING_PLACEHOLDERS),
+        ("policy_push", push, PUSH_PLACEHOLDERS),
+    ):
+        for part in ("subject", "body"):
+            problems += [
+                f"{where}.{part}: {p}" for p in check_template(getattr(rules, part), allowed)
+            ]
     return problems
 
 

@@ -33,6 +33,8 @@ COMMANDS = {
     "agenda": "serviceframe.cli.agenda:agenda",
     "coordination": "serviceframe.cli.coordination:coordination",
     "policy": "serviceframe.cli.policy:policy",
+    "indicator": "serviceframe.cli.indicator:indicator",
+    "warnings": "serviceframe.cli.indicator:warnings",
     "visit": "serviceframe.cli.visit:visit",
     "visits": "serviceframe.cli.visit:visits",
     "assess": "serviceframe.cli.assess:assess",

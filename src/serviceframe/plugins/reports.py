@@ -449,3 +449,12 @@ def serviceframe_report_kinds() -> Iterator[ReportKind]:
         "The assessment (R9) for the personnel office: each unit's and official's result, "
         "rank and supporting figures, and how the result is computed.",
     )
+    from serviceframe.reports.monitoring import build_monitoring
+
+    yield ReportKind(
+        "monitoring",
+        "工业运行监测报告",
+        build_monitoring,
+        description="Industrial operation monitoring (R6, category 2): the month's operating "
+        "indicators by jurisdiction and by industry, year on year, and the early warnings.",
+    )

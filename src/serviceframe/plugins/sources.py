@@ -10,6 +10,7 @@ BUILTIN_SOURCES = {
     "portal": "问题投诉及反馈平台",
     "visit": "走访调研",
     "letter": "企业意见建议征询函",
+    "warning": "预测预警",  # an early warning over operating indicators (services/warnings.py)
 }
 
 

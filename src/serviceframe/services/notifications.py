@@ -38,6 +38,9 @@ from serviceframe.services.configured import organisation_of
 from serviceframe.store import tables as t
 
 ROLE_LABELS = {"lead": "主办", "co": "协办"}
+# Events that are not about an issue but call for messages: an early warning raised
+# (services/early_warning.py) and a policy added to the catalogue (services/policy_push.py).
+_OTHER_EVENTS = frozenset({"warning_raised", "policy_added"})
 
 
 @frozen
@@ -83,6 +86,13 @@ def write_notifications(app: App, uow: Any) -> None:
     rules = plan(app, uow)
     if rules is None:
         return
+    if any(row["kind"] in _OTHER_EVENTS for row in uow.recorded):
+        from serviceframe.services import early_warning, policy_push
+
+        others = early_warning.notices(app, uow, rules, uow.recorded)
+        others += policy_push.notices(app, uow, rules, uow.recorded)
+        if others:
+            uow.outbox.add(others)
     wanted = [
         (row, notice)
         for row in uow.recorded
@@ -435,6 +445,49 @@ def send_message(
     )
     uow.outbox.add([row])
     return row
+
+
+def compose_message(
+    org: Organisation,
+    plan_: Plan,
+    recipient: Recipient,
+    subject: str,
+    body: str,
+    values: Mapping[str, object],
+    *,
+    kind: str,
+    channels: Sequence[str],
+    cause: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """An outbox row for a message that is not about an issue (a warning, a policy push):
+    the templates filled with ``values`` and the recipient's ``recipient`` and ``office``,
+    through the first of ``channels`` (default every outbound channel, nearest first) that
+    reaches them; failed at once, saying why, when none does."""
+    group = org.running_group(recipient.jurisdiction)
+    office = next((u.name for u in org.units if group and u.id == group.office), "")
+    filled = {"recipient": recipient.name, "office": office, **values}
+    choice = choose_channel(org, plan_.channels, channels, recipient)
+    channel, address = choice or (None, "")
+    problem = "" if channel is not None else _unreachable(plan_, None, recipient, channels)
+    try:
+        subject, body = render(subject, filled), render(body, filled)
+    except KeyError as exc:
+        problem = problem or f"模板占位符 {{{exc.args[0]}}} 无值 (nothing provides it)"
+    return outbox_row(
+        uuid.uuid4().hex,
+        channel,
+        address,
+        kind,
+        recipient,
+        subject,
+        body,
+        None,
+        None,
+        cause,
+        problem,
+        now,
+    )
 
 
 def _unreachable(

@@ -76,6 +76,9 @@ def save_organisation(
         "notifications": converter.unstructure(org_file.notifications),
         "outbox": converter.unstructure(org_file.outbox),
         "assessment": converter.unstructure(org_file.assessment),
+        "warnings": converter.unstructure(org_file.warnings),
+        "warning_notices": converter.unstructure(org_file.warning_notices),
+        "policy_push": converter.unstructure(org_file.policy_push),
     }
     # The calendar the new settings make: the deadlines it changes are recomputed in the same
     # unit of work, so the load stores everything or nothing.

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -705,3 +706,55 @@ audit_anchor_heads = Table(
     Column("hash", String(64), nullable=False),
 )
 Index("ix_audit_anchor_heads_subject_seq", audit_anchor_heads.c.subject, audit_anchor_heads.c.seq)
+
+# --- Operating indicators, warnings and policy pushes (migration 0012) -----------------------
+
+# Monthly operating indicators per enterprise (工业运行监测): one figure per enterprise, month
+# and indicator (domain/indicators.py). ``month_no`` is ``year * 12 + month - 1``, so that a
+# year earlier is ``month_no - 12`` in plain SQL on every database.
+indicators = Table(
+    "indicators",
+    metadata,
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), primary_key=True),
+    Column("indicator", String(20), primary_key=True),
+    Column("month_no", Integer, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("indicator IN ('electricity', 'output', 'tax', 'employees')", name="indicator"),
+)
+# The rules read one indicator for one month (or a few) over every enterprise.
+Index("ix_indicators_indicator_month_no", indicators.c.indicator, indicators.c.month_no)
+
+# Early warnings (预测预警): raised once per enterprise, month and rule of the organisation file.
+warnings = Table(
+    "warnings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "enterprise_code",
+        String(18),
+        ForeignKey("enterprises.credit_code"),
+        nullable=False,
+        index=True,
+    ),
+    Column("month_no", Integer, nullable=False, index=True),
+    Column("rule", String(40), nullable=False),
+    Column("indicator", String(20), nullable=False),
+    Column("value", Float, nullable=False),  # the month's figure
+    Column("reference", Float, nullable=True),  # what it was measured against
+    Column("detail", String(300), nullable=False),  # in Chinese, for people
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True),
+    UniqueConstraint("enterprise_code", "month_no", "rule", name="uq_warnings_enterprise_month"),
+)
+
+# Policies pushed to enterprises (政策推送): one row per policy and enterprise, so a policy is
+# pushed once however often it is imported or changed.
+policy_pushes = Table(
+    "policy_pushes",
+    metadata,
+    Column("policy_id", Integer, ForeignKey("policies.id"), primary_key=True),
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), primary_key=True),
+    Column("pushed_at", UTCDateTime, nullable=False),
+    Column("recipients", Integer, nullable=False),  # outbox rows written for it
+)
