@@ -35,6 +35,8 @@ COMMANDS = {
     "policy": "serviceframe.cli.policy:policy",
     "visit": "serviceframe.cli.visit:visit",
     "visits": "serviceframe.cli.visit:visits",
+    "project": "serviceframe.cli.project:project",
+    "event": "serviceframe.cli.event:event",
     "assess": "serviceframe.cli.assess:assess",
     "report": "serviceframe.cli.report:report",
     "plugins": "serviceframe.cli.plugins:plugins",

@@ -10,6 +10,8 @@ BUILTIN_SOURCES = {
     "portal": "问题投诉及反馈平台",
     "visit": "走访调研",
     "letter": "企业意见建议征询函",
+    "project": "重大项目环节超期",
+    "event": "服务活动跟进事项",
 }
 
 

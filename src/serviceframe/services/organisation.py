@@ -75,6 +75,7 @@ def save_organisation(
         "notifications": converter.unstructure(org_file.notifications),
         "outbox": converter.unstructure(org_file.outbox),
         "assessment": converter.unstructure(org_file.assessment),
+        "project_templates": converter.unstructure(org_file.project_templates),
     }
     # The calendar the new settings make: the deadlines it changes are recomputed in the same
     # unit of work, so the load stores everything or nothing.
