@@ -56,13 +56,13 @@ def test_invitations_go_through_the_outbox_to_the_chosen_enterprises(app, outbox
     event = meeting(app)
     assert (event.kind.label, event.jurisdiction) == ("银企对接", "410800")
     done = events.invite(app, event.id, events.Invitees(jurisdiction="410802", key="city"))
-    chosen = {
-        e.credit_code for e in list_enterprises(app, "410802") if e.key_level.is_city_key
-    }
+    chosen = {e.credit_code for e in list_enterprises(app, "410802") if e.key_level.is_city_key}
     assert set(done.invited) == chosen and done.already == 0
     rows = [r for r in list_outbox(app, limit=None) if r["kind"] == "event_invitation"]
     assert len(rows) == done.notifications >= len(chosen)
-    assert all("2026年11月18日" in r["subject"] + r["body"] or "银企对接" in r["subject"] for r in rows)
+    assert all(
+        "2026年11月18日" in r["subject"] + r["body"] or "银企对接" in r["subject"] for r in rows
+    )
     assert "市政府三楼会议室" in rows[0]["body"]
     # Invited again with a wider filter: only the new ones get an invitation.
     again = events.invite(app, event.id, events.Invitees(jurisdiction="410802"))

@@ -7,6 +7,7 @@ smoke test of the whole mechanism on a fresh database.
 from collections.abc import Callable
 from importlib.resources import as_file, files
 from pathlib import Path
+from typing import Any
 
 from attrs import frozen
 
@@ -35,6 +36,7 @@ class ExampleLoaded:
     contacts: int
     liaisons: int
     policies: int = 0
+    projects: int = 0
 
 
 def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleLoaded:
@@ -71,6 +73,11 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
         else:
             contacts += 1
     policies = import_policies(app, data / "policies.csv")
+    from serviceframe.services.projects import import_projects
+
+    projects = import_projects(app, data / "projects.csv")
+    if projects.errors:
+        raise ValidationError("projects.csv", str(projects.errors[0]), "the example is broken")
     return ExampleLoaded(
         org.jurisdictions,
         org.units,
@@ -81,6 +88,7 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
         contacts,
         liaisons,
         policies.inserted,
+        projects.added,
     )
 
 
@@ -115,9 +123,11 @@ def run_demo(app: App, say: Say) -> None:
         f"{sum(1 for g in cover.gaps if g.level == city.level)} city gaps, "
         f"{sum(1 for g in cover.gaps if g.level != city.level)} county gaps"
     )
-    from serviceframe.scenario import run_season
+    from serviceframe.scenario import matchmaking, project_season, run_season
 
     run_season(app, say)
+    project_season(app, say)
+    matchmaking(app, say)
     show_notifications(app, say, outbox_file)
 
 
@@ -140,9 +150,9 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
     kinds = Counter(r["kind"] for r in rows)
     unaddressed = sum(1 for r in rows if r["status"] == "failed")
     say(
-        f"12. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
+        f"14. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
         "change that caused it: "
-        + ", ".join(f"{NOTICES[k].label} {k} {n}" for k, n in kinds.most_common())
+        + ", ".join(f"{_label(NOTICES, k)} {k} {n}" for k, n in kinds.most_common())
         + f"; {unaddressed} could not be addressed"
     )
     # The season moved the clock about; deliver as of its last notification.
@@ -160,6 +170,13 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
             say(
                 f"    e.g. → {example['recipient_name']} <{example['address']}>: {example['subject']}"
             )
+
+
+def _label(notices: dict[str, Any], kind: str) -> str:
+    """A notice kind's label; messages written directly (an event invitation) have none."""
+    return (
+        notices[kind].label if kind in notices else {"event_invitation": "活动邀请"}.get(kind, "")
+    )
 
 
 def policy_lookup(app: App, say: Say, query: str = "融资") -> None:
@@ -190,6 +207,6 @@ def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") 
         path = directory / f"{name}-{period}.{suffix}"
         write_report(app, name, path, period)
         written.append(path)
-    say(f"13. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
-    say(f"14. 考核 the assessment for {period}: {written[2]}")
+    say(f"15. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
+    say(f"16. 考核 the assessment for {period}: {written[2]}")
     return written
