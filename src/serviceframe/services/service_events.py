@@ -430,7 +430,7 @@ def list_events(
             func.count(c.signed).filter(c.signed > 0).label("n_signed"),
         )
         .outerjoin(t.service_event_enterprises, c.event_id == s.id)
-        .group_by(*t.service_events.c)
+        .group_by(s.id)
         .order_by(s.date, s.id)
     )
     if kind:
