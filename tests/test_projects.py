@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from serviceframe.cli import cli
 from serviceframe.cli.context import CliContext
 from serviceframe.demo import example_dir
-from serviceframe.domain.project import StepStatus
+from serviceframe.domain.project import STEP_ALLOWED_FROM, StepStatus, check_step_change
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ConfigError, ValidationError
 from serviceframe.orgfile import load_org
@@ -240,3 +242,19 @@ def test_cli_add_step_show_and_report_in_json(app):
     assert [p["name"] for p in listed if not p["ref"]] == ["原料药扩建项目"]
     report = run(app, "project", "report")
     assert "焦作市发展和改革委员会" in report.output or "jz-fgw" in report.output
+
+
+@given(st.lists(st.sampled_from(list(StepStatus)), max_size=12))
+def test_a_step_moves_only_along_the_allowed_paths(moves):
+    """Whatever a clerk types in whatever order: a move is taken exactly when the rules allow
+    it, and a step once approved or waived never changes again."""
+    current = StepStatus.NOT_STARTED
+    for new in moves:
+        allowed = current in STEP_ALLOWED_FROM[new]
+        try:
+            check_step_change("立项备案", current, new)
+        except ValidationError as exc:
+            assert not allowed and exc.field == "status"
+            continue
+        assert allowed and not current.finished
+        current = new
