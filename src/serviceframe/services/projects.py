@@ -734,7 +734,7 @@ def project_report(app: App, jurisdiction: str | None = None) -> ProjectReport:
         row["steps"] += 1
         row["days"] += _taken(app, submitted, finished)
         row["limits"] += limit
-        row["overdue"] += int(finished.astimezone(SHANGHAI).date() > due)
+        row["overdue"] += int(due is not None and finished.astimezone(SHANGHAI).date() > due)
     units = tuple(
         UnitStepTimes(
             unit,
