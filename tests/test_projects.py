@@ -258,3 +258,13 @@ def test_a_step_moves_only_along_the_allowed_paths(moves):
             continue
         assert allowed and not current.finished
         current = new
+
+
+def test_escalate_files_the_stalled_steps_first(app):
+    p = add(app)
+    projects.set_step(app, p.id, "立项备案", "submitted")
+    app.clock.now = datetime(2026, 10, 13, 9, 0, tzinfo=SHANGHAI)
+    out = run(app, "escalate").output
+    assert "重大项目 1 stalled step(s) filed as issues" in out
+    assert step(projects.get_project(app, p.id).project, "立项备案").issue_id is not None
+    assert "stalled" not in run(app, "escalate").output  # once

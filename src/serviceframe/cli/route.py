@@ -121,9 +121,13 @@ def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) ->
 
     when = parse_local_time(now_, "--now") if now_ else None
     if not dry_run:  # a major project's step waiting past its limit is an issue first
+        from serviceframe.errors import AlreadyRunning
         from serviceframe.services.projects import file_stalled_steps
 
-        stalled = file_stalled_steps(obj.app)
+        try:
+            stalled = file_stalled_steps(obj.app)
+        except AlreadyRunning:  # another process is filing them: the sweep still runs
+            stalled = []
         if stalled and not as_json:
             click.echo(f"重大项目 {len(stalled)} stalled step(s) filed as issues {stalled}")
     with progress_bar("督办 escalating", as_json) as bar:
