@@ -338,8 +338,8 @@ def project_season(app: App, say: Say) -> None:
     listed = projects.list_projects(app)
     first, second = listed[0].id, listed[1].id
     # The first project's filing was approved in time; the second's land pre-review stalls.
-    projects.set_step(app, first, "立项备案", "submitted", at(-30))
-    projects.set_step(app, first, "立项备案", "approved", at(-27))
+    projects.set_step(app, first, "立项备案", "submitted", at(-40))
+    projects.set_step(app, first, "立项备案", "approved", at(-37))
     projects.set_step(app, first, "用地预审", "submitted", at(-25))
     projects.set_step(app, second, "立项备案", "waived", at(-40))
     projects.set_step(app, second, "用地预审", "submitted", at(-40))

@@ -622,7 +622,8 @@ EVENT_LABELS = {
 
 
 def get_project(app: App, project_id: int) -> ProjectView:
-    """The project, its steps and its timeline (every recorded change, in order)."""
+    """The project, its steps and its timeline (every recorded change, in the order the
+    changes happened)."""
     e = t.events.c
     with app.uow() as uow:
         project = _read(uow, project_id)
@@ -645,8 +646,10 @@ def get_project(app: App, project_id: int) -> ProjectView:
             TimelineEntry(when, actor, kind, data.get("step"), status, label, data.get("issue"))
         )
     taken, allowed = _totals(app, project, app.now())
+    # In the order things happened: a clerk may record a step days after it was submitted.
+    ordered = sorted(timeline, key=lambda entry: entry.at)
     return ProjectView(
-        project, enterprise.name if enterprise else "", tuple(timeline), taken, allowed
+        project, enterprise.name if enterprise else "", tuple(ordered), taken, allowed
     )
 
 
