@@ -4,6 +4,7 @@ like any other, approving the step settles it, and idempotent imports with row e
 
 import csv
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -268,3 +269,14 @@ def test_escalate_files_the_stalled_steps_first(app):
     assert "重大项目 1 stalled step(s) filed as issues" in out
     assert step(projects.get_project(app, p.id).project, "立项备案").issue_id is not None
     assert "stalled" not in run(app, "escalate").output  # once
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_the_project_file_example_of_the_page_imports(app, tmp_path, encoding):
+    page = (Path(__file__).parents[1] / "docs" / "file-formats.md").read_text(encoding="utf-8")
+    block = re.findall(r"```csv\n(.*?)```", page, re.S)[2]
+    (tmp_path / "项目.csv").write_bytes(block.encode(encoding))
+    report = projects.import_projects(app, tmp_path / "项目.csv")
+    assert (report.rows, report.added, report.errors) == (2, 2, ())
+    second = next(p for p in projects.list_projects(app) if p.ref == "JZXM-2027-002")
+    assert (second.jurisdiction, second.industry, second.leader) == ("410802", "C2710", None)
