@@ -1,5 +1,7 @@
 """``serviceframe demo``: the bundled city on a fresh SQLite file, step by step."""
 
+import re
+
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
 
@@ -27,10 +29,10 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
     assert "涉企政策 45 policies in the catalogue" in text
     assert "   政策查询 policy search「融资」: 6 found (fts5-trigram index)" in text
     # The season's notifications, delivered to a file beside the database.
-    assert "14. 通知 the season wrote" in text and "0 could not be addressed" in text
+    assert "16. 通知 the season wrote" in text and "0 could not be addressed" in text
     # A year of indicators raises warnings (told through the outbox, some filed as issues),
     # and a new policy is pushed to the enterprises it fits, once.
-    assert "12. 预测预警 imported" in text and "用电量同比下降 3" in text
+    assert "14. 预测预警 imported" in text and "用电量同比下降 3" in text
     assert "预警通知 warning" in text and "政策推送 policy_push" in text
     assert "updated: pushed to 0 more" in text
     sent = out.with_suffix(".notifications.jsonl").read_text(encoding="utf-8").splitlines()
@@ -42,6 +44,15 @@ def test_demo_builds_the_city(tmp_path, monkeypatch):
         assert str(out.parent / name) in text
         assert (out.parent / name).stat().st_size > 10_000
     assert "11. 走访调研" in text and "1 problem found filed as an issue" in text
+    # A major project's stalled step climbs the ladder; a matchmaking follow-up is an issue.
+    assert "12. 重大项目 4 projects" in text and "(source project)" in text
+    stalled = re.search(r"filed as issue (\d+) \(source project\)", text)
+    assert stalled is not None
+    issue = stalled[1]
+    climbs = [line for line in text.splitlines() if line.startswith(f"   督办 issue {issue}: ")]
+    assert climbs[0].startswith(f"   督办 issue {issue}: 签收逾期; ") and "→" in climbs[0]
+    assert f"issue {issue} settled (1 event)" in text
+    assert "13. 银企对接" in text and "(source event)" in text
     page = (out.parent / "circular-2026-Q4.html").read_text(encoding="utf-8")
     assert "焦作市服务工业企业工作通报" in page and page.count("<svg") >= 4
     engine = create_engine(f"sqlite:///{out}")

@@ -109,7 +109,7 @@ def wenxian_app(sf_make_db):
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
 def test_the_example_files_of_the_page_import(wenxian_app, tmp_path, encoding):
     blocks = re.findall(r"```csv\n(.*?)```", PAGE, re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4  # the fourth, the project file, is imported in test_projects.py
     firms, calls, figures = (tmp_path / "企业.csv", tmp_path / "工单.csv", tmp_path / "指标.csv")
     firms.write_bytes(blocks[0].encode(encoding))
     calls.write_bytes(blocks[1].encode(encoding))

@@ -595,6 +595,7 @@ def organisation_toml(city: tuple, counties: list[tuple]) -> str:
     parts.append(toml_table("[taxonomy.1]", {"拉闸限电": 3.0, "电煤": 2.0}))
     parts.append(toml_table("[taxonomy.5]", {"焦作新区": 1.0, "产业集聚区": 1.5}))
     parts.append(WARNING_RULES)
+    parts.append(project_template_toml(CITY, PROJECT_STEPS))
     return "\n".join(parts)
 
 
@@ -621,6 +622,29 @@ percent = 80.0
 industry_digits = 2
 min_peers = 5
 """
+
+
+# 重大项目审批环节: the city's template (a county without one of its own uses it).
+PROJECT_STEPS = [
+    ("立项备案", "jz-fgw", 5),
+    ("用地预审", "jz-gtj", 20),
+    ("规划许可", "jz-ghj", 20),
+    ("环评批复", "jz-hbj", 30),
+    ("施工许可", "jz-jw", 15),
+    ("竣工验收", "jz-jw", 20),
+    ("不动产登记", "jz-fgj", 10),
+]
+
+
+def project_template_toml(code: str, steps: list[tuple[str, str, int]]) -> str:
+    rows = "".join(
+        f"    {toml_value({'name': name, 'unit': unit, 'limit_days': days})},\n"
+        for name, unit, days in steps
+    )
+    return (
+        "# 重大项目审批环节: unit = 审批单位, limit_days = 办理时限 (工作日)\n"
+        f"[[project_templates]]\njurisdiction = {toml_value(code)}\nsteps = [\n{rows}]\n"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ class ExampleLoaded:
     contacts: int
     liaisons: int
     policies: int = 0
+    projects: int = 0
 
 
 def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleLoaded:
@@ -71,6 +72,11 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
         else:
             contacts += 1
     policies = import_policies(app, data / "policies.csv")
+    from serviceframe.services.projects import import_projects
+
+    projects = import_projects(app, data / "projects.csv")
+    if projects.errors:
+        raise ValidationError("projects.csv", str(projects.errors[0]), "the example is broken")
     return ExampleLoaded(
         org.jurisdictions,
         org.units,
@@ -81,6 +87,7 @@ def load_example(app: App, channels: tuple[ChannelConfig, ...] = ()) -> ExampleL
         contacts,
         liaisons,
         policies.inserted,
+        projects.added,
     )
 
 
@@ -115,9 +122,11 @@ def run_demo(app: App, say: Say) -> None:
         f"{sum(1 for g in cover.gaps if g.level == city.level)} city gaps, "
         f"{sum(1 for g in cover.gaps if g.level != city.level)} county gaps"
     )
-    from serviceframe.scenario import run_season
+    from serviceframe.scenario import matchmaking, project_season, run_season
 
     run_season(app, say)
+    project_season(app, say)
+    matchmaking(app, say)
     early_warning(app, say)
     policy_push(app, say)
     show_notifications(app, say, outbox_file)
@@ -134,7 +143,7 @@ def early_warning(app: App, say: Say) -> None:
     run = raise_warnings(app)
     by_rule = Counter(w.rule_title for w in run.warnings)
     say(
-        f"12. 预测预警 imported {imported.inserted} monthly indicators of {imported.rows // 13} "
+        f"14. 预测预警 imported {imported.inserted} monthly indicators of {imported.rows // 13} "
         f"enterprises; {run.month}: {len(run.warnings)} warnings ("
         + ", ".join(f"{title} {n}" for title, n in by_rule.most_common())
         + f"), {len(run.issues)} filed as issues (source warning)"
@@ -167,7 +176,7 @@ def policy_push(app: App, say: Say) -> None:
     update_policy(app, policy.id or 0, source_url="https://gxj.jiaozuo.example/88")
     again = pushes_of(app, policy.id or 0)
     say(
-        f"13. 政策推送 policy {policy.doc_no} added: pushed to the contact people of "
+        f"15. 政策推送 policy {policy.doc_no} added: pushed to the contact people of "
         f"{len(pushed)} enterprises of industry C383; updated: pushed to {len(again) - len(pushed)} more"
     )
 
@@ -190,7 +199,7 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
     kinds = Counter(r["kind"] for r in rows)
     unaddressed = sum(1 for r in rows if r["status"] == "failed")
     say(
-        f"14. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
+        f"16. 通知 the season wrote {len(rows)} notifications, each in the transaction of the "
         "change that caused it: "
         + ", ".join(f"{_label(k)} {k} {n}" for k, n in kinds.most_common())
         + f"; {unaddressed} could not be addressed"
@@ -215,7 +224,8 @@ def show_notifications(app: App, say: Say, path: Path) -> None:
 def _label(kind: str) -> str:
     from serviceframe.domain.notices import NOTICES
 
-    other = {"warning": "预警通知", "policy_push": "政策推送"}
+    # Messages written by a service rather than decided from an event have no notice rule.
+    other = {"warning": "预警通知", "policy_push": "政策推送", "event_invitation": "活动邀请"}
     return NOTICES[kind].label if kind in NOTICES else other.get(kind, kind)
 
 
@@ -247,6 +257,6 @@ def write_reports(app: App, directory: Path, say: Say, period: str = "2026-Q4") 
         path = directory / f"{name}-{period}.{suffix}"
         write_report(app, name, path, period)
         written.append(path)
-    say(f"15. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
-    say(f"16. 考核 the assessment for {period}: {written[2]}")
+    say(f"17. 通报 the circular for {period}: {written[0]} (open it in a browser) and {written[1]}")
+    say(f"18. 考核 the assessment for {period}: {written[2]}")
     return written

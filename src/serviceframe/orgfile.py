@@ -143,6 +143,29 @@ PUSH_PLACEHOLDERS = frozenset(
 
 
 @frozen
+class StepTemplate:
+    """One approval step of a major project (重大项目): who approves it, in how many working days."""
+
+    name: str  # 立项备案, 用地预审, 规划许可…
+    unit: str  # the unit that approves it
+    limit_days: int  # working days from submission (限时办理)
+
+
+@frozen
+class ProjectTemplate:
+    """The approval steps a jurisdiction's major projects go through, in order
+    (``[[project_templates]]``); a project takes its own jurisdiction's, else the nearest
+    one above it."""
+
+    jurisdiction: str
+    steps: tuple[StepTemplate, ...]
+
+
+MAX_STEP_NAME = 40
+MAX_STEP_LIMIT = 365
+
+
+@frozen
 class PluginChecks:
     """What only the installed plugins can tell about a file: whether each channel's kind
     exists and its settings fit, and which placeholders plugins add to templates."""
@@ -178,6 +201,7 @@ class OrgFile:
     warnings: tuple[WarningRule, ...] = ()
     warning_notices: WarningNotices = WarningNotices()
     policy_push: PolicyPushRules = PolicyPushRules()
+    project_templates: tuple[ProjectTemplate, ...] = ()
 
     @property
     def organisation(self) -> Organisation:
@@ -216,6 +240,9 @@ def parse_org(
     problems += _bounded_numbers(org_file)
     problems += _classification_problems(org_file)
     problems += _check_channels(org_file, codes, plugins)
+    problems += check_project_templates(
+        org_file.project_templates, codes, {u.id for u in org_file.units}
+    )
     for name in ("basic_weight", "co_weight"):
         value = getattr(org_file.assessment, name)
         if not 0 <= value <= 1:
@@ -311,6 +338,41 @@ def _check_channels(org_file: OrgFile, codes: set[str], plugins: PluginChecks | 
     problems += check_rules(
         org_file.notifications, names, plugins.placeholders if plugins else None
     )
+    return problems
+
+
+def check_project_templates(
+    templates: tuple[ProjectTemplate, ...], codes: set[str], units: set[str]
+) -> list[str]:
+    """Every step of every template names a unit of the file and a limit it can keep."""
+    problems = []
+    seen: set[str] = set()
+    for i, template in enumerate(templates):
+        where = f"project_templates[{i}]"
+        if template.jurisdiction not in codes:
+            problems.append(f"{where}.jurisdiction={template.jurisdiction!r} is not a jurisdiction")
+        elif template.jurisdiction in seen:
+            problems.append(
+                f"{where}.jurisdiction={template.jurisdiction!r}: a second template for it"
+            )
+        seen.add(template.jurisdiction)
+        if not template.steps:
+            problems.append(f"{where}.steps=[]: name at least one approval step")
+        names: set[str] = set()
+        for n, step in enumerate(template.steps):
+            at = f"{where}.steps[{n}]"
+            name = step.name.strip()
+            if not name or len(name) > MAX_STEP_NAME:
+                problems.append(f"{at}.name={step.name!r}: 1 to {MAX_STEP_NAME} characters")
+            elif name in names:
+                problems.append(f"{at}.name={step.name!r}: two steps have this name")
+            names.add(name)
+            if step.unit not in units:
+                problems.append(f"{at}.unit={step.unit!r} is not a unit")
+            if not 1 <= step.limit_days <= MAX_STEP_LIMIT:
+                problems.append(
+                    f"{at}.limit_days={step.limit_days!r}: 1 to {MAX_STEP_LIMIT} working days"
+                )
     return problems
 
 

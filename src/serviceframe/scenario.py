@@ -10,7 +10,8 @@ through the services, with the app's clock moved along, so it is deterministic.
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 
 from serviceframe.app import App
 from serviceframe.domain.enterprise import Enterprise
@@ -320,4 +321,99 @@ def visit_season(app: App, say: Say, enterprises: list[Enterprise], rng: random.
         f"{len(compliance.heads)} heads held a symposium, {len(compliance.contact_gaps)} of "
         f"{compliance.key_enterprises} key enterprises not yet visited by their contact leader "
         "(serviceframe visit compliance --period 2026-Q4)"
+    )
+
+
+def project_season(app: App, say: Say) -> None:
+    """Category 5: the example's major projects move through their approval steps; one step
+    lies past its limit, becomes an issue and climbs the ladder until the unit approves it."""
+    from serviceframe.services import projects, routing
+    from serviceframe.services.organisation import organisation
+
+    start = app.now()
+
+    def at(days: int, hour: int = 10) -> datetime:
+        return datetime.combine(start.date() + timedelta(days=days), time(hour), SHANGHAI)
+
+    listed = projects.list_projects(app)
+    first, second = listed[0].id, listed[1].id
+    # The first project's filing was approved in time; the second's land pre-review stalls.
+    projects.set_step(app, first, "立项备案", "submitted", at(-40))
+    projects.set_step(app, first, "立项备案", "approved", at(-37))
+    projects.set_step(app, first, "用地预审", "submitted", at(-25))
+    projects.set_step(app, second, "立项备案", "waived", at(-40))
+    projects.set_step(app, second, "用地预审", "submitted", at(-40))
+    stalled = projects.get_project(app, second).project.steps[1]
+    (issue_id,) = projects.file_stalled_steps(app)
+    say(
+        f"12. 重大项目 {len(listed)} projects; 项目 {second} {stalled.name} submitted to "
+        f"{stalled.unit}, limit {stalled.limit_days} working days (due {stalled.due}): "
+        f"still waiting, filed as issue {issue_id} (source project) and dispatched to {stalled.unit}"
+    )
+    org = organisation(app)
+    for days in (3, 9):
+        for e in routing.escalate(app, at(days)):
+            if e.issue == issue_id:
+                move = (
+                    f"{org.who(e.from_official)} → {org.who(e.to_official)}" if e.moved else e.note
+                )
+                say(f"   督办 issue {e.issue}: {routing.ORDER_LABELS[e.deadline]}; {move}")
+    app.clock = lambda: at(10, 15)
+    projects.set_step(app, second, "用地预审", "approved")
+    settled = [e.kind for e in issues_events(app, issue_id)].count("settled")
+    report = projects.project_report(app)
+    say(
+        f"   {stalled.name} approved: issue {issue_id} settled ({settled} event), awaiting the "
+        f"enterprise's rating; {report.projects} projects, 总投资 {report.investment} 万元, "
+        f"{sum(u.steps for u in report.units)} steps approved "
+        "(serviceframe project report)"
+    )
+
+
+def issues_events(app: App, issue_id: int) -> tuple[Any, ...]:
+    from serviceframe.services.issues import get_issue
+
+    return get_issue(app, issue_id).events
+
+
+def matchmaking(app: App, say: Say) -> None:
+    """Category 3: a bank–enterprise matchmaking meeting; invitations through the outbox,
+    loans intended and signed, and a follow-up that becomes an issue for the finance office."""
+    from serviceframe.services import issues as svc
+    from serviceframe.services import service_events as events
+
+    day = app.now().date() + timedelta(days=3)
+    meeting = events.add_event(
+        app,
+        "matchmaking",
+        "焦作市2026年四季度银企对接会",
+        day,
+        ["jz-jrb", "jz-edsb"],
+        place="市政府三楼会议室",
+    )
+    invited = events.invite(app, meeting.id, events.Invitees(jurisdiction="410802", key="city"))
+    came = list(invited.invited[:4])
+    events.attend(app, meeting.id, came)
+    loans = ((3000, 2000), (1500, 1500), (800, 0))
+    for code, (intended, signed) in zip(came, loans, strict=False):
+        events.record_outcome(app, meeting.id, code, "中国银行焦作分行", intended, signed)
+    _, follow_up = events.record_outcome(
+        app,
+        meeting.id,
+        came[0],
+        "中国银行焦作分行",
+        3000,
+        2000,
+        follow_up="剩余1000万元贷款需补充抵押物评估,请协调评估机构尽快出具报告",
+    )
+    assert follow_up is not None
+    svc.accept(app, follow_up)
+    svc.dispatch(app, follow_up, "jz-jrb")
+    (summary,) = [s for s in events.list_events(app) if s.event.id == meeting.id]
+    say(
+        f"13. 银企对接 {meeting.title} on {day}: invited {len(invited.invited)} enterprises "
+        f"({invited.notifications} invitations in the outbox), {summary.attended} came; "
+        f"loans intended {summary.loans_intended} ({summary.intended} 万元), signed "
+        f"{summary.loans_signed} ({summary.signed} 万元); follow-up filed as issue {follow_up} "
+        "(source event) and dispatched to jz-jrb"
     )

@@ -37,6 +37,8 @@ COMMANDS = {
     "warnings": "serviceframe.cli.indicator:warnings",
     "visit": "serviceframe.cli.visit:visit",
     "visits": "serviceframe.cli.visit:visits",
+    "project": "serviceframe.cli.project:project",
+    "event": "serviceframe.cli.event:event",
     "assess": "serviceframe.cli.assess:assess",
     "report": "serviceframe.cli.report:report",
     "plugins": "serviceframe.cli.plugins:plugins",

@@ -120,6 +120,16 @@ def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) ->
     from serviceframe.services.routing import escalate as run
 
     when = parse_local_time(now_, "--now") if now_ else None
+    if not dry_run:  # a major project's step waiting past its limit is an issue first
+        from serviceframe.errors import AlreadyRunning
+        from serviceframe.services.projects import file_stalled_steps
+
+        try:
+            stalled = file_stalled_steps(obj.app)
+        except AlreadyRunning:  # another process is filing them: the sweep still runs
+            stalled = []
+        if stalled and not as_json:
+            click.echo(f"重大项目 {len(stalled)} stalled step(s) filed as issues {stalled}")
     with progress_bar("督办 escalating", as_json) as bar:
         done = run(obj.app, when, dry_run=dry_run, progress=bar)
     warn_failures(obj.app.plugins.failures)
@@ -131,7 +141,17 @@ def escalate(obj: CliContext, now_: str | None, dry_run: bool, as_json: bool) ->
         return
     org = organisation(obj.app)
     table(
-        ("问题", "督办事项", "期限", "逾期单位", "责任人", "原责任领导", "提级至", "回复期限", "说明"),
+        (
+            "问题",
+            "督办事项",
+            "期限",
+            "逾期单位",
+            "责任人",
+            "原责任领导",
+            "提级至",
+            "回复期限",
+            "说明",
+        ),
         [
             (
                 e.issue,

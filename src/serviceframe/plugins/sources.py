@@ -11,6 +11,8 @@ BUILTIN_SOURCES = {
     "visit": "走访调研",
     "letter": "企业意见建议征询函",
     "warning": "预测预警",  # an early warning over operating indicators (services/warnings.py)
+    "project": "重大项目环节超期",
+    "event": "服务活动跟进事项",
 }
 
 

@@ -79,6 +79,7 @@ def save_organisation(
         "warnings": converter.unstructure(org_file.warnings),
         "warning_notices": converter.unstructure(org_file.warning_notices),
         "policy_push": converter.unstructure(org_file.policy_push),
+        "project_templates": converter.unstructure(org_file.project_templates),
     }
     # The calendar the new settings make: the deadlines it changes are recomputed in the same
     # unit of work, so the load stores everything or nothing.

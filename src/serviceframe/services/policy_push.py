@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from serviceframe.serialise import converter
 from serviceframe.domain.principal import Action
+from serviceframe.serialise import converter
 from serviceframe.store import tables as t
 
 

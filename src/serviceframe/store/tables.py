@@ -758,3 +758,95 @@ policy_pushes = Table(
     Column("pushed_at", UTCDateTime, nullable=False),
     Column("recipients", Integer, nullable=False),  # outbox rows written for it
 )
+
+
+# --- Major projects and service events (migration 0011) ---------------------------------------
+
+# Category 5: a key project of an enterprise and its approval steps (一站式全程代理). ``ref`` is
+# the project's own number (项目编号): importing the same sheet twice adds nothing. Amounts are
+# in 万元, whole.
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ref", String(100), nullable=True, unique=True),
+    Column(
+        "enterprise_code",
+        String(18),
+        ForeignKey("enterprises.credit_code"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("investment", Integer, nullable=False),
+    Column("industry", String(5), nullable=False, server_default=""),
+    Column(
+        "jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False, index=True
+    ),
+    Column("leader", String(64), ForeignKey("officials.id"), nullable=True),
+    Column("lead_unit", String(64), ForeignKey("units.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("investment >= 0", name="investment"),
+)
+
+# The steps of a project, copied from its jurisdiction's template when it was added (a later
+# template change leaves running projects alone). ``due`` is the last working day of the limit
+# counted from the latest submission; a step still submitted after it becomes an issue
+# (source ``project``), linked here.
+project_steps = Table(
+    "project_steps",
+    metadata,
+    Column("project_id", Integer, ForeignKey("projects.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", String(40), nullable=False),
+    Column("unit_id", String(64), ForeignKey("units.id"), nullable=False, index=True),
+    Column("limit_days", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("submitted_at", UTCDateTime, nullable=True),
+    Column("due", Date, nullable=True),
+    Column("due_provisional", Boolean, nullable=False, server_default=text("false")),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True),
+    CheckConstraint(
+        "status IN ('not_started', 'submitted', 'approved', 'returned', 'waived')", name="status"
+    ),
+    UniqueConstraint("project_id", "name", name="uq_project_steps_project_name"),
+)
+Index("ix_project_steps_status_due", project_steps.c.status, project_steps.c.due)
+
+# Service events (服务活动): bank–enterprise matchmaking (银企对接, category 3), policy briefings
+# and training (category 8). ``organisers`` are unit ids.
+service_events = Table(
+    "service_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(12), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("date", Date, nullable=False, index=True),
+    Column("jurisdiction_code", String(6), ForeignKey("jurisdictions.code"), nullable=False),
+    Column("place", String(200), nullable=False, server_default=""),
+    Column("organisers", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("kind IN ('matchmaking', 'briefing', 'training')", name="kind"),
+)
+
+# Who was invited, who came, and (matchmaking) the loans intended and signed, in 万元.
+service_event_enterprises = Table(
+    "service_event_enterprises",
+    metadata,
+    Column("event_id", Integer, ForeignKey("service_events.id"), primary_key=True),
+    Column(
+        "enterprise_code",
+        String(18),
+        ForeignKey("enterprises.credit_code"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("invited_at", UTCDateTime, nullable=False),
+    Column("attended", Boolean, nullable=True),  # None: not yet recorded
+    Column("bank", String(100), nullable=False, server_default=""),
+    Column("intended", Integer, nullable=False, server_default="0"),
+    Column("signed", Integer, nullable=False, server_default="0"),
+    Column("note", Text, nullable=False, server_default=""),
+    CheckConstraint("intended >= 0 AND signed >= 0", name="amounts"),
+)
