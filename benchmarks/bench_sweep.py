@@ -55,6 +55,7 @@ from typing import Any
 
 from attrs import evolve
 from common import (
+    HELPDESK_PYTHON,
     NOW,
     Backend,
     Report,
@@ -63,6 +64,7 @@ from common import (
     best_of,
     emit,
     header,
+    helpdesk_peer,
     parser,
     quiet_warnings,
     say,
@@ -669,7 +671,7 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
         sweep.add("    sweep's SQL (breaches), before the first run", seconds, n, "breaches")
         say(f"{b.name}: (a) escalate, first run")
         seconds, done = timed(lambda: escalate(app, NOW))
-        sweep.add("(a) escalate, first run", seconds, len(done), "orders")
+        first = sweep.add("(a) escalate, first run", seconds, len(done), "orders")
         say(f"{b.name}: (b) escalate, second run, best of {args.repeat}")
         seconds, again = best_of(args.repeat, lambda: escalate(app, NOW))
         assert again == [], f"second run escalated {len(again)}"
@@ -680,6 +682,7 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
             f"(a) supervised {len(done):,} missed deadlines of {len({e.issue for e in done}):,} "
             f"issues; {sum(e.moved for e in done):,} moved up a rung"
         )
+        peer(b, args, sweep, first)
         emit(sweep, collected, b.name)
 
         since = NOW - timedelta(days=WINDOW_DAYS)
@@ -711,6 +714,31 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
             f"{linked:,} issues linked"
         )
         emit(trends, collected, b.name)
+
+
+def peer(b: Backend, args: Any, report: Report, first: dict[str, Any]) -> None:
+    """django-helpdesk's ``escalate_tickets`` on as many tickets (at most ``--peer-tickets``):
+    the goal is a first run at least 100 times as fast per escalated item."""
+    n = min(first["count"] or 0, args.peer_tickets)
+    if n == 0:
+        return
+    say(f"{b.name}: django-helpdesk escalate_tickets, {n:,} tickets")
+    result = helpdesk_peer(b, args.helpdesk_python, "--escalate", str(n))
+    if result is None:
+        report.note(f"django-helpdesk peer not run: no {args.helpdesk_python}")
+        return
+    row = report.add(
+        "    django-helpdesk 2.6.1 escalate_tickets (peer)",
+        result["seconds"],
+        result["escalated"],
+        "tickets",
+    )
+    ours = first["seconds"] / first["count"]
+    theirs = row["seconds"] / row["count"]
+    report.note(
+        f"per escalated item: escalate {ours * 1000:.3f} ms, django-helpdesk "
+        f"{theirs * 1000:.2f} ms: {theirs / ours:.0f}× as fast (goal ≥ 100×)"
+    )
 
 
 def scaling(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
@@ -790,6 +818,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=3,
         help="best of this many, for the repeatable runs that take seconds",
+    )
+    p.add_argument(
+        "--peer-tickets",
+        type=int,
+        default=2000,
+        help="tickets django-helpdesk escalates (0: not run)",
+    )
+    p.add_argument(
+        "--helpdesk-python",
+        default=HELPDESK_PYTHON,
+        help="a Python with django-helpdesk 2.6.1 installed (see helpdesk_peer.py)",
     )
     p.set_defaults(repeat=5)
     p.add_argument("--skip-scaling", action="store_true", help="only the main store")

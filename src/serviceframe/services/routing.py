@@ -14,6 +14,7 @@ from typing import Any
 from attrs import evolve, frozen
 
 from serviceframe.app import App
+from serviceframe.domain.categories import Category
 from serviceframe.domain.enterprise import Enterprise, KeyLevel
 from serviceframe.domain.issue import Issue, IssueEvent
 from serviceframe.domain.organisation import Organisation
@@ -353,21 +354,24 @@ def escalate(
     now = now or app.now()
     today = now.astimezone(SHANGHAI).date()
     done: list[Escalation] = []
+    told = not dry_run and app.plugins.implemented("serviceframe_escalated")
     with app.uow() as uow:
         sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now))
         breaches = uow.routing.breaches(today)
-        issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
-        states = uow.routing.get_many(list(issues))
+        # The breaches carry what the ladder needs; whole issues are read only for those
+        # never routed (routing them asks the router) and for the plugins to be told.
+        wanted = {b.issue_id for b in breaches if told or b.state is None}
+        issues = {i.id: i for i in uow.issues.get_many(wanted)} if wanted else {}
+        states: dict[int, Routing] = {}
         for n, b in enumerate(breaches, 1):
             (progress or no_progress)(n, len(breaches))
-            issue = issues[b.issue_id]
-            e = sweep.supervise(b, issue, states.get(issue.id))
-            states[issue.id] = apply_routing(  # type: ignore[assignment]
-                states.get(issue.id) or sweep.first[issue.id],
-                issue.id,
-                "escalated",
-                _event_data(e, now),
+            state = states.get(b.issue_id) or b.state
+            e = sweep.supervise(b, issues.get(b.issue_id), state)
+            folded = apply_routing(
+                state or sweep.first[b.issue_id], b.issue_id, "escalated", _event_data(e, now)
             )
+            assert folded is not None
+            states[b.issue_id] = folded
             done.append(e)
         if dry_run:
             return done
@@ -377,7 +381,7 @@ def escalate(
         orders = [_order_row(e, b.round, now, actor) for e, b in zip(done, breaches, strict=True)]
         ids = uow.routing.add_orders(orders)
         done = [evolve(e, order=i) for e, i in zip(done, ids, strict=True)]
-        uow.routing.save_many([states[i] for i in sorted({e.issue for e in done})], now)
+        uow.routing.save_many([states[i] for i in sorted(states)], now)
         uow.record(
             [
                 issue_event_row(e.issue, IssueEvent("escalated", now, actor, _event_data(e, now)))
@@ -385,10 +389,14 @@ def escalate(
             ]
         )
         uow.commit()
-    for e, order in zip(done, orders, strict=True):
-        app.plugins.notify(
-            "serviceframe_escalated", app=app, issue=issues[e.issue], order={**order, "id": e.order}
-        )
+    if told:
+        for e, order in zip(done, orders, strict=True):
+            app.plugins.notify(
+                "serviceframe_escalated",
+                app=app,
+                issue=issues[e.issue],
+                order={**order, "id": e.order},
+            )
     return done
 
 
@@ -402,28 +410,32 @@ class _Sweep:
         self.moved: set[int] = set()
         self.first: dict[int, Routing] = {}  # issues routed by this sweep (before routing existed)
 
-    def supervise(self, b: Any, issue: Issue, state: Routing | None) -> Escalation:
+    def supervise(self, b: Any, issue: Issue | None, state: Routing | None) -> Escalation:
+        """The order of breach ``b`` and where it moves the issue; ``issue`` is needed only
+        when the issue was never routed (``state`` None)."""
         org = self.org
-        heads = org.unit_heads(issue.lead_unit)
+        issue_id = b.issue_id
+        heads = org.unit_heads(b.lead_unit)
         problem = ""
         try:
             if state is None:
-                state = self.first[issue.id] = _first_routing(self.app, self.uow, issue)
-            climb = self._climb(b, issue, state, heads)
+                assert issue is not None
+                state = self.first[issue_id] = _first_routing(self.app, self.uow, issue)
+            climb = self._climb(b, state, heads)
         except ServiceFrameError as exc:  # supervised all the same, where it stands
             state = state or self.first.setdefault(
-                issue.id, Routing(issue.id, org.root.code, Rung.HEAD, None, "")
+                issue_id, Routing(issue_id, org.root.code, Rung.HEAD, None, "")
             )
             climb, problem = Climb(None), f"无法提级:{exc}"
         up = climb.decision
         kind = b.deadline
-        if kind == "follow_up" and up is None and issue.id not in self.moved:
+        if kind == "follow_up" and up is None and issue_id not in self.moved:
             kind = "listed"  # nobody higher: 挂牌督办, not followed up again
         if up is not None:
             note = ""
         elif problem:
             note = problem
-        elif issue.id in self.moved:
+        elif issue_id in self.moved:
             note = "本次督办已提级一次,不再提级"
         elif kind == "listed":
             note = "已至最高层级仍未办结,挂牌督办"
@@ -436,13 +448,13 @@ class _Sweep:
                 dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
             )
         if up is not None:
-            self.moved.add(issue.id)
+            self.moved.add(issue_id)
         return Escalation(
-            issue.id,
+            issue_id,
             0,
             kind,
             b.due.isoformat(),
-            issue.lead_unit,
+            b.lead_unit,
             heads[0] if heads else None,
             state.level,
             state.rung.value,
@@ -458,16 +470,16 @@ class _Sweep:
             note,
         )
 
-    def _climb(self, b: Any, issue: Issue, state: Routing, heads: tuple[str, ...]) -> Climb:
-        if issue.id in self.moved:  # one rung per sweep
+    def _climb(self, b: Any, state: Routing, heads: tuple[str, ...]) -> Climb:
+        if b.issue_id in self.moved:  # one rung per sweep
             return Climb(None)
         facts = RoutingFacts(
-            issue.category,
-            issue.severity.value,
+            Category(b.category),
+            b.severity,
             state.cluster is not None,
             b.county,
             KeyLevel(b.key_level),
-            issue.lead_unit,
+            b.lead_unit,
         )
         key = (state.level, state.rung, state.official, facts)
         if key not in self.climbs:

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     case,
     func,
     insert,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 
 from serviceframe.domain.routing import Routing, Rung
 from serviceframe.store import tables as t
+from serviceframe.store.prepared import prepared
 from serviceframe.store.sql import chunks, upsert
 
 
@@ -91,6 +93,9 @@ class Breach:
         self.severity, self.enterprise_code = row.severity, row.enterprise_code
         self.county, self.key_level = row.county, row.key_level
         self.level, self.rung, self.official = row.level, row.rung, row.official
+        # The issue's routing state (None before it was ever routed): the sweep folds its
+        # moves into it without reading the routing table again.
+        self.state = None if row.issue_id is None else routing_from_row(row)
 
 
 class RoutingRepository:
@@ -114,7 +119,10 @@ class RoutingRepository:
         return found
 
     def save_many(self, routings: Sequence[Routing], now: datetime) -> None:
-        upsert(self.conn, t.issue_routing, [routing_row(r, now) for r in routings], ["issue_id"])
+        """Insert or replace these routing states: one prepared upsert, run as an
+        ``executemany`` (a sweep moves thousands of issues at once)."""
+        stmt = prepared(self.conn, "upsert_routing", lambda: _upsert_routing(self.conn))
+        stmt.executemany(self.conn, [routing_row(r, now) for r in routings])
 
     # --- the sweep -----------------------------------------------------------------------
 
@@ -171,9 +179,7 @@ class RoutingRepository:
                     i.enterprise_code,
                     e.jurisdiction_code.label("county"),
                     e.key_level,
-                    r.level,
-                    r.rung,
-                    r.official,
+                    *t.issue_routing.c,
                 )
                 .select_from(
                     t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
@@ -249,13 +255,23 @@ class RoutingRepository:
         return [dict(row._mapping) for row in self.conn.execute(q)]
 
     def add_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:
-        ids: list[int] = []
-        stmt = insert(t.supervision_orders).returning(
-            t.supervision_orders.c.id, sort_by_parameter_order=True
-        )
-        for batch in chunks(orders, 1000):
-            ids += [int(x) for x in self.conn.scalars(stmt, list(batch))]
-        return ids
+        """Store these orders (rows of every column but ``id``); their ids, in order. One
+        prepared ``executemany``: ``INSERT … RETURNING`` of many rows is one statement per row
+        on SQLite and three times a plain insert on PostgreSQL."""
+        conn = self.conn
+        if not orders:
+            return []
+        if conn.dialect.name == "postgresql":  # ids reserved from the sequence in one call
+            ids = [int(i) for i in conn.scalars(_RESERVE_ORDER_IDS, {"n": len(orders)})]
+            stmt = prepared(conn, "insert_orders_with_ids", lambda: _insert_orders("id"))
+            stmt.executemany(conn, [{**o, "id": i} for o, i in zip(orders, ids, strict=True)])
+            return ids
+        stmt = prepared(conn, "insert_orders", _insert_orders)
+        stmt.executemany(conn, orders)
+        # SQLite gives a new row the largest rowid plus one, and the sweep holds the write
+        # lock for its whole transaction: the rows just inserted have consecutive ids.
+        last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+        return list(range(last - len(orders) + 1, last + 1))
 
     def orders(
         self,
@@ -522,3 +538,31 @@ class RoutingRepository:
             .where(t.agenda_items.c.id == item_id)
             .values(status="decided", decision=decision, decided_at=now, decided_by=actor)
         )
+
+
+_RESERVE_ORDER_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('supervision_orders', 'id')) FROM generate_series(1, :n)"
+)
+
+ORDER_COLUMNS = tuple(c.name for c in t.supervision_orders.c if c.name != "id")
+
+
+def _insert_orders(*extra: str) -> Any:
+    s = t.supervision_orders.c
+    return insert(t.supervision_orders).values(
+        {c: bindparam(c, type_=s[c].type) for c in (*extra, *ORDER_COLUMNS)}
+    )
+
+
+def _upsert_routing(conn: Connection) -> Any:
+    """``INSERT … ON CONFLICT (issue_id) DO UPDATE`` of a whole routing row."""
+    if conn.dialect.name == "postgresql":  # imported here: SQLite users never load it
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    r = t.issue_routing.c
+    names = [c.name for c in t.issue_routing.c]
+    stmt = dialect_insert(t.issue_routing).values({c: bindparam(c, type_=r[c].type) for c in names})
+    return stmt.on_conflict_do_update(
+        index_elements=["issue_id"], set_={c: stmt.excluded[c] for c in names if c != "issue_id"}
+    )
