@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from serviceframe.app import App
 from serviceframe.domain.categories import Category
@@ -38,7 +38,7 @@ from serviceframe.services.configured import (
     organisation_of,
     work_calendar,
 )
-from serviceframe.services.events import issue_event_row
+from serviceframe.services.events import event_row, issue_event_row
 from serviceframe.services.jobs import exclusive
 
 
@@ -362,32 +362,31 @@ def escalate(
         # never routed (routing them asks the router) and for the plugins to be told.
         wanted = {b.issue_id for b in breaches if told or b.state is None}
         issues = {i.id: i for i in uow.issues.get_many(wanted)} if wanted else {}
+        # The orders' ids are taken first: each escalation's event names its order.
+        ids = [0] * len(breaches) if dry_run else uow.routing.order_ids(len(breaches))
         states: dict[int, Routing] = {}
-        for n, b in enumerate(breaches, 1):
+        events: list[dict[str, Any]] = []
+        for n, (b, order_id) in enumerate(zip(breaches, ids, strict=True), 1):
             (progress or no_progress)(n, len(breaches))
             state = states.get(b.issue_id) or b.state
-            e = sweep.supervise(b, issues.get(b.issue_id), state)
-            folded = apply_routing(
-                state or sweep.first[b.issue_id], b.issue_id, "escalated", _event_data(e, now)
-            )
+            e = sweep.supervise(b, issues.get(b.issue_id), state, order_id)
+            data = _event_data(e, now)
+            folded = apply_routing(state or sweep.first[b.issue_id], b.issue_id, "escalated", data)
             assert folded is not None
             states[b.issue_id] = folded
             done.append(e)
+            events.append(event_row("escalated", f"issue:{b.issue_id}", actor, now, **data))
         if dry_run:
             return done
         closed = _close_answered(uow, today, now, actor)
         if not done and not closed:
             return done
         orders = [_order_row(e, b.round, now, actor) for e, b in zip(done, breaches, strict=True)]
-        ids = uow.routing.add_orders(orders)
-        done = [evolve(e, order=i) for e, i in zip(done, ids, strict=True)]
-        uow.routing.save_many([states[i] for i in sorted(states)], now)
-        uow.record(
-            [
-                issue_event_row(e.issue, IssueEvent("escalated", now, actor, _event_data(e, now)))
-                for e in done
-            ]
-        )
+        uow.routing.add_orders(orders)
+        # Issues routed before: only what the move changed is written; first routed: all.
+        uow.routing.move_many([s for i, s in states.items() if i not in sweep.first], now)
+        uow.routing.save_many([s for i, s in states.items() if i in sweep.first], now)
+        uow.record(events)
         uow.commit()
     if told:
         for e, order in zip(done, orders, strict=True):
@@ -395,7 +394,7 @@ def escalate(
                 "serviceframe_escalated",
                 app=app,
                 issue=issues[e.issue],
-                order={**order, "id": e.order},
+                order=order,
             )
     return done
 
@@ -408,14 +407,19 @@ class _Sweep:
         self.widespread_to = escalation_rules(app).widespread_to
         self.climbs: dict[tuple[Any, ...], Climb] = {}  # many due issues share a case
         self.moved: set[int] = set()
+        self.heads: dict[str | None, tuple[str, ...]] = {}  # of each lead unit
         self.first: dict[int, Routing] = {}  # issues routed by this sweep (before routing existed)
 
-    def supervise(self, b: Any, issue: Issue | None, state: Routing | None) -> Escalation:
+    def supervise(
+        self, b: Any, issue: Issue | None, state: Routing | None, order_id: int
+    ) -> Escalation:
         """The order of breach ``b`` and where it moves the issue; ``issue`` is needed only
         when the issue was never routed (``state`` None)."""
         org = self.org
         issue_id = b.issue_id
-        heads = org.unit_heads(b.lead_unit)
+        if b.lead_unit not in self.heads:
+            self.heads[b.lead_unit] = org.unit_heads(b.lead_unit)
+        heads = self.heads[b.lead_unit]
         problem = ""
         try:
             if state is None:
@@ -451,7 +455,7 @@ class _Sweep:
             self.moved.add(issue_id)
         return Escalation(
             issue_id,
-            0,
+            order_id,
             kind,
             b.due.isoformat(),
             b.lead_unit,
@@ -492,6 +496,7 @@ class _Sweep:
 def _order_row(e: Escalation, round_: int, now: datetime, actor: str) -> dict[str, Any]:
     """The ``supervision_orders`` row of an escalation (plugins get it too)."""
     return {
+        "id": e.order,
         "issue_id": e.issue,
         "deadline": e.deadline,
         "round": round_,

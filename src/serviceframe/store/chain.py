@@ -116,7 +116,7 @@ class Chains:
                 {"cls": LOCK_CLASS, "keys": keys},
             )
         else:
-            _take_sqlite_write_lock(self.conn)
+            take_sqlite_write_lock(self.conn)
         e = t.events.c
         heads: dict[str, tuple[int, str]] = {}
         for batch in chunks(subjects, 2000):
@@ -140,7 +140,7 @@ def _lock_key(subject: str) -> int:
     return int.from_bytes(hashlib.sha256(subject.encode()).digest()[:4], "big", signed=True)
 
 
-def _take_sqlite_write_lock(conn: Connection) -> None:
+def take_sqlite_write_lock(conn: Connection) -> None:
     """SQLite has one writer at a time, but Python's sqlite3 starts the transaction only at
     the first write: a head read before it could be stale by the time we write. Starting the
     transaction as IMMEDIATE takes the write lock first, waiting for any other writer."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
 
 from serviceframe.domain.routing import Routing, Rung
 from serviceframe.store import tables as t
+from serviceframe.store.chain import take_sqlite_write_lock
 from serviceframe.store.prepared import prepared
 from serviceframe.store.sql import chunks, upsert
 
@@ -254,24 +255,32 @@ class RoutingRepository:
             q = q.where(r.issue_id == issue_id)
         return [dict(row._mapping) for row in self.conn.execute(q)]
 
-    def add_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:
-        """Store these orders (rows of every column but ``id``); their ids, in order. One
-        prepared ``executemany``: ``INSERT … RETURNING`` of many rows is one statement per row
-        on SQLite and three times a plain insert on PostgreSQL."""
-        conn = self.conn
-        if not orders:
+    def order_ids(self, n: int) -> list[int]:
+        """Ids for ``n`` new supervision orders, taken before the orders are written (each
+        order's event names it): from the sequence on PostgreSQL; on SQLite the next ones
+        after the largest, holding the database's write lock until the unit of work ends."""
+        if n == 0:
             return []
-        if conn.dialect.name == "postgresql":  # ids reserved from the sequence in one call
-            ids = [int(i) for i in conn.scalars(_RESERVE_ORDER_IDS, {"n": len(orders)})]
-            stmt = prepared(conn, "insert_orders_with_ids", lambda: _insert_orders("id"))
-            stmt.executemany(conn, [{**o, "id": i} for o, i in zip(orders, ids, strict=True)])
-            return ids
-        stmt = prepared(conn, "insert_orders", _insert_orders)
-        stmt.executemany(conn, orders)
-        # SQLite gives a new row the largest rowid plus one, and the sweep holds the write
-        # lock for its whole transaction: the rows just inserted have consecutive ids.
-        last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
-        return list(range(last - len(orders) + 1, last + 1))
+        conn = self.conn
+        if conn.dialect.name == "postgresql":
+            return [int(i) for i in conn.scalars(_RESERVE_ORDER_IDS, {"n": n})]
+        take_sqlite_write_lock(conn)
+        last = conn.execute(select(func.max(t.supervision_orders.c.id))).scalar() or 0
+        return list(range(last + 1, last + n + 1))
+
+    def add_orders(self, orders: Sequence[dict[str, Any]]) -> None:
+        """Store these orders (every column, their ids from :meth:`order_ids`): one prepared
+        ``executemany``."""
+        prepared(self.conn, "insert_orders", _insert_orders).executemany(self.conn, orders)
+
+    def move_many(self, routings: Sequence[Routing], now: datetime) -> None:
+        """Store where the sweep moved these issues (their routing rows exist): an ``UPDATE``
+        of the columns an escalation changes, as one prepared ``executemany``."""
+        stmt = prepared(self.conn, "move_routing", _move_routing)
+        stmt.executemany(
+            self.conn,
+            [{f"b_{k}": v for k, v in routing_row(r, now).items() if k in MOVED} for r in routings],
+        )
 
     def orders(
         self,
@@ -544,13 +553,25 @@ _RESERVE_ORDER_IDS = text(
     "SELECT nextval(pg_get_serial_sequence('supervision_orders', 'id')) FROM generate_series(1, :n)"
 )
 
-ORDER_COLUMNS = tuple(c.name for c in t.supervision_orders.c if c.name != "id")
 
-
-def _insert_orders(*extra: str) -> Any:
+def _insert_orders() -> Any:
     s = t.supervision_orders.c
-    return insert(t.supervision_orders).values(
-        {c: bindparam(c, type_=s[c].type) for c in (*extra, *ORDER_COLUMNS)}
+    return insert(t.supervision_orders).values({c.name: bindparam(c.name, type_=c.type) for c in s})
+
+
+# The columns of a routing row an escalation changes.
+MOVED = frozenset(
+    {"issue_id", "level", "rung", "official", "reason", "informed", "escalations"}
+    | {"reply_due", "listed_at", "updated_at"}
+)
+
+
+def _move_routing() -> Any:
+    r = t.issue_routing.c
+    return (
+        update(t.issue_routing)
+        .where(r.issue_id == bindparam("b_issue_id"))
+        .values({c: bindparam(f"b_{c}", type_=r[c].type) for c in MOVED if c != "issue_id"})
     )
 
 
