@@ -86,17 +86,56 @@ UNSETTLED = ("received", "accepted", "dispatched", "acknowledged", "in_progress"
 
 
 class Breach:
-    """A missed deadline of one issue, with what the sweep needs to know about the issue."""
+    """A missed deadline of one issue, with what the sweep needs to know about the issue:
+    ``facts`` (round, lead unit, category, severity, enterprise, its county and key level)
+    and its routing ``state`` (None before it was ever routed), shared by the issue's
+    breaches: the sweep folds its moves into it without reading the routing table again."""
 
-    def __init__(self, issue_id: int, deadline: str, due: date, row: Any) -> None:
-        self.issue_id, self.deadline, self.due = issue_id, deadline, due
-        self.round, self.lead_unit, self.category = row.round, row.lead_unit, row.category
-        self.severity, self.enterprise_code = row.severity, row.enterprise_code
-        self.county, self.key_level = row.county, row.key_level
-        self.level, self.rung, self.official = row.level, row.rung, row.official
-        # The issue's routing state (None before it was ever routed): the sweep folds its
-        # moves into it without reading the routing table again.
-        self.state = None if row.issue_id is None else routing_from_row(row)
+    __slots__ = (
+        "category",
+        "county",
+        "deadline",
+        "due",
+        "enterprise_code",
+        "issue_id",
+        "key_level",
+        "lead_unit",
+        "round",
+        "severity",
+        "state",
+    )
+
+    def __init__(
+        self, issue_id: int, deadline: str, due: date, facts: tuple[Any, ...], state: Any
+    ) -> None:
+        self.issue_id, self.deadline, self.due, self.state = issue_id, deadline, due, state
+        (
+            self.round,
+            self.lead_unit,
+            self.category,
+            self.severity,
+            self.enterprise_code,
+            self.county,
+            self.key_level,
+        ) = facts
+
+
+# The routing columns in the order of Routing's fields.
+ROUTING_FIELDS = (
+    "issue_id",
+    "level",
+    "rung",
+    "official",
+    "reason",
+    "informed",
+    "escalations",
+    "topic",
+    "cluster_id",
+    "agenda_item_id",
+    "decision",
+    "reply_due",
+    "listed_at",
+)
 
 
 class RoutingRepository:
@@ -180,7 +219,7 @@ class RoutingRepository:
                     i.enterprise_code,
                     e.jurisdiction_code.label("county"),
                     e.key_level,
-                    *t.issue_routing.c,
+                    *(r[c] for c in ROUTING_FIELDS),
                 )
                 .select_from(
                     t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
@@ -189,9 +228,15 @@ class RoutingRepository:
                 )
                 .where(i.id.in_(batch))
             )
-            details |= {row.id: row for row in self.conn.execute(q)}
+            for issue_id, *facts in self.conn.execute(q):
+                routed = facts[7:]
+                state = None
+                if routed[0] is not None:  # by position: thousands of rows, no names looked up
+                    routed[2], routed[5] = Rung(routed[2]), tuple(routed[5] or ())
+                    state = Routing(*routed)
+                details[issue_id] = (tuple(facts[:7]), state)
         return [
-            Breach(issue_id, deadline, due, details[issue_id])
+            Breach(issue_id, deadline, due, *details[issue_id])
             for issue_id, deadline, due in sorted(
                 missed, key=lambda m: (m[0], CASE_ORDER[m[1]], m[2])
             )
