@@ -687,6 +687,8 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
         )
         peer(b, args, sweep, first)
         emit(sweep, collected, b.name)
+        if args.skip_trends:
+            return
 
         since = NOW - timedelta(days=WINDOW_DAYS)
         trends = Report(
@@ -837,6 +839,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.set_defaults(repeat=5)
     p.add_argument("--skip-scaling", action="store_true", help="only the main store")
+    p.add_argument("--skip-trends", action="store_true", help="no trend detection")
     args = p.parse_args(argv)
     args.scale = args.scale or [max(1, args.issues // 5), args.issues]
     args.scale_due = args.scale_due or max(1, args.issues // 100)
