@@ -27,18 +27,15 @@ issue has been filed (a running server has its caches warm).
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from common import (
+    HELPDESK_PYTHON,
     NOW,
     Backend,
     Report,
@@ -46,6 +43,7 @@ from common import (
     backends,
     emit,
     header,
+    helpdesk_peer,
     parser,
     say,
     server_version,
@@ -442,31 +440,8 @@ def measure(b: Backend, args: Any) -> Report:
 def helpdesk_rate(b: Backend, args: Any, tickets: int) -> float | None:
     """Tickets per second of django-helpdesk in its own venv (``helpdesk_peer.py``), on a
     database of its own on the same server; None when that venv is not there."""
-    python = Path(args.helpdesk_python)
-    if not python.exists():
-        return None
-    script = Path(__file__).with_name("helpdesk_peer.py")
-    with tempfile.TemporaryDirectory() as tmp:
-        if b.name == "sqlite":
-            where = ["--sqlite", str(Path(tmp) / "helpdesk.db")]
-            url = None
-        else:
-            url = b.databases.clone(b.databases.template(lambda _url: None))
-            where = ["--postgresql", url.replace("postgresql+psycopg://", "postgresql://")]
-        try:
-            done = subprocess.run(
-                [str(python), str(script), *where, "--tickets", str(tickets)],
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-        finally:
-            if url is not None:
-                b.databases.drop(url)
-    if done.returncode != 0:
-        raise RuntimeError(f"helpdesk_peer.py failed: {done.stderr[-2000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return float(result["tickets"] / result["seconds"])
+    result = helpdesk_peer(b, args.helpdesk_python, "--tickets", str(tickets))
+    return None if result is None else float(result["tickets"] / result["seconds"])
 
 
 def copy_rows(app: App, issues: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) -> int:
@@ -600,7 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (0: none)")
     p.add_argument(
         "--helpdesk-python",
-        default=os.environ.get("SERVICEFRAME_HELPDESK_PYTHON", "/work/venvs/helpdesk/bin/python"),
+        default=HELPDESK_PYTHON,
         help="a Python with django-helpdesk 2.6.1 installed (see helpdesk_peer.py)",
     )
     p.add_argument("--skip-best-of", action="store_true", help="only the interleaved rounds")

@@ -49,12 +49,14 @@ soon after a bulk load), so that no measurement pays for the load; SQLite gets n
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from attrs import evolve
 from common import (
+    HELPDESK_PYTHON,
     NOW,
     Backend,
     Report,
@@ -63,6 +65,7 @@ from common import (
     best_of,
     emit,
     header,
+    helpdesk_peer,
     parser,
     quiet_warnings,
     say,
@@ -668,8 +671,10 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
         seconds, n = best_of(args.costly_repeat, lambda: sweep_query(app))
         sweep.add("    sweep's SQL (breaches), before the first run", seconds, n, "breaches")
         say(f"{b.name}: (a) escalate, first run")
+        cpu = time.process_time()
         seconds, done = timed(lambda: escalate(app, NOW))
-        sweep.add("(a) escalate, first run", seconds, len(done), "orders")
+        first = sweep.add("(a) escalate, first run", seconds, len(done), "orders")
+        first["cpu_seconds"] = time.process_time() - cpu
         say(f"{b.name}: (b) escalate, second run, best of {args.repeat}")
         seconds, again = best_of(args.repeat, lambda: escalate(app, NOW))
         assert again == [], f"second run escalated {len(again)}"
@@ -680,7 +685,10 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
             f"(a) supervised {len(done):,} missed deadlines of {len({e.issue for e in done}):,} "
             f"issues; {sum(e.moved for e in done):,} moved up a rung"
         )
+        peer(b, args, sweep, first)
         emit(sweep, collected, b.name)
+        if args.skip_trends:
+            return
 
         since = NOW - timedelta(days=WINDOW_DAYS)
         trends = Report(
@@ -711,6 +719,33 @@ def main_store(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
             f"{linked:,} issues linked"
         )
         emit(trends, collected, b.name)
+
+
+def peer(b: Backend, args: Any, report: Report, first: dict[str, Any]) -> None:
+    """django-helpdesk's ``escalate_tickets`` on as many tickets (at most ``--peer-tickets``):
+    the goal is a first run at least 100 times as fast per escalated item."""
+    n = min(first["count"] or 0, args.peer_tickets)
+    if n == 0:
+        return
+    say(f"{b.name}: django-helpdesk escalate_tickets, {n:,} tickets")
+    result = helpdesk_peer(b, args.helpdesk_python, "--escalate", str(n))
+    if result is None:
+        report.note(f"django-helpdesk peer not run: no {args.helpdesk_python}")
+        return
+    row = report.add(
+        "    django-helpdesk 2.6.1 escalate_tickets (peer)",
+        result["seconds"],
+        result["escalated"],
+        "tickets",
+    )
+    row["cpu_seconds"] = result["cpu_seconds"]
+    for what in ("seconds", "cpu_seconds"):
+        ours, theirs = first[what] / first["count"], row[what] / row["count"]
+        report.note(
+            f"per escalated item, {'wall' if what == 'seconds' else 'CPU of the process'}: "
+            f"escalate {ours * 1000:.3f} ms, django-helpdesk {theirs * 1000:.2f} ms: "
+            f"{theirs / ours:.0f}× as fast (goal ≥ 100×)"
+        )
 
 
 def scaling(b: Backend, args: Any, collected: list[dict[str, Any]]) -> None:
@@ -791,8 +826,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=3,
         help="best of this many, for the repeatable runs that take seconds",
     )
+    p.add_argument(
+        "--peer-tickets",
+        type=int,
+        default=1000,
+        help="tickets django-helpdesk escalates (0: not run)",
+    )
+    p.add_argument(
+        "--helpdesk-python",
+        default=HELPDESK_PYTHON,
+        help="a Python with django-helpdesk 2.6.1 installed (see helpdesk_peer.py)",
+    )
     p.set_defaults(repeat=5)
     p.add_argument("--skip-scaling", action="store_true", help="only the main store")
+    p.add_argument("--skip-trends", action="store_true", help="no trend detection")
     args = p.parse_args(argv)
     args.scale = args.scale or [max(1, args.issues // 5), args.issues]
     args.scale_due = args.scale_due or max(1, args.issues // 100)

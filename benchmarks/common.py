@@ -148,6 +148,42 @@ def backend(name: str, pg_url: str) -> Iterator[Backend]:
         b.close()
 
 
+HELPDESK_PYTHON = os.environ.get("SERVICEFRAME_HELPDESK_PYTHON", "/work/venvs/helpdesk/bin/python")
+
+
+def helpdesk_peer(b: Backend, python: str, *arguments: str) -> dict[str, Any] | None:
+    """Run ``helpdesk_peer.py`` (django-helpdesk 2.6.1, in a venv of its own: ``python``) on a
+    database of its own on the same server; its JSON result, or None when that venv is not
+    there."""
+    import tempfile
+    from pathlib import Path
+
+    if not Path(python).exists():
+        return None
+    script = Path(__file__).with_name("helpdesk_peer.py")
+    with tempfile.TemporaryDirectory() as tmp:
+        if b.name == "sqlite":
+            where = ["--sqlite", str(Path(tmp) / "helpdesk.db")]
+            url = None
+        else:
+            url = b.databases.clone(b.databases.template(lambda _url: None))
+            where = ["--postgresql", url.replace("postgresql+psycopg://", "postgresql://")]
+        try:
+            done = subprocess.run(
+                [python, str(script), *where, *arguments],
+                capture_output=True,
+                text=True,
+                timeout=1800,
+            )
+        finally:
+            if url is not None:
+                b.databases.drop(url)
+    if done.returncode != 0:
+        raise RuntimeError(f"helpdesk_peer.py failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def server_version(app: App) -> str:
     with app.engine.connect() as conn:
         if app.engine.dialect.name == "postgresql":

@@ -12,6 +12,13 @@ What is timed is django-helpdesk's own path for a new ticket, as its ticket form
 before the clock starts, and one warm-up ticket is filed. Durability as serviceframe's: SQLite in
 WAL mode with ``synchronous=NORMAL``; PostgreSQL as configured (``synchronous_commit`` on).
 Prints one JSON line: {"tickets": n, "seconds": s}.
+
+With ``--escalate N`` it times django-helpdesk's escalation sweep instead (the peer of
+``bench_sweep.py``'s first run): N open tickets created ten days ago in a queue that escalates
+after one day are stored in bulk before the clock starts; then ``manage.py escalate_tickets``
+runs once, raising every ticket's priority, e-mailing its submitter (Django's dummy mail
+backend: the messages are composed, not sent) and recording a follow-up and a ticket change
+for each. Prints {"escalated": n, "seconds": s, "cpu_seconds": c} (c: this process's CPU time).
 """
 
 import argparse
@@ -63,6 +70,14 @@ def configure(sqlite: str | None, postgresql: str | None) -> None:
         HELPDESK_USE_CDN=False,
         HELPDESK_TEAMS_MODE_ENABLED=False,  # the optional pinax-teams app is not needed here
         LOGGING_CONFIG=None,
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        # its mails are rendered from templates stored in the database by its migrations
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+            }
+        ],
     )
     django.setup()
 
@@ -73,8 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--sqlite", metavar="PATH", help="a SQLite file (created)")
     where.add_argument("--postgresql", metavar="URL", help="an empty PostgreSQL database")
     p.add_argument("--tickets", type=int, default=300)
+    p.add_argument("--escalate", type=int, default=0, metavar="N", help="time escalate_tickets")
     args = p.parse_args(argv)
     configure(args.sqlite, args.postgresql)
+    if args.escalate:
+        return escalate(args.escalate)
 
     from django.core.management import call_command
     from django.db import transaction
@@ -108,6 +126,42 @@ def main(argv: list[str] | None = None) -> int:
         file(n)
     seconds = time.perf_counter() - started
     print(json.dumps({"tickets": args.tickets, "seconds": seconds}))
+    return 0
+
+
+def escalate(n: int) -> int:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from helpdesk.models import Queue, Ticket
+
+    call_command("migrate", verbosity=0, interactive=False)
+    queue, _ = Queue.objects.get_or_create(
+        title="12345 hotline", slug="hotline", defaults={"escalate_days": 1}
+    )
+    created = timezone.now() - timedelta(days=10)
+    Ticket.objects.bulk_create(
+        [
+            Ticket(
+                title=f"新建厂房用电报装进度缓慢 {i}",
+                queue=queue,
+                submitter_email="enterprise@example.com",
+                description="我公司新建厂房提交用电报装申请三个月仍未接电,设备无法调试投产。",
+                priority=3,
+                created=created,
+                modified=created,
+            )
+            for i in range(n)
+        ],
+        batch_size=500,
+    )
+    Ticket.objects.update(created=created)  # bulk_create stamps them now
+    started, cpu = time.perf_counter(), time.process_time()
+    call_command("escalate_tickets")
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    escalated = Ticket.objects.filter(last_escalation__isnull=False).count()
+    print(json.dumps({"escalated": escalated, "seconds": seconds, "cpu_seconds": cpu}))
     return 0
 
 

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from serviceframe.app import App
+from serviceframe.domain.categories import Category
 from serviceframe.domain.enterprise import Enterprise, KeyLevel
 from serviceframe.domain.issue import Issue, IssueEvent
 from serviceframe.domain.organisation import Organisation
@@ -38,7 +39,7 @@ from serviceframe.services.configured import (
     organisation_of,
     work_calendar,
 )
-from serviceframe.services.events import issue_event_row
+from serviceframe.services.events import event_row, issue_event_row
 from serviceframe.services.jobs import exclusive
 
 
@@ -356,43 +357,49 @@ def escalate(
     now = now or app.now()
     today = now.astimezone(SHANGHAI).date()
     done: list[Escalation] = []
+    told = not dry_run and app.plugins.implemented("serviceframe_escalated")
     with app.uow() as uow:
         uow.authorise(Action.SWEEP)
         sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now))
         breaches = uow.routing.breaches(today)
-        issues = {i.id: i for i in uow.issues.get_many({b.issue_id for b in breaches})}
-        states = uow.routing.get_many(list(issues))
-        for n, b in enumerate(breaches, 1):
+        # The breaches carry what the ladder needs; whole issues are read only for those
+        # never routed (routing them asks the router) and for the plugins to be told.
+        wanted = {b.issue_id for b in breaches if told or b.state is None}
+        issues = {i.id: i for i in uow.issues.get_many(wanted)} if wanted else {}
+        # The orders' ids are taken first: each escalation's event names its order.
+        ids = [0] * len(breaches) if dry_run else uow.routing.order_ids(len(breaches))
+        states: dict[int, Routing] = {}
+        events: list[dict[str, Any]] = []
+        for n, (b, order_id) in enumerate(zip(breaches, ids, strict=True), 1):
             (progress or no_progress)(n, len(breaches))
-            issue = issues[b.issue_id]
-            e = sweep.supervise(b, issue, states.get(issue.id))
-            states[issue.id] = apply_routing(  # type: ignore[assignment]
-                states.get(issue.id) or sweep.first[issue.id],
-                issue.id,
-                "escalated",
-                _event_data(e, now),
-            )
+            state = states.get(b.issue_id) or b.state
+            e = sweep.supervise(b, issues.get(b.issue_id), state, order_id)
+            data = _event_data(e, now)
+            folded = apply_routing(state or sweep.first[b.issue_id], b.issue_id, "escalated", data)
+            assert folded is not None
+            states[b.issue_id] = folded
             done.append(e)
+            events.append(event_row("escalated", f"issue:{b.issue_id}", actor, now, **data))
         if dry_run:
             return done
         closed = _close_answered(uow, today, now, actor)
         if not done and not closed:
             return done
         orders = [_order_row(e, b.round, now, actor) for e, b in zip(done, breaches, strict=True)]
-        ids = uow.routing.add_orders(orders)
-        done = [evolve(e, order=i) for e, i in zip(done, ids, strict=True)]
-        uow.routing.save_many([states[i] for i in sorted({e.issue for e in done})], now)
-        uow.record(
-            [
-                issue_event_row(e.issue, IssueEvent("escalated", now, actor, _event_data(e, now)))
-                for e in done
-            ]
-        )
+        uow.routing.add_orders(orders)
+        # Issues routed before: only what the move changed is written; first routed: all.
+        uow.routing.move_many([s for i, s in states.items() if i not in sweep.first], now)
+        uow.routing.save_many([s for i, s in states.items() if i in sweep.first], now)
+        uow.record(events)
         uow.commit()
-    for e, order in zip(done, orders, strict=True):
-        app.plugins.notify(
-            "serviceframe_escalated", app=app, issue=issues[e.issue], order={**order, "id": e.order}
-        )
+    if told:
+        for e, order in zip(done, orders, strict=True):
+            app.plugins.notify(
+                "serviceframe_escalated",
+                app=app,
+                issue=issues[e.issue],
+                order=order,
+            )
     return done
 
 
@@ -404,30 +411,39 @@ class _Sweep:
         self.widespread_to = escalation_rules(app).widespread_to
         self.climbs: dict[tuple[Any, ...], Climb] = {}  # many due issues share a case
         self.moved: set[int] = set()
+        self.heads: dict[str | None, tuple[str, ...]] = {}  # of each lead unit
         self.first: dict[int, Routing] = {}  # issues routed by this sweep (before routing existed)
 
-    def supervise(self, b: Any, issue: Issue, state: Routing | None) -> Escalation:
+    def supervise(
+        self, b: Any, issue: Issue | None, state: Routing | None, order_id: int
+    ) -> Escalation:
+        """The order of breach ``b`` and where it moves the issue; ``issue`` is needed only
+        when the issue was never routed (``state`` None)."""
         org = self.org
-        heads = org.unit_heads(issue.lead_unit)
+        issue_id = b.issue_id
+        if b.lead_unit not in self.heads:
+            self.heads[b.lead_unit] = org.unit_heads(b.lead_unit)
+        heads = self.heads[b.lead_unit]
         problem = ""
         try:
             if state is None:
-                state = self.first[issue.id] = _first_routing(self.app, self.uow, issue)
-            climb = self._climb(b, issue, state, heads)
+                assert issue is not None
+                state = self.first[issue_id] = _first_routing(self.app, self.uow, issue)
+            climb = self._climb(b, state, heads)
         except ServiceFrameError as exc:  # supervised all the same, where it stands
             state = state or self.first.setdefault(
-                issue.id, Routing(issue.id, org.root.code, Rung.HEAD, None, "")
+                issue_id, Routing(issue_id, org.root.code, Rung.HEAD, None, "")
             )
             climb, problem = Climb(None), f"无法提级:{exc}"
         up = climb.decision
         kind = b.deadline
-        if kind == "follow_up" and up is None and issue.id not in self.moved:
+        if kind == "follow_up" and up is None and issue_id not in self.moved:
             kind = "listed"  # nobody higher: 挂牌督办, not followed up again
         if up is not None:
             note = ""
         elif problem:
             note = problem
-        elif issue.id in self.moved:
+        elif issue_id in self.moved:
             note = "本次督办已提级一次,不再提级"
         elif kind == "listed":
             note = "已至最高层级仍未办结,挂牌督办"
@@ -440,13 +456,13 @@ class _Sweep:
                 dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
             )
         if up is not None:
-            self.moved.add(issue.id)
+            self.moved.add(issue_id)
         return Escalation(
-            issue.id,
-            0,
+            issue_id,
+            order_id,
             kind,
             b.due.isoformat(),
-            issue.lead_unit,
+            b.lead_unit,
             heads[0] if heads else None,
             state.level,
             state.rung.value,
@@ -462,16 +478,16 @@ class _Sweep:
             note,
         )
 
-    def _climb(self, b: Any, issue: Issue, state: Routing, heads: tuple[str, ...]) -> Climb:
-        if issue.id in self.moved:  # one rung per sweep
+    def _climb(self, b: Any, state: Routing, heads: tuple[str, ...]) -> Climb:
+        if b.issue_id in self.moved:  # one rung per sweep
             return Climb(None)
         facts = RoutingFacts(
-            issue.category,
-            issue.severity.value,
+            Category(b.category),
+            b.severity,
             state.cluster is not None,
             b.county,
             KeyLevel(b.key_level),
-            issue.lead_unit,
+            b.lead_unit,
         )
         key = (state.level, state.rung, state.official, facts)
         if key not in self.climbs:
@@ -484,6 +500,7 @@ class _Sweep:
 def _order_row(e: Escalation, round_: int, now: datetime, actor: str) -> dict[str, Any]:
     """The ``supervision_orders`` row of an escalation (plugins get it too)."""
     return {
+        "id": e.order,
         "issue_id": e.issue,
         "deadline": e.deadline,
         "round": round_,

@@ -37,6 +37,10 @@ GENESIS = "0" * 64  # what the first event of a chain is chained to
 OPENING_KINDS = frozenset({"filed"})
 
 LOCK_CLASS = 0x5F5E  # namespace of the chains' advisory locks on PostgreSQL
+# Subjects share this many advisory locks: a unit of work appending to every chain of a large
+# sweep (50,000 issues) must not need a lock each, which would overflow PostgreSQL's lock
+# table ("out of shared memory"); two chains sharing a lock only wait for each other.
+LOCK_BUCKETS = 1024
 
 
 def event_hash(
@@ -116,7 +120,7 @@ class Chains:
                 {"cls": LOCK_CLASS, "keys": keys},
             )
         else:
-            _take_sqlite_write_lock(self.conn)
+            take_sqlite_write_lock(self.conn)
         e = t.events.c
         heads: dict[str, tuple[int, str]] = {}
         for batch in chunks(subjects, 2000):
@@ -136,11 +140,12 @@ class Chains:
 
 
 def _lock_key(subject: str) -> int:
-    """A signed 32-bit key per subject, the same in every process (Python's hash() is not)."""
-    return int.from_bytes(hashlib.sha256(subject.encode()).digest()[:4], "big", signed=True)
+    """The lock of a subject's chain, one of ``LOCK_BUCKETS``, the same in every process
+    (Python's hash() is not)."""
+    return int.from_bytes(hashlib.sha256(subject.encode()).digest()[:4], "big") % LOCK_BUCKETS
 
 
-def _take_sqlite_write_lock(conn: Connection) -> None:
+def take_sqlite_write_lock(conn: Connection) -> None:
     """SQLite has one writer at a time, but Python's sqlite3 starts the transaction only at
     the first write: a head read before it could be stale by the time we write. Starting the
     transaction as IMMEDIATE takes the write lock first, waiting for any other writer."""

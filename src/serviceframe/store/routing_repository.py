@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     and_,
+    bindparam,
     case,
     func,
     insert,
@@ -20,6 +21,8 @@ from sqlalchemy import (
 
 from serviceframe.domain.routing import Routing, Rung
 from serviceframe.store import tables as t
+from serviceframe.store.chain import take_sqlite_write_lock
+from serviceframe.store.prepared import prepared
 from serviceframe.store.sql import chunks, upsert
 
 
@@ -83,14 +86,56 @@ UNSETTLED = ("received", "accepted", "dispatched", "acknowledged", "in_progress"
 
 
 class Breach:
-    """A missed deadline of one issue, with what the sweep needs to know about the issue."""
+    """A missed deadline of one issue, with what the sweep needs to know about the issue:
+    ``facts`` (round, lead unit, category, severity, enterprise, its county and key level)
+    and its routing ``state`` (None before it was ever routed), shared by the issue's
+    breaches: the sweep folds its moves into it without reading the routing table again."""
 
-    def __init__(self, issue_id: int, deadline: str, due: date, row: Any) -> None:
-        self.issue_id, self.deadline, self.due = issue_id, deadline, due
-        self.round, self.lead_unit, self.category = row.round, row.lead_unit, row.category
-        self.severity, self.enterprise_code = row.severity, row.enterprise_code
-        self.county, self.key_level = row.county, row.key_level
-        self.level, self.rung, self.official = row.level, row.rung, row.official
+    __slots__ = (
+        "category",
+        "county",
+        "deadline",
+        "due",
+        "enterprise_code",
+        "issue_id",
+        "key_level",
+        "lead_unit",
+        "round",
+        "severity",
+        "state",
+    )
+
+    def __init__(
+        self, issue_id: int, deadline: str, due: date, facts: tuple[Any, ...], state: Any
+    ) -> None:
+        self.issue_id, self.deadline, self.due, self.state = issue_id, deadline, due, state
+        (
+            self.round,
+            self.lead_unit,
+            self.category,
+            self.severity,
+            self.enterprise_code,
+            self.county,
+            self.key_level,
+        ) = facts
+
+
+# The routing columns in the order of Routing's fields.
+ROUTING_FIELDS = (
+    "issue_id",
+    "level",
+    "rung",
+    "official",
+    "reason",
+    "informed",
+    "escalations",
+    "topic",
+    "cluster_id",
+    "agenda_item_id",
+    "decision",
+    "reply_due",
+    "listed_at",
+)
 
 
 class RoutingRepository:
@@ -114,7 +159,10 @@ class RoutingRepository:
         return found
 
     def save_many(self, routings: Sequence[Routing], now: datetime) -> None:
-        upsert(self.conn, t.issue_routing, [routing_row(r, now) for r in routings], ["issue_id"])
+        """Insert or replace these routing states: one prepared upsert, run as an
+        ``executemany`` (a sweep moves thousands of issues at once)."""
+        stmt = prepared(self.conn, "upsert_routing", lambda: _upsert_routing(self.conn))
+        stmt.executemany(self.conn, [routing_row(r, now) for r in routings])
 
     # --- the sweep -----------------------------------------------------------------------
 
@@ -171,9 +219,7 @@ class RoutingRepository:
                     i.enterprise_code,
                     e.jurisdiction_code.label("county"),
                     e.key_level,
-                    r.level,
-                    r.rung,
-                    r.official,
+                    *(r[c] for c in ROUTING_FIELDS),
                 )
                 .select_from(
                     t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
@@ -182,9 +228,15 @@ class RoutingRepository:
                 )
                 .where(i.id.in_(batch))
             )
-            details |= {row.id: row for row in self.conn.execute(q)}
+            for issue_id, *facts in self.conn.execute(q):
+                routed = facts[7:]
+                state = None
+                if routed[0] is not None:  # by position: thousands of rows, no names looked up
+                    routed[2], routed[5] = Rung(routed[2]), tuple(routed[5] or ())
+                    state = Routing(*routed)
+                details[issue_id] = (tuple(facts[:7]), state)
         return [
-            Breach(issue_id, deadline, due, details[issue_id])
+            Breach(issue_id, deadline, due, *details[issue_id])
             for issue_id, deadline, due in sorted(
                 missed, key=lambda m: (m[0], CASE_ORDER[m[1]], m[2])
             )
@@ -248,14 +300,32 @@ class RoutingRepository:
             q = q.where(r.issue_id == issue_id)
         return [dict(row._mapping) for row in self.conn.execute(q)]
 
-    def add_orders(self, orders: Sequence[dict[str, Any]]) -> list[int]:
-        ids: list[int] = []
-        stmt = insert(t.supervision_orders).returning(
-            t.supervision_orders.c.id, sort_by_parameter_order=True
+    def order_ids(self, n: int) -> list[int]:
+        """Ids for ``n`` new supervision orders, taken before the orders are written (each
+        order's event names it): from the sequence on PostgreSQL; on SQLite the next ones
+        after the largest, holding the database's write lock until the unit of work ends."""
+        if n == 0:
+            return []
+        conn = self.conn
+        if conn.dialect.name == "postgresql":
+            return [int(i) for i in conn.scalars(_RESERVE_ORDER_IDS, {"n": n})]
+        take_sqlite_write_lock(conn)
+        last = conn.execute(select(func.max(t.supervision_orders.c.id))).scalar() or 0
+        return list(range(last + 1, last + n + 1))
+
+    def add_orders(self, orders: Sequence[dict[str, Any]]) -> None:
+        """Store these orders (every column, their ids from :meth:`order_ids`): one prepared
+        ``executemany``."""
+        prepared(self.conn, "insert_orders", _insert_orders).executemany(self.conn, orders)
+
+    def move_many(self, routings: Sequence[Routing], now: datetime) -> None:
+        """Store where the sweep moved these issues (their routing rows exist): an ``UPDATE``
+        of the columns an escalation changes, as one prepared ``executemany``."""
+        stmt = prepared(self.conn, "move_routing", _move_routing)
+        stmt.executemany(
+            self.conn,
+            [{f"b_{k}": v for k, v in routing_row(r, now).items() if k in MOVED} for r in routings],
         )
-        for batch in chunks(orders, 1000):
-            ids += [int(x) for x in self.conn.scalars(stmt, list(batch))]
-        return ids
 
     def orders(
         self,
@@ -522,3 +592,43 @@ class RoutingRepository:
             .where(t.agenda_items.c.id == item_id)
             .values(status="decided", decision=decision, decided_at=now, decided_by=actor)
         )
+
+
+_RESERVE_ORDER_IDS = text(
+    "SELECT nextval(pg_get_serial_sequence('supervision_orders', 'id')) FROM generate_series(1, :n)"
+)
+
+
+def _insert_orders() -> Any:
+    s = t.supervision_orders.c
+    return insert(t.supervision_orders).values({c.name: bindparam(c.name, type_=c.type) for c in s})
+
+
+# The columns of a routing row an escalation changes.
+MOVED = frozenset(
+    {"issue_id", "level", "rung", "official", "reason", "informed", "escalations"}
+    | {"reply_due", "listed_at", "updated_at"}
+)
+
+
+def _move_routing() -> Any:
+    r = t.issue_routing.c
+    return (
+        update(t.issue_routing)
+        .where(r.issue_id == bindparam("b_issue_id"))
+        .values({c: bindparam(f"b_{c}", type_=r[c].type) for c in MOVED if c != "issue_id"})
+    )
+
+
+def _upsert_routing(conn: Connection) -> Any:
+    """``INSERT … ON CONFLICT (issue_id) DO UPDATE`` of a whole routing row."""
+    if conn.dialect.name == "postgresql":  # imported here: SQLite users never load it
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    r = t.issue_routing.c
+    names = [c.name for c in t.issue_routing.c]
+    stmt = dialect_insert(t.issue_routing).values({c: bindparam(c, type_=r[c].type) for c in names})
+    return stmt.on_conflict_do_update(
+        index_elements=["issue_id"], set_={c: stmt.excluded[c] for c in names if c != "issue_id"}
+    )
