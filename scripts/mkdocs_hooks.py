@@ -39,7 +39,9 @@ def on_page_markdown(markdown: str, page: Any, **_: Any) -> str:
         if target is None:
             return m.group(0)
         if not target.is_file() or not target.is_relative_to(ROOT):
-            log.warning("%s links to %s, which is not in the repository", page.file.src_uri, m.group(1))
+            log.warning(
+                "%s links to %s, which is not in the repository", page.file.src_uri, m.group(1)
+            )
             return m.group(0)
         _copied.add(target)
         return f"]({SCHEME}{target.relative_to(ROOT).as_posix()}{m.group(2) or ''})"
