@@ -92,6 +92,10 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, str]]:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    bool(os.environ.get("SERVICEFRAME_TEST_DB")),
+    reason="the tutorial makes its own SQLite files whatever the test database: run once, on SQLite",
+)
 @pytest.mark.parametrize("page", PAGES)
 def test_the_tutorial_runs_as_written(page: str, printed: list[tuple[str, str]]):
     steps = sessions((ROOT / "docs" / page).read_text(encoding="utf-8"))
