@@ -128,10 +128,15 @@ def _dispatched_to(run: Run) -> tuple[str, str]:
     return str(issue["id"]), issue["lead_unit"]
 
 
+def after(_setup: object, *args: str) -> list[str]:
+    """The command's arguments, once ``_setup`` (evaluated first, as an argument) is done."""
+    return list(args)
+
+
 # Each command's run: what to set up, then the arguments of the command under test (without
 # --json). Order does not matter: every test has its own copy of the database.
 CASES: dict[str, Callable[[Run], list[str]]] = {
-    "agenda": lambda r: [r.queued() and "agenda"],
+    "agenda": lambda r: after(r.queued(), "agenda"),
     "agenda decide": lambda r: [
         "agenda",
         "decide",
@@ -140,18 +145,19 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
         "由市发改委牵头协调",
         "--settle",
     ],
-    "agenda schedule": lambda r: [r.queued() and "agenda", "schedule", "--date", "2026-12-10"],
+    "agenda schedule": lambda r: after(r.queued(), "agenda", "schedule", "--date", "2026-12-10"),
     "assess": lambda r: ["assess", "--period", "2026-Q4"],
     "assign": lambda r: ["assign", ENTERPRISE, "--official", "jz-evm"],
     "audit anchor": lambda r: ["audit", "anchor"],
-    "audit anchors": lambda r: [r("audit", "anchor") and "audit", "anchors"],
+    "audit anchors": lambda r: after(r("audit", "anchor"), "audit", "anchors"),
     "audit verify": lambda r: ["audit", "verify"],
     "channel list": lambda r: ["channel", "list"],
-    "channel poll": lambda r: [
-        r.drop("a.json", {"id": "m-0", "enterprise": ENTERPRISE, "body": "融资难"}) or "channel",
+    "channel poll": lambda r: after(
+        r.drop("a.json", {"id": "m-0", "enterprise": ENTERPRISE, "body": "融资难"}),
+        "channel",
         "poll",
         "demo",
-    ],
+    ),
     "cluster queue": lambda r: ["cluster", "queue", "1"],
     "cluster resolve": lambda r: [
         "cluster",
@@ -214,7 +220,7 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
     "org check": lambda r: ["org", "check"],
     "org load": lambda r: ["org", "load", str(ROOT / "examples" / "jiaozuo" / "organisation.toml")],
     "org show": lambda r: ["org", "show"],
-    "outbox deliver": lambda r: [r.filed() and "outbox", "deliver", "--once"],
+    "outbox deliver": lambda r: after(r.filed(), "outbox", "deliver", "--once"),
     "outbox list": lambda r: ["outbox", "list", "--limit", "20"],
     "outbox retry": lambda r: ["outbox", "retry", r.failed_notification()],
     "outbox show": lambda r: ["outbox", "show", "1"],
@@ -235,7 +241,7 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
         "--reason",
         "推销邮件",
     ],
-    "quarantine list": lambda r: [r.quarantined() and "quarantine", "list"],
+    "quarantine list": lambda r: after(r.quarantined(), "quarantine", "list"),
     "quarantine retry": lambda r: ["quarantine", "retry", r.quarantined()],
     "report list": lambda r: ["report", "list"],
     "route": lambda r: ["route", "1"],
