@@ -205,7 +205,92 @@ def cli_markdown() -> str:
 
 # --- main ----------------------------------------------------------------------------------
 
-PAGES: dict[str, Callable[[], str]] = {"hooks.md": hooks_markdown, "cli.md": cli_markdown}
+# --- JSON shapes ---------------------------------------------------------------------------
+
+JSON_INTRO = """\
+# JSON output (`--json`)
+
+Every command that takes `--json` prints one JSON document on stdout: UTF-8, Chinese
+characters as they are (never `\\u` escapes), keys in a stable order, and every time in
+Beijing time with its offset (`2026-11-02T09:00:00+08:00`); dates (`2026-11-02`) are Beijing
+dates. States, kinds and rungs are English keys, with a Chinese `…_label` beside them where
+people read them; people and units are given by id, with their names beside them where the
+text output shows names. Errors are not JSON: the command exits non-zero with one line on stderr.
+
+The shape of each command's output is a JSON Schema (draft 2020-12) in
+[`docs/json/`](json/index.md), one file per command; this page is generated from them by
+`scripts/gen_docs.py`. `tests/test_json_shapes.py` runs every command on the demo's city and
+validates its real output against the schema: objects are closed (a key that is not
+documented fails the test), and times must end in `+08:00`. A field described as *not yet
+described* was always null or empty in that run: its shape is not checked.
+
+A new command with `--json`: run it, pipe its output to
+`python scripts/draft_json_schema.py "COMMAND"`, describe what the draft could not guess, add a
+run to `CASES` in `tests/test_json_shapes.py` and regenerate this page.
+"""
+
+
+def _schema_rows(schema: dict[str, Any], path: str, required: bool) -> Iterator[tuple[str, ...]]:
+    kind = schema.get("type", "any")
+    kind = " or ".join(kind) if isinstance(kind, list) else kind
+    if "format" in schema:
+        kind += f" ({schema['format']})"
+    if "items" in schema:
+        inner = schema["items"].get("type", "any")
+        kind = kind.replace(
+            "array", f"array of {' or '.join(inner) if isinstance(inner, list) else inner}"
+        )
+    text = schema.get("description", "")
+    if path:
+        yield (f"`{path}`", kind, "" if required else "optional", text.replace("|", "\\|"))
+    props = schema.get("properties") or schema.get("items", {}).get("properties") or {}
+    needed = schema.get("required") or schema.get("items", {}).get("required") or []
+    prefix = f"{path}[]." if "items" in schema else (f"{path}." if path else "")
+    if "items" in schema and not path:
+        prefix = "[]."
+    for name, inner in props.items():
+        yield from _schema_rows(inner, prefix + name, name in needed)
+
+
+def json_schemas() -> list[tuple[str, dict[str, Any]]]:
+    import json
+
+    return [
+        (path.name, json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(
+            (DOCS / "json").glob("*.schema.json"), key=lambda p: p.name.split(".")[0].split("-")
+        )
+    ]
+
+
+def json_markdown() -> str:
+    lines = [GENERATED.format(source="the JSON Schemas in docs/json/"), "", JSON_INTRO]
+    for name, schema in json_schemas():
+        lines += ["", f"## {schema['title'].removesuffix(' --json')}", ""]
+        lines += [schema.get("description", ""), ""]
+        top = schema.get("type", "any")
+        top = "an array of objects" if top == "array" else f"one {top}"
+        lines += [f"Prints {top}. Schema: [json/{name}](json/{name}).", ""]
+        rows = list(_schema_rows(schema, "", True))
+        if rows:
+            lines += ["| field | type | | meaning |", "| --- | --- | --- | --- |"]
+            lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def json_index() -> str:
+    lines = [GENERATED.format(source="the JSON Schemas in docs/json/"), "", "# JSON Schemas", ""]
+    lines += ["One JSON Schema per command with `--json`; [json.md](../json.md) explains them.", ""]
+    lines += [f"- [{name}]({name}): {s['title']}" for name, s in json_schemas()]
+    return "\n".join(lines) + "\n"
+
+
+PAGES: dict[str, Callable[[], str]] = {
+    "hooks.md": hooks_markdown,
+    "cli.md": cli_markdown,
+    "json.md": json_markdown,
+    "json/index.md": json_index,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

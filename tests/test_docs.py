@@ -124,3 +124,12 @@ def test_every_organisation_file_key_is_documented(key: str):
     assert f"| `{name}` |" in page("organisation-file.md"), (
         f"key {key} of the organisation file is not in the tables of docs/organisation-file.md"
     )
+
+
+def test_every_page_is_in_the_site_navigation():
+    # mkdocs build --strict (tox -e docs) fails on a page left out of the nav; say so here too,
+    # where a new page is written, with the fix.
+    nav = set(re.findall(r":\s*(\S+\.md)\s*$", (ROOT / "mkdocs.yml").read_text("utf-8"), re.M))
+    pages = {p.relative_to(ROOT / "docs").as_posix() for p in (ROOT / "docs").rglob("*.md")}
+    assert not pages - nav, f"add these pages to `nav:` in mkdocs.yml: {sorted(pages - nav)}"
+    assert not nav - pages, f"mkdocs.yml names pages that do not exist: {sorted(nav - pages)}"

@@ -42,6 +42,7 @@ COMMANDS = {
     "assess": "serviceframe.cli.assess:assess",
     "report": "serviceframe.cli.report:report",
     "plugins": "serviceframe.cli.plugins:plugins",
+    "plugin": "serviceframe.cli.plugin:plugin",
     "audit": "serviceframe.cli.audit:audit",
     "channel": "serviceframe.cli.channel:channel",
     "outbox": "serviceframe.cli.outbox:outbox",
