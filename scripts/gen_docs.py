@@ -173,6 +173,11 @@ def _anchor(path: str) -> str:
 
 def cli_markdown() -> str:
     from serviceframe.cli import cli
+    from serviceframe.plugins import manager
+
+    # serviceframe's own commands only: a plugin's (`serve` of serviceframe-portal) are
+    # documented by the plugin, and this page must not depend on what is installed.
+    manager.plugin_commands = lambda disabled=(): {}
 
     root = click.Context(
         cli, info_name="serviceframe", terminal_width=WIDTH, max_content_width=WIDTH

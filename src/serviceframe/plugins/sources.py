@@ -10,6 +10,7 @@ BUILTIN_SOURCES = {
     "portal": "问题投诉及反馈平台",
     "visit": "走访调研",
     "letter": "企业意见建议征询函",
+    "solicitation_letter": "征询函回复",
 }
 
 

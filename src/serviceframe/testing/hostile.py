@@ -174,6 +174,7 @@ def exercise(app: App) -> dict[str, Any]:
     from serviceframe.services.issues import IssueDraft, accept, dispatch, file_issues
     from serviceframe.services.organisation import load_organisation
     from serviceframe.services.routing import escalate, explain_route
+    from serviceframe.plugins.manager import commands_of
     from serviceframe.services.trends import detect, list_clusters
 
     clock = Clock(START)
@@ -195,12 +196,14 @@ def exercise(app: App) -> dict[str, Any]:
     clusters = detect(app)
     ranked = assess(app, "2026-10")  # scoring profiles
     kinds = report_kinds(app).names()  # report kinds
+    commands = commands_of(app.plugins)  # CLI commands
     summary: dict[str, Any] = {
         "issues": {},
         "orders": len(orders),
         "clusters": [],
         "assessed": len(ranked.units),
         "reports": sorted(kinds),
+        "commands": sorted(commands),
     }
     for issue_id in report.filed:
         view = explain_route(app, issue_id)
