@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from channel_setup import ENTERPRISE, OTHER, configure, resolved
 from serviceframe.cli import cli
 from serviceframe.cli.context import CliContext
 from serviceframe.domain.issue import Status
 from serviceframe.errors import ConfigError, ServiceFrameError
 from serviceframe.services import issues as svc
 from serviceframe.services import surveys
-from channel_setup import ENTERPRISE, OTHER, configure, resolved
 
 SECRET = "a-test-secret-of-enough-length"
 
@@ -117,14 +117,12 @@ def test_no_secret_no_links(app, monkeypatch):
 
 
 def test_the_invitation_notice_carries_a_link_that_works(app, tmp_path: Path):
+    from channel_setup import file_channel
     from serviceframe.services.organisation import load_organisation
     from serviceframe.services.outbox import list_outbox
     from serviceframe.testing.sample import with_channels, write_org
-    from channel_setup import file_channel
 
-    template = (
-        '\n[notifications.resolved]\nbody = "{recipient}:问题{issue_id}已办结,请评价:{survey_url}"\n'
-    )
+    template = '\n[notifications.resolved]\nbody = "{recipient}:问题{issue_id}已办结,请评价:{survey_url}"\n'
     text = with_channels(file_channel(tmp_path) + template)
     load_organisation(app, write_org(tmp_path / "organisation.toml", text))
     issue_id = resolved(app)
@@ -138,7 +136,9 @@ def test_the_invitation_notice_carries_a_link_that_works(app, tmp_path: Path):
 def test_survey_invite_prints_the_link(app):
     issue_id = resolved(app)
     runner = CliRunner()
-    result = runner.invoke(cli, ["survey", "invite", str(issue_id), "--json"], obj=CliContext(app=app))
+    result = runner.invoke(
+        cli, ["survey", "invite", str(issue_id), "--json"], obj=CliContext(app=app)
+    )
     assert result.exit_code == 0, result.output
     found = json.loads(result.output)
     assert found["url"].startswith("https://portal.example/survey/") and found["round"] == 1

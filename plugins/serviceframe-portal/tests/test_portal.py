@@ -6,14 +6,14 @@ import re
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
-
-from conftest import CONTACTS, ENTERPRISE, OTHER, csrf_of, latest_code
 from serviceframe.app import App
 from serviceframe.domain.issue import Status
 from serviceframe.services import issues as svc
 from serviceframe.services import letters, surveys
 from serviceframe.services.issues import list_issues
+from starlette.testclient import TestClient
+
+from portal_setup import CONTACTS, ENTERPRISE, OTHER, csrf_of, latest_code
 from serviceframe_portal.web import create_app
 
 
@@ -26,7 +26,11 @@ def sign_in(client: TestClient, app: App, enterprise: str = ENTERPRISE) -> None:
     page = client.get("/login")
     sent = client.post(
         "/login",
-        data={"csrf": csrf_of(page.text), "credit_code": enterprise, "address": CONTACTS[enterprise]},
+        data={
+            "csrf": csrf_of(page.text),
+            "credit_code": enterprise,
+            "address": CONTACTS[enterprise],
+        },
     )
     assert sent.status_code == 200 and "输入验证码" in sent.text, sent.text
     done = client.post("/login/code", data={"csrf": csrf_of(sent.text), "code": latest_code(app)})
@@ -55,7 +59,11 @@ def test_sign_in_with_a_code_sent_to_a_registered_contact(client, app):
     assert bad_code.status_code == 400 and "credit_code" in bad_code.text
     sent = client.post(
         "/login",
-        data={"csrf": csrf_of(page.text), "credit_code": ENTERPRISE, "address": "BOSS1@example.com"},
+        data={
+            "csrf": csrf_of(page.text),
+            "credit_code": ENTERPRISE,
+            "address": "BOSS1@example.com",
+        },
     )
     wrong = client.post("/login/code", data={"csrf": csrf_of(sent.text), "code": "000000"})
     if wrong.status_code == 200 and "反映的问题" in wrong.text:  # 1 in a million: it was right
@@ -68,7 +76,9 @@ def test_sign_in_with_a_code_sent_to_a_registered_contact(client, app):
 
 
 def test_forms_without_the_csrf_token_are_refused(client, app):
-    refused = client.post("/login", data={"credit_code": ENTERPRISE, "address": "boss1@example.com"})
+    refused = client.post(
+        "/login", data={"credit_code": ENTERPRISE, "address": "boss1@example.com"}
+    )
     assert refused.status_code == 403 and "CSRF" in refused.text
     client.get("/login")
     forged = client.post(
@@ -174,7 +184,9 @@ def test_survey_links_refused_for_a_forged_token_and_another_enterprise(client, 
 
 
 def test_a_letter_answer_that_raises_a_problem_becomes_an_issue(client, app):
-    letter_id = letters.create(app, "2026年企业意见建议征询函", ["对营商环境的评价", "对政策的建议"])
+    letter_id = letters.create(
+        app, "2026年企业意见建议征询函", ["对营商环境的评价", "对政策的建议"]
+    )
     (sent, *_rest) = letters.send(app, letter_id, "410802")
     assert sent.enterprise == ENTERPRISE
     url = sent.url.replace("http://testserver", "")

@@ -12,7 +12,9 @@ def letter() -> None:
 
 
 @letter.command()
-@click.option("--title", required=True, help="The letter's title, e.g. 2026年第四季度企业意见征询函.")
+@click.option(
+    "--title", required=True, help="The letter's title, e.g. 2026年第四季度企业意见征询函."
+)
 @click.option("--question", "questions", multiple=True, required=True, help="A question (repeat).")
 @json_option
 @click.pass_obj

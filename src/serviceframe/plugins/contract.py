@@ -261,7 +261,7 @@ def _cli_commands(result: Any, call: Mapping[str, Any]) -> dict[str, str]:
 
 CLI_COMMANDS = ResultCheck(
     _cli_commands,
-    "A dict from a command name (`[a-z][a-z0-9-]*`) to `\"module:attribute\"` of a click "
+    'A dict from a command name (`[a-z][a-z0-9-]*`) to `"module:attribute"` of a click '
     "command; imported only when that command is used.",
     lambda: (["serve"], {"Serve": "m:serve"}, {"serve": "not a path"}),
 )

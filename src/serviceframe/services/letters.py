@@ -105,8 +105,12 @@ def send(app: App, letter_id: int, to: str, actor: str | None = None) -> list[Se
                 continue
             nonce = uuid.uuid4().hex
             rows.append(
-                {"letter_id": letter_id, "enterprise_code": e.credit_code, "nonce": nonce,
-                 "sent_at": now}
+                {
+                    "letter_id": letter_id,
+                    "enterprise_code": e.credit_code,
+                    "nonce": nonce,
+                    "sent_at": now,
+                }
             )
             url = letter_link(nonce)
             contacts = of_contacts(e)
@@ -152,7 +156,10 @@ def open_letter(app: App, token: str, enterprise: str | None = None) -> LetterPa
         row = _recipient(uow, token, enterprise)
         letter = _letter(uow, row.letter_id)
     return LetterPage(
-        letter.id, letter.title, tuple(letter.questions), row.enterprise_code,
+        letter.id,
+        letter.title,
+        tuple(letter.questions),
+        row.enterprise_code,
         row.answered_at is not None,
     )
 
@@ -171,7 +178,9 @@ def answer(
         raise ValidationError("answers", len(answers), f"give {len(page.questions)} answers")
     for n, text in enumerate(answers, 1):
         if len(text) > MAX_ANSWER:
-            raise ValidationError(f"answer {n}", text[:20] + "…", f"at most {MAX_ANSWER} characters")
+            raise ValidationError(
+                f"answer {n}", text[:20] + "…", f"at most {MAX_ANSWER} characters"
+            )
     problem = problem.strip()
     issue_id = None
     if problem:  # filed first: filing again under the same external id is the same issue

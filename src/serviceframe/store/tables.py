@@ -750,9 +750,7 @@ letter_recipients = Table(
     "letter_recipients",
     metadata,
     Column("letter_id", Integer, ForeignKey("letters.id"), primary_key=True),
-    Column(
-        "enterprise_code", String(18), ForeignKey("enterprises.credit_code"), primary_key=True
-    ),
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), primary_key=True),
     Column("nonce", String(32), nullable=False, unique=True),
     Column("sent_at", UTCDateTime, nullable=False),
     Column("answered_at", UTCDateTime, nullable=True),

@@ -167,6 +167,7 @@ def exercise(app: App) -> dict[str, Any]:
     orders, and the clusters.
     """
     from serviceframe.domain.enterprise import KeyLevel
+    from serviceframe.plugins.manager import commands_of
     from serviceframe.reports.kinds import report_kinds
     from serviceframe.services.assessment import assess
     from serviceframe.services.assignments import assign
@@ -174,7 +175,6 @@ def exercise(app: App) -> dict[str, Any]:
     from serviceframe.services.issues import IssueDraft, accept, dispatch, file_issues
     from serviceframe.services.organisation import load_organisation
     from serviceframe.services.routing import escalate, explain_route
-    from serviceframe.plugins.manager import commands_of
     from serviceframe.services.trends import detect, list_clusters
 
     clock = Clock(START)

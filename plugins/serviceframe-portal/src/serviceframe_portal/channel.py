@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from attrs import frozen
-
 from serviceframe.channels import Channel, ChannelContext, NewIssue, Parsed, RawMessage, Reply
 
 MAX_TEXT = 20_000
@@ -28,7 +27,9 @@ class PortalSettings:
 
 def payload(kind: str, sender: str, body: str, **extra: Any) -> bytes:
     """A message as the portal writes it: UTF-8 JSON."""
-    return json.dumps({"kind": kind, "sender": sender, "body": body, **extra}, ensure_ascii=False).encode()
+    return json.dumps(
+        {"kind": kind, "sender": sender, "body": body, **extra}, ensure_ascii=False
+    ).encode()
 
 
 def spool(directory: str, message_id: str, data: bytes) -> None:

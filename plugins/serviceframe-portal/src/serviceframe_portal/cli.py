@@ -2,7 +2,6 @@
 docs/portal.md)."""
 
 import click
-
 from serviceframe.cli.context import CliContext
 
 

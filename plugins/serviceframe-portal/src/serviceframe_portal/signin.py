@@ -13,8 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 from attrs import frozen
-from sqlalchemy import insert, select, update
-
 from serviceframe.app import App
 from serviceframe.channels import Recipient
 from serviceframe.domain.addresses import normalise
@@ -22,6 +20,7 @@ from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.errors import ServiceFrameError, ValidationError
 from serviceframe.services import surveys
 from serviceframe.store import tables as t
+from sqlalchemy import insert, select, update
 
 CODE_VALID = timedelta(minutes=10)
 MAX_TRIES = 5
@@ -89,7 +88,11 @@ def request_code(app: App, credit_code: str, address: str) -> int:
             .values(code_hash=_digest(code_id, code))
         )
         only_there = Recipient(
-            person.kind, person.id, person.name, person.jurisdiction, {kind: address},
+            person.kind,
+            person.id,
+            person.name,
+            person.jurisdiction,
+            {kind: address},
             enterprise=code_text,
         )
         row = send_message(

@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from serviceframe.app import App
+from serviceframe.domain.issue import EVENT_LABELS, Satisfaction
+from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.serialise import BEIJING
+from serviceframe.services import letters, surveys
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -27,11 +32,6 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serviceframe.app import App
-from serviceframe.domain.issue import EVENT_LABELS, Satisfaction
-from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
-from serviceframe.serialise import BEIJING
-from serviceframe.services import letters, surveys
 from serviceframe_portal import signin
 from serviceframe_portal.channel import MAX_TEXT, payload
 
@@ -126,7 +126,9 @@ def create_app(app: App) -> Starlette:
         data = await request.form(max_files=0, max_fields=60, max_part_size=MAX_BODY)
         sent = str(data.get("csrf", ""))
         if not sent or not secrets.compare_digest(sent, request.session.get("csrf", "")):
-            raise HTTPException(403, "表单已过期或来源不明(CSRF 校验失败),请返回刷新页面后重新提交。")
+            raise HTTPException(
+                403, "表单已过期或来源不明(CSRF 校验失败),请返回刷新页面后重新提交。"
+            )
         return data
 
     def signed_in(request: Request) -> dict[str, Any]:
@@ -153,7 +155,11 @@ def create_app(app: App) -> Starlette:
             code_id = await run(signin.request_code, app, credit_code, address)
         except ServiceFrameError as exc:
             return page(
-                request, "login.html", 400, error=str(exc), credit_code=credit_code,
+                request,
+                "login.html",
+                400,
+                error=str(exc),
+                credit_code=credit_code,
                 address=address,
             )
         request.session["pending"] = code_id
@@ -210,7 +216,7 @@ def create_app(app: App) -> Starlette:
             found = [c.name for c in configured(app, uow) if c.config.kind == "portal"]
         if not found:
             raise ServiceFrameError(
-                "门户渠道未配置:请在组织文件中添加 [[channels]] kind = \"portal\"(见 docs/portal.md)"
+                '门户渠道未配置:请在组织文件中添加 [[channels]] kind = "portal"(见 docs/portal.md)'
             )
         return found[0]
 
@@ -228,7 +234,9 @@ def create_app(app: App) -> Starlette:
     async def new_issue(request: Request) -> Response:
         user = signed_in(request)
         if request.method == "GET":
-            return page(request, "new_issue.html", error="", title="", body="", mid=uuid.uuid4().hex)
+            return page(
+                request, "new_issue.html", error="", title="", body="", mid=uuid.uuid4().hex
+            )
         data = await form(request)
         title, body = str(data.get("title", "")).strip(), str(data.get("body", "")).strip()
         mid = str(data.get("mid", ""))[:40] or uuid.uuid4().hex
@@ -255,8 +263,12 @@ def create_app(app: App) -> Starlette:
         try:
             issue, events = await run(own_issue, user["enterprise"], issue_id)
         except NotFound:
-            return problem(request, "找不到该问题", f"编号 {issue_id} 的问题不存在,或不属于贵企业。", 404)
-        return page(request, "issue.html", issue=issue, events=events, error="", mid=uuid.uuid4().hex)
+            return problem(
+                request, "找不到该问题", f"编号 {issue_id} 的问题不存在,或不属于贵企业。", 404
+            )
+        return page(
+            request, "issue.html", issue=issue, events=events, error="", mid=uuid.uuid4().hex
+        )
 
     async def reply(request: Request) -> Response:
         user = signed_in(request)
@@ -265,7 +277,9 @@ def create_app(app: App) -> Starlette:
         try:
             issue, events = await run(own_issue, user["enterprise"], issue_id)
         except NotFound:
-            return problem(request, "找不到该问题", f"编号 {issue_id} 的问题不存在,或不属于贵企业。", 404)
+            return problem(
+                request, "找不到该问题", f"编号 {issue_id} 的问题不存在,或不属于贵企业。", 404
+            )
         body = str(data.get("body", "")).strip()
         mid = str(data.get("mid", ""))[:40] or uuid.uuid4().hex
         error = "请填写回复内容。" if not body else ""
@@ -284,8 +298,13 @@ def create_app(app: App) -> Starlette:
     # --- satisfaction survey links -------------------------------------------------------------
 
     def refused(request: Request, exc: surveys.LinkRefused) -> HTMLResponse:
-        return page(request, "refused.html", 410 if exc.why in ("used", "expired") else 403,
-                    message=str(exc), why=exc.why)
+        return page(
+            request,
+            "refused.html",
+            410 if exc.why in ("used", "expired") else 403,
+            message=str(exc),
+            why=exc.why,
+        )
 
     async def survey(request: Request) -> Response:
         token = request.path_params["token"]
@@ -335,7 +354,12 @@ def create_app(app: App) -> Starlette:
             return refused(request, exc)
         except ValidationError as exc:
             return page(
-                request, "letter.html", 400, letter=found, error=str(exc), answers=answers,
+                request,
+                "letter.html",
+                400,
+                letter=found,
+                error=str(exc),
+                answers=answers,
                 problem=text,
             )
         return page(request, "letter_thanks.html", issue_id=issue_id)
