@@ -57,8 +57,10 @@ class LazyGroup(click.Group):
         """Commands plugins add (``serviceframe_cli_commands``), never replacing built-in ones."""
         from serviceframe.plugins.manager import plugin_commands
 
-        obj = ctx.find_root().obj
+        root = ctx.find_root()  # asked before the root's callback made the CliContext
+        obj = root.obj
         disabled = tuple(obj.disabled) if isinstance(obj, CliContext) else ()
+        disabled += tuple(root.params.get("disabled") or ())
         return {k: v for k, v in plugin_commands(disabled).items() if k not in self.lazy}
 
     def list_commands(self, ctx: click.Context) -> list[str]:

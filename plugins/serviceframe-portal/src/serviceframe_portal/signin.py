@@ -20,10 +20,11 @@ from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.errors import ServiceFrameError, ValidationError
 from serviceframe.services import surveys
 from serviceframe.store import tables as t
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 CODE_VALID = timedelta(minutes=10)
 MAX_TRIES = 5
+MAX_CODES_PER_HOUR = 5  # per contact: with five tries each, guessing stays hopeless
 KIND = "signin_code"
 
 
@@ -69,6 +70,18 @@ def request_code(app: App, credit_code: str, address: str) -> int:
         if person is None:
             raise ValidationError(
                 "手机号或邮箱 address", address, "不是该企业在名录中登记的联系人手机号或邮箱"
+            )
+        c = t.portal_codes.c
+        recent = uow.connection.scalar(
+            select(func.count()).where(
+                c.enterprise_code == code_text,
+                c.contact == n,
+                c.created_at > now - timedelta(hours=1),
+            )
+        )
+        if recent >= MAX_CODES_PER_HOUR:
+            raise ValidationError(
+                "手机号或邮箱 address", address, "一小时内获取验证码过于频繁,请稍后再试"
             )
         (code_id,) = uow.connection.execute(
             insert(t.portal_codes)
