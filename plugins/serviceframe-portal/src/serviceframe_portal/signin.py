@@ -79,7 +79,7 @@ def request_code(app: App, credit_code: str, address: str) -> int:
                 c.created_at > now - timedelta(hours=1),
             )
         )
-        if recent >= MAX_CODES_PER_HOUR:
+        if (recent or 0) >= MAX_CODES_PER_HOUR:
             raise ValidationError(
                 "手机号或邮箱 address", address, "一小时内获取验证码过于频繁,请稍后再试"
             )
