@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from channel_setup import ENTERPRISE, OTHER, configure, resolved
 from serviceframe.cli import cli
@@ -145,3 +147,29 @@ def test_survey_invite_prints_the_link(app):
     assert found["expires_at"].endswith("+08:00")
     result = runner.invoke(cli, ["survey", "invite", "99999"], obj=CliContext(app=app))
     assert result.exit_code != 0 and "99999" in result.output
+
+
+@given(
+    position=st.integers(min_value=0, max_value=10_000),
+    char=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."),
+    issue_id=st.integers(min_value=1, max_value=10**9),
+    round_=st.integers(min_value=1, max_value=50),
+)
+def test_a_changed_token_never_means_something_else(
+    monkeypatch_secret, position, char, issue_id, round_
+):
+    """Changing any one character of a token makes it forged, or (base64's unused low bits of
+    a last character) leaves it the same token: never another issue, round or enterprise."""
+    payload = {"n": "n" * 32, "i": issue_id, "r": round_, "e": ENTERPRISE, "x": 1_800_000_000}
+    token = surveys.sign("survey", payload)
+    at = position % len(token)
+    changed = token[:at] + char + token[at + 1 :]
+    assert surveys.unsign("survey", changed) in (None, payload)
+    assert surveys.unsign("letter", token) is None  # a survey token is no letter token
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_secret():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERVICEFRAME_SECRET", SECRET)
+        yield

@@ -76,7 +76,7 @@ def recipients(app: App, to: str) -> list[Any]:
         return list_enterprises(app)
     if to == "key":
         return [e for e in list_enterprises(app) if e.key_level is not KeyLevel.NONE]
-    if "," in to or (len(to) == 18 and to.isalnum() and not to.isdigit()):
+    if "," in to or len(to) == 18:  # credit codes are 18 characters, place codes 6 digits
         return [get_enterprise(app, code.strip()) for code in to.split(",") if code.strip()]
     return list_enterprises(app, to)
 
