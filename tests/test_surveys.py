@@ -3,7 +3,6 @@ forged, expired, reused, another enterprise's and another round's links are refu
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -116,23 +115,6 @@ def test_no_secret_no_links(app, monkeypatch):
     monkeypatch.delenv("SERVICEFRAME_SECRET")
     with pytest.raises(ConfigError, match="SERVICEFRAME_SECRET"):
         surveys.invite(app, resolved(app))
-
-
-def test_the_invitation_notice_carries_a_link_that_works(app, tmp_path: Path):
-    from channel_setup import file_channel
-    from serviceframe.services.organisation import load_organisation
-    from serviceframe.services.outbox import list_outbox
-    from serviceframe.testing.sample import with_channels, write_org
-
-    template = '\n[notifications.resolved]\nbody = "{recipient}:问题{issue_id}已办结,请评价:{survey_url}"\n'
-    text = with_channels(file_channel(tmp_path) + template)
-    load_organisation(app, write_org(tmp_path / "organisation.toml", text))
-    issue_id = resolved(app)
-    (row,) = [r for r in list_outbox(app, issue_id=issue_id) if r["kind"] == "resolved"]
-    token = row["body"].split("https://portal.example/survey/", 1)[1]
-    assert surveys.open_survey(app, token).issue.id == issue_id
-    surveys.answer(app, token, "satisfied")
-    refused(app, token, "used")
 
 
 def test_survey_invite_prints_the_link(app):

@@ -52,6 +52,8 @@ def browser() -> Iterator[object]:
 
 def test_an_enterprise_user_in_a_browser(app, server, browser, shots):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.wait import WebDriverWait
 
     def go(path: str) -> None:
         browser.get(server.url + path)
@@ -62,7 +64,10 @@ def test_an_enterprise_user_in_a_browser(app, server, browser, shots):
         field.send_keys(value)
 
     def submit() -> None:
+        """Send the form and wait for the page it leads to (a click does not wait)."""
+        page = browser.find_element(By.TAG_NAME, "html")
         browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+        WebDriverWait(browser, 30).until(staleness_of(page))
 
     def shot(name: str) -> None:
         browser.save_screenshot(str(shots / f"{name}.png"))
@@ -74,6 +79,7 @@ def test_an_enterprise_user_in_a_browser(app, server, browser, shots):
     fill("address", CONTACTS[ENTERPRISE])
     shot("01-login")
     submit()
+    assert "输入验证码" in browser.page_source, browser.find_element(By.TAG_NAME, "main").text
     fill("code", latest_code(app))
     submit()
     assert "焦作市恒泽制药有限公司" in browser.page_source

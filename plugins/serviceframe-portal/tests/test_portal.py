@@ -173,6 +173,20 @@ def test_a_survey_link_rates_once_and_is_then_refused(client, app):
     assert again.status_code == 410 and "已使用" in again.text
 
 
+def test_the_invitation_notice_carries_a_link_that_works(client, app):
+    from serviceframe.services.outbox import list_outbox
+
+    issue_id = resolved(app)
+    (row,) = [r for r in list_outbox(app, issue_id=issue_id) if r["kind"] == "resolved"]
+    assert "已协调供电公司架设专线" in row["body"]
+    url = "/survey/" + row["body"].split("http://testserver/survey/", 1)[1]
+    page = client.get(url)
+    assert page.status_code == 200 and f"问题 #{issue_id}" in page.text
+    rated = client.post(url, data={"csrf": csrf_of(page.text), "satisfaction": "unsatisfied"})
+    assert "退回承办单位重新办理" in rated.text
+    assert client.get(url).status_code == 410
+
+
 def test_survey_links_refused_for_a_forged_token_and_another_enterprise(client, app):
     issue_id = resolved(app, OTHER)
     url = surveys.invite(app, issue_id).url.replace("http://testserver", "")

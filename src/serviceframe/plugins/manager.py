@@ -53,7 +53,6 @@ BUILTIN_PLUGINS = (
     "serviceframe.plugins.scoring",
     "serviceframe.plugins.hotline12345",
     "serviceframe.plugins.reports",
-    "serviceframe.plugins.survey_links",
 )
 
 DEFAULT_TIMEOUT = 10.0  # seconds a plugin's hook may take before the host stops waiting

@@ -7,8 +7,8 @@ it can be changed without the secret. Whether it was used lives in the database
 transaction, so a link rates once, and a rating is never stored without its link spent.
 
 Links come from ``serviceframe survey invite ISSUE_ID`` (stored at once), and from the
-``{survey_url}`` placeholder of satisfaction invitations in the outbox (stored when first
-used; the nonce is the notification's delivery key). The portal shows and answers them;
+``{survey_url}`` placeholder the portal plugin adds to satisfaction invitations in the outbox
+(stored when first used; the nonce is the notification's delivery key). The portal shows and answers them;
 ``SERVICEFRAME_PORTAL_URL`` is the portal's address the links start with.
 """
 
