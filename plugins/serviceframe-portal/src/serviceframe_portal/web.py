@@ -38,6 +38,7 @@ from serviceframe_portal.channel import MAX_TEXT, payload
 HERE = Path(__file__).parent
 MAX_BODY = 64 * 1024  # bytes of a request body: a complaint is text, never a file
 SESSION_HOURS = 8
+MAX_COMMENT = 2000  # characters of a rating's comment
 
 
 class LimitBody:
@@ -312,13 +313,18 @@ def create_app(app: App) -> Starlette:
         if request.method == "POST":
             data = await form(request)
             choice = str(data.get("satisfaction", ""))
-            comment = str(data.get("comment", "")).strip()[:2000]
+            comment = str(data.get("comment", "")).strip()
+            error = ""
             if choice not in {s.value for s in Satisfaction}:
+                error = "请选择一项评价(满意、基本满意或不满意)。"
+            elif len(comment) > MAX_COMMENT:
+                error = f"意见和建议不超过 {MAX_COMMENT} 字(现为 {len(comment)} 字)。"
+            if error:
                 try:
                     found = await run(surveys.open_survey, app, token, enterprise)
                 except surveys.LinkRefused as exc:
                     return refused(request, exc)
-                return page(request, "survey.html", 400, survey=found, error="请选择一项评价。")
+                return page(request, "survey.html", 400, survey=found, error=error)
             try:
                 await run(surveys.answer, app, token, choice, comment, enterprise)
             except surveys.LinkRefused as exc:
