@@ -18,7 +18,8 @@ Each server is a process of its own on a free port, uvicorn with one worker, as
 
 The load is ``--concurrency`` httpx clients in one asyncio loop sending ``--requests``
 requests in all, stopped after ``--seconds`` whatever is left (bounded in count and time).
-Every answer must be a 200 (a 303 for filing): anything else is counted and printed.
+Every answer must be a 200 (a 303 for filing): anything else is counted and printed (0: no
+answer within 30 s).
 """
 
 from __future__ import annotations
@@ -131,7 +132,11 @@ async def load(
                 if time.perf_counter() > stop:
                     return
                 method, path, data = make(n)
-                answer = await http.request(method, path, data=data)
+                try:
+                    answer = await http.request(method, path, data=data)
+                except httpx.TimeoutException:
+                    others[0] = others.get(0, 0) + 1  # 0: no answer within 30 s
+                    continue
                 if answer.status_code in (200, 303):
                     done += 1
                 else:
@@ -248,7 +253,11 @@ def run_backend(name: str, args: Any) -> Report:
         finally:
             for process in processes:
                 process.terminate()
-                process.wait(10)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:  # requests still in flight: do not wait
+                    process.kill()
+                    process.wait()
             databases.drop(url)
             databases.close()
     report.note(
