@@ -83,4 +83,6 @@ def chromium() -> Any:
         "--lang=zh-CN",
     ):
         options.add_argument(argument)
-    return webdriver.Chrome(options=options, service=Service(str(DRIVER)))
+    driver = webdriver.Chrome(options=options, service=Service(str(DRIVER)))
+    driver.implicitly_wait(10)  # a loaded machine (CI) may be slow to render a page
+    return driver
