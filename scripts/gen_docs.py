@@ -15,6 +15,7 @@ import inspect
 import re
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -171,7 +172,27 @@ def _anchor(path: str) -> str:
     return re.sub(r"[^a-z0-9 -]", "", path.lower()).replace(" ", "-")
 
 
+@contextmanager
+def own_commands() -> Iterator[None]:
+    """serviceframe's own commands only, while the block runs: a plugin's (`serve` of
+    serviceframe-portal) are documented by the plugin, and docs/cli.md must not depend on
+    what is installed."""
+    from serviceframe.plugins import manager
+
+    found = manager.plugin_commands
+    manager.plugin_commands = lambda disabled=(): {}  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        manager.plugin_commands = found
+
+
 def cli_markdown() -> str:
+    with own_commands():
+        return _cli_markdown()
+
+
+def _cli_markdown() -> str:
     from serviceframe.cli import cli
 
     root = click.Context(

@@ -76,11 +76,12 @@ def test_every_command_is_documented():
 
     root = click.Context(cli, info_name="serviceframe")
     text = page("cli.md")
-    missing = [
-        ctx.command_path
-        for _command, ctx in gen_docs.walk_commands(cli, root)
-        if f"\n## {ctx.command_path}\n" not in text
-    ]
+    with gen_docs.own_commands():  # plugins document their commands themselves
+        missing = [
+            ctx.command_path
+            for _command, ctx in gen_docs.walk_commands(cli, root)
+            if f"\n## {ctx.command_path}\n" not in text
+        ]
     assert not missing, f"commands missing from docs/cli.md: {missing}: {FIX}"
 
 

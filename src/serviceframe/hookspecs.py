@@ -237,3 +237,20 @@ def serviceframe_report_kinds(app: Any) -> Any:
     anything else is reported by name and left out; a name two plugins register is usable
     from neither, and the error names both.
     """
+
+
+@hookspec
+@returns(contract.CLI_COMMANDS)
+def serviceframe_cli_commands() -> dict[str, str] | None:
+    """Add commands to the ``serviceframe`` CLI, e.g. ``{"serve": "serviceframe_portal.cli:serve"}``.
+
+    :return: a dict from a command name to where its :class:`click.Command` is, as
+        ``"module:attribute"``; the module is imported only when the command runs or its own
+        help is shown, so ``serviceframe --help`` stays fast (keep the plugin's entry-point
+        module light too: it is imported to ask this hook).
+
+    The one hook without ``app``: the CLI asks it before any database is opened. A name a
+    built-in command has is ignored; a name two plugins give goes to the first. A plugin
+    that raises or answers out of contract is left out, like in every hook; a command whose
+    module cannot be imported shows as unavailable, naming the error.
+    """

@@ -48,6 +48,8 @@ COMMANDS = {
     "outbox": "serviceframe.cli.outbox:outbox",
     "quarantine": "serviceframe.cli.quarantine:quarantine",
     "demo": "serviceframe.cli.demo:demo",
+    "survey": "serviceframe.cli.survey:survey",
+    "letter": "serviceframe.cli.letter:letter",
 }
 
 
@@ -56,10 +58,29 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.lazy = lazy
 
+    def commands_of_plugins(self, ctx: click.Context) -> dict[str, str]:
+        """Commands plugins add (``serviceframe_cli_commands``), never replacing built-in ones."""
+        from serviceframe.plugins.manager import plugin_commands
+
+        root = ctx.find_root()  # asked before the root's callback made the CliContext
+        obj = root.obj
+        disabled = tuple(obj.disabled) if isinstance(obj, CliContext) else ()
+        disabled += tuple(root.params.get("disabled") or ())
+        return {k: v for k, v in plugin_commands(disabled).items() if k not in self.lazy}
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
+        return sorted({*super().list_commands(ctx), *self.lazy, *self.commands_of_plugins(ctx)})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.lazy and name not in self.commands:
+            path = self.commands_of_plugins(ctx).get(name)
+            if path is not None:
+                module_name, attr = path.split(":")
+                try:
+                    found: click.Command = getattr(importlib.import_module(module_name), attr)
+                except Exception as exc:  # a plugin's broken command: named, not fatal
+                    return _broken(name, module_name, exc)
+                return found
         if name in self.lazy:
             module_name, attr = self.lazy[name].split(":")
             try:

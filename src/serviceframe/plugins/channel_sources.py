@@ -17,4 +17,7 @@ def serviceframe_sources(app: Any) -> list[str]:
             channels, _ = stored_channels(uow)
     except ServiceFrameError:  # no schema yet (a fresh database): no channels either
         return []
-    return sorted({c.source or c.name for c in channels})
+    from serviceframe.plugins.sources import BUILTIN_SOURCES
+
+    # A channel filing under a built-in source (the portal's channel as `portal`) adds nothing.
+    return sorted({c.source or c.name for c in channels} - set(BUILTIN_SOURCES))

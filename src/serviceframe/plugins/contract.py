@@ -240,3 +240,28 @@ TOPIC = ResultCheck(
     f"A text of 1-{MAX_TOPIC} printable characters on one line.",
     lambda: (42, "", "电" * (MAX_TOPIC + 1), "停电\n限电"),
 )
+
+
+# --- serviceframe_cli_commands -----------------------------------------------------------------
+
+COMMAND_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
+IMPORT_PATH = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
+
+
+def _cli_commands(result: Any, call: Mapping[str, Any]) -> dict[str, str]:
+    if not isinstance(result, dict):
+        raise Refused(f"expected a dict of command name -> 'module:attribute', got {shown(result)}")
+    for name, path in result.items():
+        if not isinstance(name, str) or not COMMAND_NAME.fullmatch(name):
+            raise Refused(f"{shown(name)} is not a command name (lower-case letters, digits, -)")
+        if not isinstance(path, str) or not IMPORT_PATH.fullmatch(path):
+            raise Refused(f"{shown(path)} is not 'module:attribute'")
+    return dict(result)
+
+
+CLI_COMMANDS = ResultCheck(
+    _cli_commands,
+    'A dict from a command name (`[a-z][a-z0-9-]*`) to `"module:attribute"` of a click '
+    "command; imported only when that command is used.",
+    lambda: (["serve"], {"Serve": "m:serve"}, {"serve": "not a path"}),
+)

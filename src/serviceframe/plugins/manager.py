@@ -16,6 +16,7 @@ is the caller's answer (a router that finds nobody in charge says so, in its own
 
 import contextvars
 import difflib
+import functools
 import importlib
 import logging
 import queue
@@ -447,3 +448,28 @@ def _run(context: contextvars.Context, function: Callable[..., Any], args: dict[
     # Whatever a plugin raises stays in the plugin, sys.exit() included.
     except BaseException as exc:
         return _Raised(exc)
+
+
+@functools.cache
+def plugin_commands(disabled: tuple[str, ...] = ()) -> dict[str, str]:
+    """The CLI commands the installed plugins add (``serviceframe_cli_commands``): name ->
+    ``"module:attribute"``. Asked before any app exists, through a host of the entry points
+    alone, each plugin isolated like in every hook; the first plugin to give a name keeps it."""
+    import os
+
+    env = os.environ.get("SERVICEFRAME_DISABLE_PLUGINS", "")
+    host = PluginHost({*disabled, *(n.strip() for n in env.split(",") if n.strip())})
+    host.load_entry_points()
+    try:
+        return commands_of(host)
+    finally:
+        host.close()
+
+
+def commands_of(host: PluginHost) -> dict[str, str]:
+    """What ``serviceframe_cli_commands`` gives through ``host``, the first plugin's name kept."""
+    found: dict[str, str] = {}
+    for _plugin, commands in host.each("serviceframe_cli_commands"):
+        for name, path in commands.items():
+            found.setdefault(name, path)
+    return found

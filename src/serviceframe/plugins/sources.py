@@ -13,6 +13,7 @@ BUILTIN_SOURCES = {
     "warning": "预测预警",  # an early warning over operating indicators (services/warnings.py)
     "project": "重大项目环节超期",
     "event": "服务活动跟进事项",
+    "solicitation_letter": "征询函回复",
 }
 
 

@@ -618,12 +618,15 @@ def rate(
     comment: str = "",
     enterprise: str | None = None,
     actor: str | None = None,
+    also: Callable[[Any, Issue, datetime], None] | None = None,
 ) -> Issue:
     """满意度: the enterprise rates a resolved issue, once per resolution round.
 
     ``enterprise`` is who is rating; it must be the issue's own enterprise. Left out, the
     rating is recorded as entered by the actor on the enterprise's behalf (a clerk taking
     it by phone). An unsatisfied rating sends the issue back for redo with a new deadline.
+    ``also(uow, issue, now)`` runs in the same transaction, after the checks: what must be
+    stored with the rating or not at all (a survey link marked used).
     """
     value: Satisfaction = parse_enum(Satisfaction, "satisfaction", satisfaction)
 
@@ -646,6 +649,8 @@ def rate(
         }
         if value is Satisfaction.UNSATISFIED:
             data["redo_due"] = redo_deadline(app, now)
+        if also is not None:
+            also(uow, issue, now)
         # The code as registered: the check above let "…x7" through for "…X7".
         uow.issues.add_rating(issue, value, comment.strip(), now, issue.enterprise)
         return "rated", data

@@ -14,7 +14,7 @@ DEFAULT_URL = "sqlite:///serviceframe.db"
 # The revision of the newest migration in migrations/versions: a new migration sets it to its
 # own revision (tests/test_store.py checks it is alembic's head). With it, a command that only
 # reads or writes rows checks the schema without importing alembic (`db` commands do).
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0010"
 VERSION_TABLE = "serviceframe_version"
 
 

@@ -850,3 +850,59 @@ service_event_enterprises = Table(
     Column("note", Text, nullable=False, server_default=""),
     CheckConstraint("intended >= 0 AND signed >= 0", name="amounts"),
 )
+
+
+# --- The enterprise portal: sign-in codes, survey links, solicitation letters (migration 0010) --
+
+# One-time sign-in codes sent to an enterprise contact (only the code's hash is kept).
+portal_codes = Table(
+    "portal_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), nullable=False),
+    Column("contact", Integer, nullable=False),  # position in the enterprise's contacts
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+Index("ix_portal_codes_enterprise_code", portal_codes.c.enterprise_code, portal_codes.c.contact)
+
+# A satisfaction survey link (满意度评价链接): signed, bound to one issue and resolution round,
+# used once. A link a notification carried is stored when it is first used.
+survey_links = Table(
+    "survey_links",
+    metadata,
+    Column("nonce", String(32), primary_key=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False, index=True),
+    Column("round", Integer, nullable=False),
+    Column("enterprise_code", String(18), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+# Solicitation letters (企业意见建议征询函): a questionnaire sent to enterprises, one answer each.
+letters = Table(
+    "letters",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(300), nullable=False),
+    Column("questions", JSON, nullable=False),  # a list of question texts
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+letter_recipients = Table(
+    "letter_recipients",
+    metadata,
+    Column("letter_id", Integer, ForeignKey("letters.id"), primary_key=True),
+    Column("enterprise_code", String(18), ForeignKey("enterprises.credit_code"), primary_key=True),
+    Column("nonce", String(32), nullable=False, unique=True),
+    Column("sent_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("answers", JSON, nullable=True),  # question index -> answer text
+    Column("problem", Text, nullable=False, server_default=""),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=True),
+)

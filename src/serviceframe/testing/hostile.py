@@ -167,6 +167,7 @@ def exercise(app: App) -> dict[str, Any]:
     orders, and the clusters.
     """
     from serviceframe.domain.enterprise import KeyLevel
+    from serviceframe.plugins.manager import commands_of
     from serviceframe.reports.kinds import report_kinds
     from serviceframe.services.assessment import assess
     from serviceframe.services.assignments import assign
@@ -195,12 +196,14 @@ def exercise(app: App) -> dict[str, Any]:
     clusters = detect(app)
     ranked = assess(app, "2026-10")  # scoring profiles
     kinds = report_kinds(app).names()  # report kinds
+    commands = commands_of(app.plugins)  # CLI commands
     summary: dict[str, Any] = {
         "issues": {},
         "orders": len(orders),
         "clusters": [],
         "assessed": len(ranked.units),
         "reports": sorted(kinds),
+        "commands": sorted(commands),
     }
     for issue_id in report.filed:
         view = explain_route(app, issue_id)
