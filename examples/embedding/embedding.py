@@ -27,7 +27,9 @@ WENXIAN = Path(__file__).resolve().parent.parent / "wenxian"
 
 def main(url: str) -> None:
     # One App per process: settings, plugins (entry points too) and the store, wired together.
-    app = bootstrap(Settings(db_url=url, actor="portal:wenxian"))
+    # `acting_as` is the principal the embedding application authenticated: here the county's
+    # office, which may do everything in its jurisdiction (docs/identities.md).
+    app = bootstrap(Settings(db_url=url, acting_as="office", actor="portal:wenxian"))
     try:
         before, after = upgrade(app.engine)  # what `serviceframe db upgrade` does
         print(f"schema {before or '(empty)'} -> {after}")
