@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "docs" / "json"
 ENTERPRISE = "914108026469439561"  # a city key enterprise of the example city
 INBOX = "SF_JSON_SHAPES_INBOX"  # the demo channel's inbox, a folder per test
+INDICATORS = str(ROOT / "examples" / "jiaozuo" / "indicators.csv")
 
 
 def _demo(url: str) -> None:
@@ -112,6 +113,62 @@ class Run:
         self("outbox", "deliver", "--once")
         return str(self.json("outbox", "list", "--status", "failed")[0]["id"])
 
+    def event(self) -> str:
+        """A bank–enterprise matchmaking meeting (银企对接会) of the city."""
+        args = ("event", "add", "--kind", "matchmaking", "--title", "2026年第四季度银企对接会")
+        return str(self.json(*args, "--date", "2026-11-18", "--organiser", "jz-fgw")["id"])
+
+    def invited_event(self) -> str:
+        """The meeting, with the city's key enterprises invited."""
+        event = self.event()
+        self("event", "invite", event, "--key", "city")
+        return event
+
+    def attended_event(self) -> str:
+        """The meeting, with one of the invited enterprises there."""
+        event = self.invited_event()
+        self("event", "attend", event, ENTERPRISE)
+        return event
+
+    def held_event(self) -> str:
+        """The meeting held: one enterprise came, signed a loan and has a follow-up issue."""
+        event = self.attended_event()
+        loan = ("--bank", "中国银行焦作分行", "--intended", "3000", "--signed", "2000")
+        follow_up = ("--follow-up", "剩余1000万元需补充抵押物评估")
+        self("event", "outcome", event, ENTERPRISE, *loan, *follow_up)
+        return event
+
+    def indicators(self) -> None:
+        """The example city's monthly indicators (the demo's season has none)."""
+        self("indicator", "import", INDICATORS)
+
+    def stalled_project(self) -> str:
+        """Project 1 with its first step submitted long ago and filed as a stalled step."""
+        submitted = ("--status", "submitted", "--at", "2026-09-29 10:00")
+        self("project", "step", "1", "立项备案", *submitted)
+        self("project", "sweep")
+        return "1"
+
+    def letter(self) -> str:
+        """A solicitation letter (征询函) of two questions, not sent yet."""
+        title = ("--title", "2026年第四季度企业意见征询函")
+        questions = ("--question", "您对营商环境是否满意?", "--question", "有何意见建议?")
+        return str(self.json("letter", "create", *title, *questions)["id"])
+
+    def answered_letter(self) -> str:
+        """A letter sent to one enterprise, which answered it and raised a problem."""
+        from serviceframe.services.letters import answer
+
+        letter = self.letter()
+        url = self.json("letter", "send", letter, "--to", ENTERPRISE)[0]["url"]
+        app = make_app(self.url)
+        try:
+            answers = ["基本满意", "希望简化用地审批"]
+            answer(app, url.rsplit("/", 1)[1], answers, problem="厂区用电增容申请迟迟未批")
+        finally:
+            app.close()
+        return letter
+
 
 def _issue_csv(run: Run) -> str:
     path = run.tmp / "12345.csv"
@@ -181,7 +238,41 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
     ],
     "enterprise list": lambda r: ["enterprise", "list", "--key", "city"],
     "enterprise show": lambda r: ["enterprise", "show", ENTERPRISE],
+    "event add": lambda r: [
+        "event",
+        "add",
+        "--kind",
+        "matchmaking",
+        "--title",
+        "2026年第四季度银企对接会",
+        "--date",
+        "2026-11-18",
+        "--organiser",
+        "jz-fgw",
+        "--place",
+        "市政府三楼会议室",
+    ],
+    "event attend": lambda r: ["event", "attend", r.invited_event(), ENTERPRISE],
+    "event invite": lambda r: ["event", "invite", r.event(), "--key", "city"],
+    "event list": lambda r: after(r.held_event(), "event", "list"),
+    "event outcome": lambda r: [
+        "event",
+        "outcome",
+        r.attended_event(),
+        ENTERPRISE,
+        "--bank",
+        "中国银行焦作分行",
+        "--intended",
+        "3000",
+        "--signed",
+        "2000",
+        "--follow-up",
+        "剩余1000万元需补充抵押物评估",
+    ],
+    "event show": lambda r: ["event", "show", r.held_event()],
     "escalate": lambda r: ["escalate", "--now", "2026-12-31T09:00"],
+    "indicator import": lambda r: ["indicator", "import", INDICATORS],
+    "indicator rollup": lambda r: after(r.indicators(), "indicator", "rollup"),
     "issue accept": lambda r: ["issue", "accept", r.filed(), "--category", "1"],
     "issue ack": lambda r: ["issue", "ack", (d := _dispatched_to(r))[0], "--unit", d[1]],
     "issue dispatch": lambda r: [
@@ -217,6 +308,16 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
     "issue resolve": lambda r: ["issue", "resolve", r.acknowledged(), "--note", "已协调解决"],
     "issue show": lambda r: ["issue", "show", "1"],
     "ledger": lambda r: ["ledger", "jz-fgw", "--period", "2026-Q4"],
+    "letter create": lambda r: [
+        "letter",
+        "create",
+        "--title",
+        "2026年第四季度企业意见征询函",
+        "--question",
+        "您对营商环境是否满意?",
+    ],
+    "letter results": lambda r: ["letter", "results", r.answered_letter()],
+    "letter send": lambda r: ["letter", "send", r.letter(), "--to", ENTERPRISE],
     "org check": lambda r: ["org", "check"],
     "org load": lambda r: ["org", "load", str(ROOT / "examples" / "jiaozuo" / "organisation.toml")],
     "org show": lambda r: ["org", "show"],
@@ -234,6 +335,35 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
     "policy list": lambda r: ["policy", "list"],
     "policy search": lambda r: ["policy", "search", "融资"],
     "policy show": lambda r: ["policy", "show", "1"],
+    "project add": lambda r: [
+        "project",
+        "add",
+        "--enterprise",
+        ENTERPRISE,
+        "--name",
+        "年产2万吨铝合金导线项目",
+        "--investment",
+        "50000",
+        "--leader",
+        "jz-vm-industry",
+        "--lead-unit",
+        "jz-fgw",
+        "--ref",
+        "XM-2026-101",
+    ],
+    "project list": lambda r: after(r.stalled_project(), "project", "list"),
+    "project report": lambda r: after(r.stalled_project(), "project", "report"),
+    "project show": lambda r: ["project", "show", r.stalled_project()],
+    "project step": lambda r: [
+        "project",
+        "step",
+        "1",
+        "立项备案",
+        "--status",
+        "submitted",
+        "--at",
+        "2026-09-29 10:00",
+    ],
     "quarantine dismiss": lambda r: [
         "quarantine",
         "dismiss",
@@ -246,6 +376,7 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
     "report list": lambda r: ["report", "list"],
     "route": lambda r: ["route", "1"],
     "supervision list": lambda r: ["supervision", "list"],
+    "survey invite": lambda r: ["survey", "invite", r.issue("resolved")],
     "topics find": lambda r: ["topics", "find", "电网频繁拉闸限电"],
     "topics list": lambda r: ["topics", "list"],
     "topics refresh": lambda r: ["topics", "refresh"],
@@ -267,6 +398,7 @@ CASES: dict[str, Callable[[Run], list[str]]] = {
     "visit compliance": lambda r: ["visit", "compliance", "--period", "2026-Q4"],
     "visit list": lambda r: ["visit", "list"],
     "visit show": lambda r: ["visit", "show", "1"],
+    "warnings": lambda r: after(r.indicators(), "warnings"),
 }
 
 
@@ -311,6 +443,7 @@ def test_every_json_command_has_a_schema_and_a_run():
 def run(sf_make_db, tmp_path, monkeypatch) -> Run:
     monkeypatch.setenv(INBOX, str(tmp_path / "inbox"))
     monkeypatch.setenv("SF_JSON_SHAPES_OUT", str(tmp_path / "sent.jsonl"))
+    monkeypatch.setenv("SERVICEFRAME_SECRET", "a-test-secret-of-enough-length")  # letters, surveys
     return Run(sf_make_db("json-shapes-demo", _demo), tmp_path, monkeypatch)
 
 
