@@ -118,6 +118,26 @@ def test_a_stalled_step_climbs_the_ladder_and_approving_it_settles_the_issue(app
     assert any("转为问题" in label for label in labels)
 
 
+def test_resolving_the_issue_of_a_stalled_step_moves_the_step_on(app):
+    p = add(app)
+    projects.set_step(app, p.id, "立项备案", "submitted")
+    app.clock.now = datetime(2026, 10, 13, 9, 0, tzinfo=SHANGHAI)
+    (issue_id,) = projects.file_stalled_steps(app)
+    svc.acknowledge(app, issue_id, "jz-fgw")
+    app.clock.now = datetime(2026, 10, 14, 16, 0, tzinfo=SHANGHAI)
+    svc.resolve(app, issue_id, "已办理立项备案")
+    p = projects.get_project(app, p.id).project
+    done = step(p, "立项备案")
+    assert done.status is StepStatus.APPROVED and done.finished_at == app.clock.now
+    labels = [t.label for t in projects.get_project(app, p.id).timeline]
+    assert "立项备案 已批复" in labels
+    # The next step starts as the office records it; approving the same step again is refused.
+    with pytest.raises(ValidationError):
+        projects.set_step(app, p.id, "立项备案", "approved")
+    # Resolving an issue of another source leaves every step as it is.
+    assert step(p, "用地预审").status is StepStatus.NOT_STARTED
+
+
 def test_step_changes_are_checked(app):
     p = add(app)
     with pytest.raises(ValidationError, match="needs it to be submitted"):

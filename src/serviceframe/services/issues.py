@@ -606,6 +606,10 @@ def resolve(app: App, issue_id: int, note: str, actor: str | None = None) -> Iss
         if not note.strip():
             raise ValidationError("note", note, "a resolution note is required")
         on_time = issue.resolve_due is None or not _late(issue.resolve_due, now)
+        if issue.source == "project":  # a stalled approval step: resolving it moves it on
+            from serviceframe.services.projects import approve_step_of_issue
+
+            approve_step_of_issue(app, uow, issue.id, now, actor or app.settings.actor)
         return "resolved", {"note": note.strip(), "round": issue.round, "on_time": on_time}
 
     return _change(app, issue_id, "resolved", build, actor)

@@ -421,6 +421,42 @@ def set_step(
     return get_project(app, project_id).project
 
 
+def approve_step_of_issue(app: App, uow: Any, issue_id: int, now: datetime, actor: str) -> None:
+    """The lead unit resolves (办结) the issue a stalled step became: the approval it waited for
+    was given, so the step moves on to approved, in the same transaction, as an event of the
+    project. A step already moved on (approved, waived, returned) is left as it is; a return
+    is recorded with `project step … --status returned`, which the issue cannot tell."""
+    s = t.project_steps.c
+    row = uow.connection.execute(
+        select(s.project_id, s.position, s.name, s.submitted_at).where(
+            s.issue_id == issue_id, s.status == StepStatus.SUBMITTED.value
+        )
+    ).first()
+    if row is None:
+        return
+    uow.connection.execute(
+        update(t.project_steps)
+        .where(s.project_id == row.project_id, s.position == row.position)
+        .values(status=StepStatus.APPROVED.value, finished_at=now)
+    )
+    data: dict[str, Any] = {"step": row.name, "position": row.position, "issue": issue_id}
+    if row.submitted_at is not None:
+        data["working_days"] = _taken(app, row.submitted_at, now)
+    uow.record(
+        [
+            event_row(
+                "project_step",
+                f"project:{row.project_id}",
+                actor,
+                now,
+                status=StepStatus.APPROVED.value,
+                happened_at=now.astimezone(UTC).isoformat(),
+                **data,
+            )
+        ]
+    )
+
+
 def _step_of(project: Project, step: str) -> Step:
     wanted = str(step).strip()
     for s in project.steps:
