@@ -17,6 +17,8 @@ from serviceframe.cli import cli
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import Forbidden
 from serviceframe.services import issues as svc
+from serviceframe.services.assessment import assess, assessment_dict
+from serviceframe.services.circular import circular_figures
 from serviceframe.services.coordination import coordination
 from serviceframe.services.issues import IssueDraft
 from serviceframe.services.ledger import build_ledger, ledger_dict
@@ -250,3 +252,57 @@ def test_a_unit_that_served_another_county_shows_its_county_office_only_its_own(
     assert rows(build_ledger(county, None, PERIOD)) == []
     assert build_ledger(county, None, PERIOD).summary.co == 0
     assert rows(build_ledger(app.acting_as("jf-gov"), None, PERIOD)) == [issue.id]
+    # the assessment (and the circular's ranking) counts its issues only, too
+    root = {u.figures.key: u.figures for u in assess(app, PERIOD, JIEFANG).units}
+    mine = {u.figures.key: u.figures for u in assess(county, PERIOD).units}
+    assert root["jf-gov"].handled_co == 1 and "jf-gov" not in mine  # nothing of its own
+
+
+def circular_dict(c):
+    return {
+        "jurisdiction": (c.jurisdiction, c.jurisdiction_name),
+        "figures": (c.total, c.total_before, c.categories, c.jurisdictions),
+        "backlog": (c.backlog, c.overdue_items, c.overdue_total, c.orders_total),
+        "clusters": c.clusters,
+        "assessment": assessment_dict(c.assessment),
+    }
+
+
+def test_a_county_office_runs_its_circular_and_assessment_with_the_root_offices_figures(world):
+    county = world.acting_as("jf-edsb")
+    mine = circular_figures(county, PERIOD)
+    assert circular_dict(mine) == circular_dict(circular_figures(world, PERIOD, JIEFANG))
+    assert mine.jurisdiction == JIEFANG and mine.total.received == 6
+    assert circular_figures(world, PERIOD).total.received == 9
+    assert [u.figures.key for u in mine.assessment.units] == ["jf-edsb", "jf-gov"]
+    assert assessment_dict(assess(county, PERIOD)) == assessment_dict(
+        assess(world, PERIOD, "解放区")
+    )
+    for place in (XIUWU, CITY):
+        with pytest.raises(Forbidden, match=f"office:jf-edsb may not report jurisdiction {place}"):
+            circular_figures(county, PERIOD, place)
+        with pytest.raises(Forbidden, match=f"office:jf-edsb may not report jurisdiction {place}"):
+            assess(county, PERIOD, place)
+    for who in ("jz-fgw", "jz-vm", XW):
+        with pytest.raises(Forbidden, match=f"{world.acting_as(who).principal} may not report"):
+            circular_figures(world.acting_as(who), PERIOD)
+
+
+def test_the_cli_runs_a_county_offices_circular(world):
+    done = run(world, "--as", "jf-edsb", "report", "run", "circular", "--period", PERIOD)
+    assert done.exit_code == 0, done.output
+    assert "解放区服务工业企业工作通报" in done.output
+    refused = run(
+        world,
+        "--as",
+        "jf-edsb",
+        "report",
+        "run",
+        "briefing",
+        "--period",
+        PERIOD,
+        "--jurisdiction",
+        "修武县",
+    )
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert f"office:jf-edsb may not report jurisdiction {XIUWU}" in refused.output
