@@ -112,7 +112,8 @@ def ledger(
     """The service ledger of UNIT: every issue it received first or handled in the period,
     owners, deadlines met or missed, status and the enterprise's rating. With --jurisdiction
     instead of UNIT: the ledger of every unit of that jurisdiction and of the places below
-    it (--depth levels), each issue once.
+    it (--depth levels), each issue once. Without either: a department's own ledger
+    (--as UNIT), a county office's whole jurisdiction (--as its office).
 
     \b
     Examples:
@@ -131,8 +132,8 @@ def ledger(
 
     if encoding:
         normalise_encoding(encoding)  # a bad name fails before the query runs
-    if (unit is None) == (jurisdiction is None):
-        raise click.UsageError("give a UNIT or --jurisdiction CODE (one of them)")
+    if unit is not None and jurisdiction is not None:
+        raise click.UsageError("give a UNIT or --jurisdiction CODE, not both")
     if depth is not None and jurisdiction is None:
         raise click.UsageError("--depth goes with --jurisdiction")
     result = build_ledger(obj.app, unit, period, jurisdiction=jurisdiction, depth=depth)

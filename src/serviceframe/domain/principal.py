@@ -46,7 +46,9 @@ class Action(StrEnum):
     HANDLE = "handle"  # progress and resolve
     RATE = "rate"  # the enterprise's satisfaction
     SWEEP = "sweep"  # escalation, deadlines, outbox: jobs over the whole store
-    REPORT = "report"  # a report over the whole store (ledger, circular, assessment…)
+    # A report: over the whole store for those who see everything; a county office's own
+    # jurisdiction tree and a department's own ledger through report_place / report_unit.
+    REPORT = "report"
     CONFIGURE = "configure"  # load the organisation, import the registry
 
 
@@ -93,9 +95,45 @@ class Principal:
     def may(self, action: Action) -> bool:
         if action in (Action.SWEEP, Action.CONFIGURE) and self.kind is PrincipalKind.OFFICE:
             return self.root  # jobs and the organisation span the whole tree
-        if action is Action.REPORT:  # reports not scoped yet: for those who see everything
+        if action is Action.REPORT:  # over the whole store; a part of it: report_place/unit
             return self.everywhere
         return action in ALLOWED[self.kind]
+
+    def home(self, org: Organisation) -> str:
+        """The top of the jurisdictions it reaches (the root for those who see everything)."""
+        if self.everywhere or not self.jurisdictions:
+            return org.root.code
+        return min(self.jurisdictions, key=lambda code: (org.depth(code), code))
+
+    def report_place(self, org: Organisation, jurisdiction: str | None) -> str:
+        """The top of a report by place (the ledger, coordination, the circular) over
+        ``jurisdiction`` (code or name), by default the whole tree this principal sees.
+
+        Those who see everything report on any place; a county office on its own
+        jurisdiction and those below; anyone else, or a place outside, is :class:`Forbidden`.
+        """
+        if not self.everywhere and self.kind is not PrincipalKind.OFFICE:
+            self.require(Action.REPORT, f"jurisdiction {jurisdiction or self.home(org)}")
+        code = org.resolve(jurisdiction) if jurisdiction else self.home(org)
+        if not self.everywhere and code not in self.jurisdictions:
+            raise Forbidden(str(self), Action.REPORT.value, f"jurisdiction {code}", _OUTSIDE)
+        return code
+
+    def report_unit(self, unit: str, jurisdiction: str | None) -> None:
+        """May run the ledger of ``unit`` of ``jurisdiction`` (None: no such unit, which the
+        caller reports to those who may run a ledger at all): those who see everything any
+        unit's, a county office those of its places, a department handler its own only."""
+        if self.everywhere:
+            return
+        if self.kind not in (PrincipalKind.OFFICE, PrincipalKind.HANDLER):
+            self.require(Action.REPORT, f"unit {unit}" if unit else "ledger")
+        if (
+            jurisdiction is None
+            or (self.kind is PrincipalKind.OFFICE and jurisdiction in self.jurisdictions)
+            or (self.kind is PrincipalKind.HANDLER and unit == self.id)
+        ):
+            return
+        raise Forbidden(str(self), Action.REPORT.value, f"unit {unit}", _OUTSIDE)
 
     def require(self, action: Action, obj: str) -> None:
         """Raise :class:`Forbidden` naming the actor, the action and the object."""
@@ -104,6 +142,8 @@ class Principal:
                 str(self), action.value, obj, f"a {self.kind.value} ({self.kind.label}) cannot"
             )
 
+
+_OUTSIDE = "outside its scope"
 
 OFFICE = "office"  # the root office, the CLI's default
 

@@ -24,7 +24,7 @@ from numbers import Real
 from typing import Any
 
 from attrs import evolve, frozen
-from sqlalchemy import Connection, and_, case, func, literal_column, or_, select
+from sqlalchemy import Connection, and_, case, func, literal_column, or_, select, true
 from sqlalchemy.sql.expression import ColumnElement, Subquery
 
 from serviceframe.app import App
@@ -35,15 +35,14 @@ from serviceframe.domain.assessment import (
     ScoringRules,
 )
 from serviceframe.domain.period import Period, parse_period
-from serviceframe.domain.principal import Action
 from serviceframe.domain.satisfaction import competition_ranks, weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ConfigError, ServiceFrameError, ValidationError
 from serviceframe.plugins.manager import Registry
-from serviceframe.services.compliance import scope
 from serviceframe.services.configured import assessment_rules, organisation_of
 from serviceframe.store import tables as t
 from serviceframe.store.ratings import tally, tally_columns
+from serviceframe.store.scope import issue_scope
 from serviceframe.store.sqlfunc import shanghai_date
 
 DEADLINES = ("acknowledge", "feedback", "resolve")
@@ -108,13 +107,18 @@ def assess(
         {**profile.parameters, **stored.params},
     )
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        me = uow.principal
         org = organisation_of(app, uow)
-        code, codes = scope(org, jurisdiction)
+        code = me.report_place(org, jurisdiction)
+        codes = org.descendants(code)
         conn = uow.connection
-        by_unit = figures(conn, unit_holders(), t.supervision_orders.c.overdue_unit, span, today)
+        # A county office's figures count the issues it sees only (in SQL).
+        within = None if me.everywhere else issue_scope(me)
+        by_unit = figures(
+            conn, unit_holders(), t.supervision_orders.c.overdue_unit, span, today, within
+        )
         by_official = figures(
-            conn, official_holders(), t.supervision_orders.c.overdue_official, span, today
+            conn, official_holders(), t.supervision_orders.c.overdue_official, span, today, within
         )
     in_scope = set(codes)
     members = {m for g in org.groups if g.jurisdiction in in_scope for m in g.members}
@@ -229,10 +233,13 @@ def figures(
     orders_to: ColumnElement[Any],
     span: Period,
     today: Any,
+    within: ColumnElement[bool] | None = None,
 ) -> dict[str, Figures]:
-    """Every holder's figures for the period: three grouped queries."""
+    """Every holder's figures for the period: three grouped queries; of the issues where
+    ``within`` holds (a principal's issue_scope; None: all)."""
     start, end = span.start_at, span.end_at
     h, i, r = holders.c, t.issues.c, t.ratings.c
+    scoped: ColumnElement[bool] = true() if within is None else within
     found: dict[str, dict[str, Any]] = {}
 
     def line(holder: str) -> dict[str, Any]:
@@ -241,7 +248,7 @@ def figures(
     rated = conn.execute(
         select(h.holder, h.role, *tally_columns())
         .select_from(t.ratings.join(holders, h.issue_id == r.issue_id))
-        .where(r.rated_at >= start, r.rated_at < end)
+        .where(r.rated_at >= start, r.rated_at < end, _issue_in(r.issue_id, within))
         .group_by(h.holder, h.role)
     )
     for row in rated:
@@ -270,7 +277,7 @@ def figures(
     issues = conn.execute(
         select(h.holder, h.role, *columns)
         .select_from(t.issues.join(holders, h.issue_id == i.id))
-        .where(or_(dispatched, unrated))
+        .where(or_(dispatched, unrated), scoped)
         .group_by(h.holder, h.role)
     )
     for row in issues:
@@ -289,11 +296,23 @@ def figures(
     s = t.supervision_orders.c
     for holder, n in conn.execute(
         select(orders_to, func.count())
-        .where(s.created_at >= start, s.created_at < end, orders_to.is_not(None))
+        .where(
+            s.created_at >= start,
+            s.created_at < end,
+            orders_to.is_not(None),
+            _issue_in(s.issue_id, within),
+        )
         .group_by(orders_to)
     ):
         line(holder)["supervision"] = int(n)
     return {key: Figures(**values) for key, values in found.items()}
+
+
+def _issue_in(issue_id: ColumnElement[Any], within: ColumnElement[bool] | None) -> Any:
+    """``issue_id`` is of an issue where ``within`` holds (None: any)."""
+    if within is None:
+        return true()
+    return issue_id.in_(select(t.issues.c.id).where(within))
 
 
 # --- output ----------------------------------------------------------------------------------

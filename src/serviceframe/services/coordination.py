@@ -17,7 +17,6 @@ from sqlalchemy import select
 from serviceframe.app import App
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.period import Period, parse_period
-from serviceframe.domain.principal import Action
 from serviceframe.domain.satisfaction import weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.services.cohort import Line, cohort
@@ -62,25 +61,27 @@ def coordination(
     jurisdiction: str | None = None,
     depth: int | None = None,
 ) -> CoordinationReport:
-    """The figures of the issues of enterprises under ``jurisdiction`` (code or name; the
-    whole organisation by default) received in ``period``: one line per jurisdiction of its
-    subtree (to ``depth`` levels below it), each counting everything below it, and one per
-    lead unit."""
+    """The figures of the issues of enterprises under ``jurisdiction`` (code or name; by
+    default the whole tree the principal sees) received in ``period``: one line per
+    jurisdiction of its subtree (to ``depth`` levels below it), each counting everything below
+    it, and one per lead unit. Those who see everything report on any place, a county office
+    on its own jurisdiction and below; anyone else, or another place, raises Forbidden."""
     span = parse_period(period) if isinstance(period, str) else period
     now = now or app.now()
     today = now.astimezone(SHANGHAI).date()
     basic_weight = weight(assessment_rules(app).basic_weight)
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
         conn = uow.connection
         org = organisation_of(app, uow)
-        top = org.resolve(jurisdiction) if jurisdiction else org.root.code
+        # Forbidden unless the principal sees the whole place: then its scope (the issues of
+        # enterprises in its places) holds every issue of ``scope``, which each query filters by.
+        top = uow.principal.report_place(org, jurisdiction)
         scope = org.descendants(top)
         by_place = cohort(conn, t.enterprises.c.jurisdiction_code, scope, span, today, basic_weight)
         by_unit = cohort(conn, t.issues.c.lead_unit, scope, span, today, basic_weight)
         names = dict(conn.execute(select(t.units.c.id, t.units.c.name)).all())
         supervision = tuple(uow.routing.orders(open_only=True, jurisdictions=scope))
-        listed = uow.routing.long_overdue()
+        listed = uow.routing.long_overdue(jurisdictions=scope)
     # Issues not yet dispatched form the line without a unit, listed first.
     return CoordinationReport(
         span,
@@ -92,11 +93,7 @@ def coordination(
             for k in sorted(by_unit, key=lambda k: k or "")
         ),
         supervision,
-        tuple(
-            {**row, "days_open": (now - row["received_at"]).days}
-            for row in listed
-            if row["jurisdiction_code"] in scope
-        ),
+        tuple({**row, "days_open": (now - row["received_at"]).days} for row in listed),
     )
 
 

@@ -37,7 +37,19 @@ from pathlib import Path
 from typing import IO, Any
 
 from attrs import frozen
-from sqlalchemy import Connection, Date, and_, case, func, literal, null, or_, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Date,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import NullType
 
@@ -46,7 +58,7 @@ from serviceframe.domain.assessment import DeadlineCounts
 from serviceframe.domain.categories import Category
 from serviceframe.domain.issue import Satisfaction, Severity, Status
 from serviceframe.domain.period import Period, parse_period
-from serviceframe.domain.principal import Action
+from serviceframe.domain.principal import PrincipalKind
 from serviceframe.domain.satisfaction import Tally, weight
 from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import ValidationError
@@ -54,10 +66,13 @@ from serviceframe.plugins.sources import BUILTIN_SOURCES
 from serviceframe.services.configured import assessment_rules, organisation_of
 from serviceframe.store import tables as t
 from serviceframe.store.ratings import tally_of_issues
+from serviceframe.store.scope import issue_scope
 from serviceframe.store.sqlfunc import shanghai_date
 
 # --- periods ---------------------------------------------------------------------------------
 
+
+_NO_UNIT = "give a unit or a jurisdiction"
 
 # --- rows ------------------------------------------------------------------------------------
 
@@ -339,6 +354,11 @@ def build_ledger(
     jurisdiction and of the places below it (to ``depth`` levels), rolled up into one: an
     issue appears once, with the roles those units had in it.
 
+    Who may (docs/identities.md): those who see everything, any ledger; a county office the
+    ledger of its jurisdiction tree (the default without ``unit`` and ``jurisdiction``) or of a
+    unit of it; a department handler its own (the default without ``unit``). Either way only
+    the issues in the principal's scope are counted. Anything else raises Forbidden.
+
     Raises ValidationError("unit", …) for an unknown unit and ValidationError("period", …) for
     a period that cannot be read.
     """
@@ -346,11 +366,12 @@ def build_ledger(
         period = parse_period(period)
     now = (now or app.now()).astimezone(SHANGHAI)
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        me = uow.principal
         conn = uow.connection
-        if jurisdiction:
+        # A county office without a unit or a place: the ledger of its own tree.
+        if jurisdiction or (not unit and me.kind is PrincipalKind.OFFICE and not me.everywhere):
             org = organisation_of(app, uow)
-            top = org.resolve(jurisdiction)
+            top = me.report_place(org, jurisdiction)
             places = org.descendants(top, depth)
             units = list(
                 conn.scalars(select(t.units.c.id).where(t.units.c.jurisdiction_code.in_(places)))
@@ -360,21 +381,32 @@ def build_ledger(
                 org.place(top) + ("及所辖县(市、区)各单位" if len(places) > 1 else "各单位"),
             )
         else:
-            key = str(unit or "").strip()
-            found = conn.scalar(select(t.units.c.name).where(t.units.c.id == key))
+            # A department without a unit: its own ledger.
+            key = str(unit or (me.id if me.kind is PrincipalKind.HANDLER else "")).strip()
+            found = conn.execute(
+                select(t.units.c.name, t.units.c.jurisdiction_code).where(t.units.c.id == key)
+            ).first()
+            me.report_unit(key, found.jurisdiction_code if found else None)
             if found is None:
-                raise ValidationError("unit", key, "no such unit")
-            name, units = found, [key]
-        rows = ledger_rows(conn, units, period, now)
+                raise ValidationError("unit", key, "no such unit" if key else _NO_UNIT)
+            name, units = found.name, [key]
+        # Only the issues the principal sees, in SQL: a county office's ledger of a unit
+        # that also served enterprises elsewhere shows its own places' issues only.
+        rows = ledger_rows(conn, units, period, now, issue_scope(me))
         ratings = tally_of_issues(conn, [r.issue_id for r in rows])
     basic_weight = weight(assessment_rules(app).basic_weight)
     return Ledger(key, name, period, now, tuple(rows), summarise(rows, ratings, basic_weight))
 
 
 def ledger_rows(
-    conn: Connection, units: Sequence[str], period: Period, now: datetime
+    conn: Connection,
+    units: Sequence[str],
+    period: Period,
+    now: datetime,
+    within: ColumnElement[bool] | None = None,
 ) -> list[LedgerRow]:
-    """The rows of the issues ``units`` received first or handled, with set-based SQL: one
+    """The rows of the issues ``units`` received first or handled (and ``within`` holds: a
+    principal's :func:`~serviceframe.store.scope.issue_scope`), with set-based SQL: one
     query for the issues (only the columns the ledger shows, every deadline judged by the
     database), one for their co units."""
     i, u = t.issues.c, t.issue_units.c
@@ -410,7 +442,8 @@ def ledger_rows(
     joined = t.issues.join(
         t.enterprises, t.enterprises.c.credit_code == i.enterprise_code
     ).outerjoin(mine, mine.c.issue_id == i.id)
-    where = and_(or_(received_here, handled_here), in_period)
+    scoped = true() if within is None else within
+    where = and_(or_(received_here, handled_here), in_period, scoped)
     today = now.astimezone(SHANGHAI).date()
 
     # Times, dates and flags as the driver gives them; LedgerRow converts what is used.

@@ -266,8 +266,11 @@ class RoutingRepository:
             if status not in BEING_HANDLED
         ]
 
-    def long_overdue(self, issue_id: int | None = None) -> list[dict[str, Any]]:
-        """Issues listed as long-overdue (挂牌督办) and still being handled, oldest first."""
+    def long_overdue(
+        self, issue_id: int | None = None, jurisdictions: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Issues listed as long-overdue (挂牌督办) and still being handled, oldest first; of
+        enterprises in ``jurisdictions`` (None: all)."""
         r, i, e, s = t.issue_routing.c, t.issues.c, t.enterprises.c, t.supervision_orders.c
         orders = (
             select(func.count()).where(s.issue_id == r.issue_id).scalar_subquery().label("orders")
@@ -298,6 +301,8 @@ class RoutingRepository:
         )
         if issue_id is not None:
             q = q.where(r.issue_id == issue_id)
+        if jurisdictions is not None:
+            q = q.where(e.jurisdiction_code.in_(list(jurisdictions)))
         return [dict(row._mapping) for row in self.conn.execute(q)]
 
     def order_ids(self, n: int) -> list[int]:

@@ -26,7 +26,15 @@ def issue_scope(principal: Principal, issues: Any = None) -> ColumnElement[bool]
         return in_places
     if kind is PrincipalKind.HANDLER:
         handled = select(t.issue_units.c.issue_id).where(t.issue_units.c.unit_id == principal.id)
-        return or_(c.received_by == principal.id, c.lead_unit == principal.id, c.id.in_(handled))
+        # Received by the unit or one of its officials: its first inquiry (首问), as its
+        # ledger counts it.
+        officials = select(t.officials.c.id).where(t.officials.c.unit_id == principal.id)
+        return or_(
+            c.received_by == principal.id,
+            c.received_by.in_(officials),
+            c.lead_unit == principal.id,
+            c.id.in_(handled),
+        )
     if kind is PrincipalKind.LEADER:
         routed = select(t.issue_routing.c.issue_id).where(
             t.issue_routing.c.official == principal.id
