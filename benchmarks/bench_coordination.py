@@ -228,7 +228,8 @@ def raw_trends(app: App) -> tuple[list[Any], list[Any]]:
     topics = bare(
         app,
         "SELECT r.topic, MIN(i.category), COUNT(DISTINCT i.enterprise_code),"
-        " COUNT(DISTINCT e.jurisdiction_code), COUNT(*)"
+        " COUNT(DISTINCT e.jurisdiction_code), COUNT(*),"
+        " COUNT(CASE WHEN r.cluster_id IS NULL THEN 1 END)"
         " FROM issues i JOIN issue_routing r ON r.issue_id = i.id"
         " JOIN enterprises e ON e.credit_code = i.enterprise_code"
         " LEFT JOIN clusters c ON c.id = r.cluster_id"
