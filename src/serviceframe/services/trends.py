@@ -59,12 +59,13 @@ def detect(
         trending = uow.routing.trending_topics(
             since, rules.cluster_min_enterprises, rules.cluster_min_counties
         )
-        waiting = uow.routing.unclustered([trend.topic for trend in trending], since)
+        # Looked for only where some are waiting: a run with nothing new costs one query.
+        waiting = uow.routing.unclustered([x.topic for x in trending if x.waiting], since)
         for n, trend in enumerate(trending, 1):
             (progress or no_progress)(n, len(trending))
             # Only issues in no cluster yet join: members of a resolved cluster that came back
             # (an unsatisfied rating) stay with theirs, and form no empty cluster.
-            members = waiting[trend.topic]
+            members = waiting.get(trend.topic, [])
             if not members:
                 continue
             cluster = uow.routing.open_cluster(trend.topic)

@@ -23,7 +23,7 @@ from serviceframe.domain.routing import Routing, Rung
 from serviceframe.store import tables as t
 from serviceframe.store.chain import take_sqlite_write_lock
 from serviceframe.store.prepared import prepared
-from serviceframe.store.sql import chunks, upsert
+from serviceframe.store.sql import chunks, dicts, upsert
 
 
 def routing_row(r: Routing, now: datetime) -> dict[str, Any]:
@@ -303,7 +303,7 @@ class RoutingRepository:
             q = q.where(r.issue_id == issue_id)
         if jurisdictions is not None:
             q = q.where(e.jurisdiction_code.in_(list(jurisdictions)))
-        return [dict(row._mapping) for row in self.conn.execute(q)]
+        return dicts(self.conn.execute(q))
 
     def order_ids(self, n: int) -> list[int]:
         """Ids for ``n`` new supervision orders, taken before the orders are written (each
@@ -354,7 +354,7 @@ class RoutingRepository:
             q = q.where(i.status.in_(BEING_HANDLED))
         if issue_id is not None:
             q = q.where(s.issue_id == issue_id)
-        return [dict(row._mapping) for row in self.conn.execute(q)]
+        return dicts(self.conn.execute(q))
 
     # --- clusters ------------------------------------------------------------------------
 
@@ -364,7 +364,8 @@ class RoutingRepository:
         """Topics raised by at least ``min_enterprises`` different enterprises in at least
         ``min_counties`` counties since ``since``: one grouped query. Issues of a cluster
         already resolved (back for redo after an unsatisfied rating) stay with it and count
-        towards no new trend."""
+        towards no new trend. ``waiting``: how many of a topic's issues are in no cluster yet
+        (none: detection has nothing to link, and need not look for them)."""
         i, r, e, c = t.issues.c, t.issue_routing.c, t.enterprises.c, t.clusters.c
         q = (
             select(
@@ -373,6 +374,7 @@ class RoutingRepository:
                 func.count(func.distinct(i.enterprise_code)).label("enterprises"),
                 func.count(func.distinct(e.jurisdiction_code)).label("counties"),
                 func.count().label("issues"),
+                func.count(case((r.cluster_id.is_(None), 1))).label("waiting"),
             )
             .select_from(
                 t.issues.join(t.issue_routing, r.issue_id == i.id)
@@ -479,7 +481,7 @@ class RoutingRepository:
         q = select(t.clusters).order_by(t.clusters.c.id)
         if status:
             q = q.where(t.clusters.c.status == status)
-        return [dict(r._mapping) for r in self.conn.execute(q)]
+        return dicts(self.conn.execute(q))
 
     def members(self, cluster_id: int) -> list[int]:
         r = t.issue_routing.c
