@@ -134,6 +134,20 @@ def test_an_xlsx_export(app: App, tmp_path: Path):
     assert svc.get_issue(app, filed.issue_id).issue.body == "项目用地手续迟迟没有落实"
 
 
+def test_a_formula_in_an_xlsx_export_holds_that_call_alone(app: App, tmp_path: Path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["来电编号", "受理时间", "企业", "来电内容"])
+    sheet.append(["X-1", "2026-10-12 10:00", credit_code(JIEFANG, 2), "=CONCAT(\"停\",\"电\")"])
+    sheet.append(["X-2", "2026-10-12 11:00", credit_code(JIEFANG, 2), "项目用地手续迟迟没有落实"])
+    book.save(tmp_path / "12345" / "export.xlsx")
+    found = outcomes(app)
+    (filed,) = found["filed"]
+    assert filed.message_id == "X-2"
+    (held,) = found["quarantined"]
+    assert held.message_id == "X-1" and "line 2" in held.reason and "来电内容" in held.reason
+
+
 def test_a_file_that_cannot_be_read_waits_whole_in_the_quarantine(app: App, tmp_path: Path):
     write_csv(tmp_path / "12345" / "wrong.csv", [["1", "x"]], header=["编号", "备注"])
     (held,) = outcomes(app)["quarantined"]

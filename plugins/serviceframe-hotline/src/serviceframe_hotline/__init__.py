@@ -46,7 +46,7 @@ from serviceframe.domain.categories import parse_category
 from serviceframe.domain.clock import parse_local_time
 from serviceframe.errors import ValidationError
 from serviceframe.hookspecs import hookimpl
-from serviceframe.tabular import map_columns, read_rows
+from serviceframe.tabular import RowProblem, map_columns, problem_in, read_rows
 
 __all__ = ["COLUMNS", "HotlineChannel", "HotlineSettings", "serviceframe_channel_kinds"]
 
@@ -88,9 +88,17 @@ class HotlineChannel(Channel):
         try:
             headers, rows = read_rows(file, self.settings.encoding)
             columns = map_columns(headers, COLUMNS, REQUIRED, file.name)
-            records: list[tuple[int, dict[str, object]]] = [
-                (line, {f: row.get(h, "") for f, h in columns.items()}) for line, row in rows
-            ]
+            used = set(columns.values())
+            records: list[tuple[int, dict[str, object]]] = []
+            for item in rows:
+                item = problem_in(item, used)
+                if isinstance(item, RowProblem):  # a bad cell the row needs: this call waits
+                    call_id = item.row.get(columns.get("call_id", ""), "")
+                    cell = f"{item.column}={item.value!r}: {item.reason}"
+                    records.append((item.line, {"call_id": call_id, "problem": cell}))
+                    continue
+                line, row = item
+                records.append((line, {f: row.get(h, "") for f, h in columns.items()}))
         except ValidationError as exc:  # the file as a whole: kept in the quarantine
             data = file.read_bytes()
             problem = {"file": file.name, "error": f"{exc.field}={exc.value!r}: {exc.reason}"}
@@ -116,6 +124,8 @@ class HotlineChannel(Channel):
         if "error" in record:
             raise ValueError(f"{record['file']} cannot be read: {record['error']}")
         where = f"line {record['line']}"
+        if "problem" in record:
+            raise ValueError(f"{where}: {record['problem']}")
         if not str(record.get("call_id", "")).strip():
             raise ValueError(f"{where}: no call id (工单编号), so it could be filed twice")
         body = str(record.get("summary", "")).strip()
