@@ -138,7 +138,7 @@ def test_a_formula_in_an_xlsx_export_holds_that_call_alone(app: App, tmp_path: P
     book = Workbook()
     sheet = book.active
     sheet.append(["来电编号", "受理时间", "企业", "来电内容"])
-    sheet.append(["X-1", "2026-10-12 10:00", credit_code(JIEFANG, 2), "=CONCAT(\"停\",\"电\")"])
+    sheet.append(["X-1", "2026-10-12 10:00", credit_code(JIEFANG, 2), '=CONCAT("停","电")'])
     sheet.append(["X-2", "2026-10-12 11:00", credit_code(JIEFANG, 2), "项目用地手续迟迟没有落实"])
     book.save(tmp_path / "12345" / "export.xlsx")
     found = outcomes(app)
