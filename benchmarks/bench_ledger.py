@@ -36,14 +36,11 @@ from common import (
     NOW,
     Backend,
     Report,
-    backend,
-    backends,
-    emit,
     header,
+    measure_each_backend,
     parser,
     say,
     server_version,
-    write_json,
 )
 from sqlalchemy import bindparam, insert, select, text, update
 
@@ -323,11 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(repeat=7)
     args = p.parse_args(argv)
     header("bench_ledger", args)
-    collected: list[dict[str, Any]] = []
-    for name in backends(args):
-        with backend(name, args.pg_url) as b:
-            emit(measure(b, args), collected, name)
-    write_json(args.json, collected)
+    measure_each_backend(args, measure)
     return 0
 
 

@@ -29,16 +29,13 @@ from common import (
     NOW,
     Backend,
     Report,
-    backend,
-    backends,
     best_of,
-    emit,
     header,
+    measure_each_backend,
     parser,
     say,
     server_version,
     timed,
-    write_json,
 )
 from sqlalchemy import text
 
@@ -157,11 +154,7 @@ def main() -> None:
     p.add_argument("--stalled", type=int, default=200, help="projects with a stalled step")
     args = p.parse_args()
     header("bench_projects.py", args)
-    collected: list[dict[str, Any]] = []
-    for name in backends(args):
-        with backend(name, args.pg_url) as b:
-            emit(measure(b, args), collected, name)
-    write_json(args.json, collected)
+    measure_each_backend(args, measure)
 
 
 if __name__ == "__main__":

@@ -26,15 +26,12 @@ from bench_intake import enterprises, hotline_export, warm_up
 from common import (
     Backend,
     Report,
-    backend,
-    backends,
     best_of,
-    emit,
     header,
+    measure_each_backend,
     parser,
     say,
     server_version,
-    write_json,
 )
 
 from serviceframe.app import App
@@ -88,11 +85,7 @@ def main() -> None:
     p.add_argument("--issues", type=int, default=5000, help="issues in the store")
     args = p.parse_args()
     header("bench_scope.py", args)
-    collected: list[dict[str, Any]] = []
-    for name in backends(args):
-        with backend(name, args.pg_url) as b:
-            emit(measure(b, args), collected, name)
-    write_json(args.json, collected)
+    measure_each_backend(args, measure)
 
 
 if __name__ == "__main__":

@@ -39,16 +39,13 @@ from common import (
     NOW,
     Backend,
     Report,
-    backend,
-    backends,
     best_of,
-    emit,
     header,
+    measure_each_backend,
     parser,
     say,
     server_version,
     timed,
-    write_json,
 )
 from sqlalchemy import delete, insert
 
@@ -272,11 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(repeat=5)
     args = p.parse_args(argv)
     header("bench_warnings", args)
-    collected: list[dict[str, Any]] = []
-    for name in backends(args):
-        with backend(name, args.pg_url) as b:
-            emit(measure(b, args), collected, name)
-    write_json(args.json, collected)
+    measure_each_backend(args, measure)
     return 0
 
 

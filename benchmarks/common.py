@@ -377,6 +377,18 @@ def emit(report: Report, collected: list[dict[str, Any]], backend_name: str) -> 
     collected.append({"backend": backend_name, **report.to_json()})
 
 
+def measure_each_backend(
+    args: argparse.Namespace, measure: Callable[[Backend, argparse.Namespace], Report]
+) -> None:
+    """Run ``measure`` on a fresh store of each backend asked for, print each table, and
+    write every figure to ``--json`` if given."""
+    collected: list[dict[str, Any]] = []
+    for name in backends(args):
+        with backend(name, args.pg_url) as b:
+            emit(measure(b, args), collected, name)
+    write_json(args.json, collected)
+
+
 def write_json(path: str | None, collected: list[dict[str, Any]]) -> None:
     if path:
         with open(path, "w", encoding="utf-8") as f:

@@ -10,11 +10,10 @@ from serviceframe.domain.gaps import Gap, organisation_gaps
 from serviceframe.domain.organisation import Organisation
 from serviceframe.domain.principal import Action
 from serviceframe.domain.workdays import SHANGHAI
-from serviceframe.errors import ServiceFrameError
 from serviceframe.orgfile import DeadlineRules, OrgFile, load_org
 from serviceframe.progress import Progress
 from serviceframe.serialise import converter
-from serviceframe.services.configured import calendar_from
+from serviceframe.services.configured import calendar_from, organisation_of
 from serviceframe.services.deadlines import recompute_in
 from serviceframe.services.events import event_row
 
@@ -170,7 +169,6 @@ def organisation_check(app: App) -> list[Gap]:
 
 
 def organisation(app: App) -> Organisation:
+    """The stored organisation, read once per app (``org load`` clears it)."""
     with app.uow() as uow:
-        if not uow.org.is_loaded():
-            raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
-        return uow.org.load()
+        return organisation_of(app, uow)
