@@ -136,6 +136,38 @@ FILES = {
 }
 
 
+# principal → the enterprises of the registry it may read: its places and those below, an
+# enterprise user only itself
+READS = {**FILES, "jz-vm": {ENT_A, ENT_B}, "jf-mayor": {ENT_A}, "jz-fgw-leader": {ENT_A, ENT_B}}
+READS["auditor"] = {ENT_A, ENT_B}
+
+
+@pytest.mark.parametrize("who", sorted(READS))
+def test_each_role_reads_only_the_part_of_the_registry_it_reaches(world, who):
+    app, _ = world
+    me = app.acting_as(who)
+    listed = {e.credit_code for e in enterprises.list_enterprises(me)}
+    assert listed & {ENT_A, ENT_B} == READS[who]
+    if me.principal.kind is PrincipalKind.ENTERPRISE:
+        assert listed == {who}  # not the other enterprises' contact cards
+    for code in (ENT_A, ENT_B):
+        if code in READS[who]:
+            assert enterprises.get_enterprise(me, code).credit_code == code
+        else:
+            with pytest.raises(Forbidden) as info:
+                enterprises.get_enterprise(me, code)
+            assert who in str(info.value) and f"enterprise {code}" in str(info.value)
+
+
+def test_a_county_office_may_not_list_another_county(world):
+    app, _ = world
+    me = app.acting_as("jf-edsb")
+    assert {e.jurisdiction for e in enterprises.list_enterprises(me, "410802")} == {"410802"}
+    with pytest.raises(Forbidden) as info:
+        enterprises.list_enterprises(me, "修武县")
+    assert "jf-edsb" in str(info.value) and "jurisdiction 410821" in str(info.value)
+
+
 @pytest.mark.parametrize("who", sorted(FILES))
 def test_each_role_files_only_for_enterprises_it_reaches(world, who):
     app, _ = world

@@ -15,8 +15,8 @@ from serviceframe.domain.enterprise import (
     parse_key_level,
 )
 from serviceframe.domain.organisation import Organisation
-from serviceframe.domain.principal import Action
-from serviceframe.errors import NotFound, ServiceFrameError, ValidationError, shown
+from serviceframe.domain.principal import Action, PrincipalKind
+from serviceframe.errors import Forbidden, NotFound, ServiceFrameError, ValidationError, shown
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
@@ -199,14 +199,23 @@ def check_key_level(
 def list_enterprises(
     app: App, jurisdiction: str | None = None, key: KeyLevel | None = None
 ) -> list[Enterprise]:
-    """Enterprises of ``jurisdiction`` (code or name) and the places below it; all by default."""
+    """Enterprises of ``jurisdiction`` (code or name) and the places below it; by default all
+    the acting principal reaches: a county's office and departments their own county, an
+    enterprise user its own enterprise only."""
     with app.uow() as uow:
         uow.authorise(Action.READ)
-        scope = None
+        me = uow.principal
+        # An enterprise user is narrowed by ``only`` below; others by the places they reach.
+        by_place = not me.everywhere and me.kind is not PrincipalKind.ENTERPRISE
+        scope = sorted(me.jurisdictions) if by_place else None
         if jurisdiction:
             org = organisation_of(app, uow)
-            scope = org.descendants(org.resolve(jurisdiction))
-        return uow.enterprises.list(scope, key)
+            code = org.resolve(jurisdiction)
+            if by_place and code not in me.jurisdictions:
+                raise Forbidden(str(me), "read", f"jurisdiction {code}", "outside its scope")
+            scope = org.descendants(code)
+        only = me.id if me.kind is PrincipalKind.ENTERPRISE else None
+        return uow.enterprises.list(scope, key, only)
 
 
 def get_enterprise(app: App, code: str) -> Enterprise:
@@ -216,8 +225,11 @@ def get_enterprise(app: App, code: str) -> Enterprise:
     with app.uow() as uow:
         uow.authorise(Action.READ)
         enterprise = uow.enterprises.get(code)
+        me = uow.principal
     if enterprise is None:
         raise NotFound("enterprise", code)
+    if not me.reaches(enterprise.credit_code, enterprise.jurisdiction):
+        raise Forbidden(str(me), "read", f"enterprise {code}", "outside its scope")
     return enterprise
 
 

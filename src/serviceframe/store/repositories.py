@@ -381,13 +381,18 @@ class EnterpriseRepository:
         )
 
     def list(
-        self, jurisdictions: Sequence[str] | None = None, key: KeyLevel | None = None
+        self,
+        jurisdictions: Sequence[str] | None = None,
+        key: KeyLevel | None = None,
+        only: str | None = None,
     ) -> list[Enterprise]:
         """Enterprises of these jurisdictions (all when None); with ``key``, those key at
         that level or higher (a city key enterprise is a county key enterprise too), or with
-        NONE those key nowhere."""
+        NONE those key nowhere; with ``only``, that credit code alone if it qualifies."""
         e = t.enterprises.c
         q = select(t.enterprises).order_by(e.jurisdiction_code, e.credit_code)
+        if only is not None:
+            q = q.where(e.credit_code == only)
         if jurisdictions is not None:
             q = q.where(e.jurisdiction_code.in_(list(jurisdictions)))
         if key is KeyLevel.NONE:
