@@ -16,6 +16,7 @@ from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.principal import Action, PrincipalKind, check_actor, resolve_principal
 from serviceframe.errors import Forbidden, ServiceFrameError, UnknownPrincipal, ValidationError
 from serviceframe.services import (
+    agenda,
     assignments,
     audit,
     enterprises,
@@ -435,7 +436,6 @@ WHOLE_STORE = {
     "outbox": lambda app: outbox.list_outbox(app),
     "audit": lambda app: audit.verify(app),
     "supervision": lambda app: routing.supervision_orders(app),
-    "coverage": lambda app: assignments.coverage(app),
     "clusters": lambda app: trends.list_clusters(app),
     "visits": lambda app: visits.list_visits(app),
 }
@@ -455,6 +455,35 @@ def test_a_report_over_the_whole_store_is_for_those_who_see_everything(sf_small_
     ):
         me = app.acting_as(who)
         assert forbidden(lambda me=me: WHOLE_STORE[report](me)) is not allowed, (report, who)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        pytest.param(lambda app, place=None: assignments.coverage(app, place), id="coverage"),
+        pytest.param(lambda app, place=None: agenda.agenda(app, jurisdiction=place), id="agenda"),
+    ],
+)
+def test_a_county_office_runs_coverage_and_its_agenda_for_its_own_county(
+    sf_small_app_shared, report
+):
+    app = sf_small_app_shared
+    county = app.acting_as("jf-edsb")
+    assert report(county) == report(app, "410802")  # the root office's view of that county
+    assert report(county, "解放区") == report(county)
+    with pytest.raises(Forbidden) as info:
+        report(county, "410821")
+    assert "jf-edsb" in str(info.value) and "410821" in str(info.value)
+    for who in ("jz-fgw", "jz-vm", ENT_A):
+        assert forbidden(lambda who=who: report(app.acting_as(who))), who
+    assert not forbidden(lambda: report(app.acting_as("auditor"), "410802"))
+
+
+def test_contact_cards_are_read_within_reach(world):
+    app, _ = world
+    assert forbidden(lambda: assignments.contact_cards(app.acting_as(ENT_A), ENT_B))
+    assert forbidden(lambda: assignments.contact_cards(app.acting_as("jf-edsb"), ENT_B))
+    assignments.contact_cards(app.acting_as(ENT_A), ENT_A)  # its own: allowed
 
 
 def test_sweeps_and_configuration_are_refused_to_others(sf_small_app_shared):

@@ -15,8 +15,9 @@ from serviceframe.services.trends import settle_issues
 
 
 def _government(app: App, uow: Any, jurisdiction: str | None) -> str:
-    org = organisation_of(app, uow)
-    return org.resolve(jurisdiction) if jurisdiction else org.root.code
+    """The government whose meetings are meant (code or name): by default the top one the
+    principal reports on; a county office its own county's or those below, never another's."""
+    return str(uow.principal.report_place(organisation_of(app, uow), jurisdiction))
 
 
 def agenda(
@@ -25,7 +26,7 @@ def agenda(
     """Items of a meeting (default: the next one of the top government), and those still
     waiting for a meeting to be scheduled. ``jurisdiction``: code or name."""
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         where = _government(app, uow, jurisdiction)
         today = app.now().astimezone(SHANGHAI).date()
         chosen: dict[str, Any] | None
@@ -74,6 +75,7 @@ def decide(
         item = uow.routing.item(item_id)
         if item is None:
             raise NotFound("agenda item", item_id)
+        _government(app, uow, item["jurisdiction"])  # another county's meeting: Forbidden
         if item["status"] == "decided":
             raise ServiceFrameError(
                 f"agenda item {item_id} was decided already: {item['decision']}"

@@ -16,7 +16,7 @@ from serviceframe.domain.assignment import (
 from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.domain.organisation import UnitKind
 from serviceframe.domain.principal import Action
-from serviceframe.errors import NotFound, ValidationError
+from serviceframe.errors import Forbidden, NotFound, ValidationError
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
 
@@ -135,13 +135,14 @@ def coverage(app: App, jurisdiction: str | None = None, depth: int | None = None
     """Key enterprises per level against their targets, and those without a contact leader.
 
     One line per jurisdiction of ``jurisdiction``'s subtree (the whole organisation by
-    default; code or name), each counting the key enterprises below it; ``depth=1`` stops at
-    its direct children.
+    default, a county office's own county; code or name), each counting the key enterprises
+    below it; ``depth=1`` stops at its direct children.
     """
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         org = organisation_of(app, uow)
-        top = org.resolve(jurisdiction) if jurisdiction else org.root.code
+        # Those who see everything: any place; a county office its own county and below.
+        top = uow.principal.report_place(org, jurisdiction)
         lines, gaps = coverage_of(
             org,
             org.descendants(top, depth),
@@ -154,6 +155,9 @@ def contact_cards(app: App, code: str) -> list[ContactCard]:
     code = normalise_credit_code(code, "enterprise")
     with app.uow() as uow:
         uow.authorise(Action.READ)
-        if uow.enterprises.get(code) is None:
+        enterprise = uow.enterprises.get(code)
+        if enterprise is None:
             raise NotFound("enterprise", code)
+        if not uow.principal.reaches(code, enterprise.jurisdiction):
+            raise Forbidden(str(uow.principal), "read", f"enterprise {code}", "outside its scope")
         return uow.assignments.contact_cards(code)
