@@ -6,6 +6,8 @@ Two issues: A for a 解放区 enterprise, led by jf-edsb; B for the 修武县 en
 jz-fgw. Both category 3 (financing), so both fall in jz-vm's portfolio, and A in jf-mayor's.
 """
 
+from datetime import datetime
+
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -14,11 +16,13 @@ from hypothesis import strategies as st
 from serviceframe.cli import cli
 from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.principal import Action, PrincipalKind, check_actor, resolve_principal
+from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.errors import Forbidden, ServiceFrameError, UnknownPrincipal, ValidationError
 from serviceframe.services import (
     agenda,
     assignments,
     audit,
+    compliance,
     enterprises,
     outbox,
     routing,
@@ -437,7 +441,6 @@ WHOLE_STORE = {
     "audit": lambda app: audit.verify(app),
     "supervision": lambda app: routing.supervision_orders(app),
     "clusters": lambda app: trends.list_clusters(app),
-    "visits": lambda app: visits.list_visits(app),
 }
 
 
@@ -457,16 +460,28 @@ def test_a_report_over_the_whole_store_is_for_those_who_see_everything(sf_small_
         assert forbidden(lambda me=me: WHOLE_STORE[report](me)) is not allowed, (report, who)
 
 
+NOW = datetime(2024, 4, 1, 9, tzinfo=SHANGHAI)
+PLACES = {"解放区": "410802"}
+
+
 @pytest.mark.parametrize(
     "report",
     [
         pytest.param(lambda app, place=None: assignments.coverage(app, place), id="coverage"),
         pytest.param(lambda app, place=None: agenda.agenda(app, jurisdiction=place), id="agenda"),
+        pytest.param(
+            lambda app, place=None: compliance.visit_compliance(app, "2024Q1", place, now=NOW),
+            id="compliance",
+        ),
+        pytest.param(
+            lambda app, place=None: visits.list_visits(
+                app, jurisdictions=None if place is None else [PLACES.get(place, place)]
+            ),
+            id="visits",
+        ),
     ],
 )
-def test_a_county_office_runs_coverage_and_its_agenda_for_its_own_county(
-    sf_small_app_shared, report
-):
+def test_a_county_office_runs_reports_by_place_for_its_own_county(sf_small_app_shared, report):
     app = sf_small_app_shared
     county = app.acting_as("jf-edsb")
     assert report(county) == report(app, "410802")  # the root office's view of that county

@@ -8,7 +8,7 @@ is the table :data:`ALLOWED` below. Both are checked in the service layer, so th
 and an embedding program get the same answer.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from attrs import frozen
@@ -118,6 +118,21 @@ class Principal:
         if not self.everywhere and code not in self.jurisdictions:
             raise Forbidden(str(self), Action.REPORT.value, f"jurisdiction {code}", _OUTSIDE)
         return code
+
+    def report_places(self, org: Organisation, codes: Iterable[str] | None) -> list[str] | None:
+        """The jurisdiction codes a report by place may cover, from those asked for (None:
+        every place it reaches; None back means no limit, for those who see everything).
+        A county office gets its own places, and :class:`Forbidden` for one outside."""
+        if self.everywhere:
+            return None if codes is None else list(codes)
+        home = self.report_place(org, None)  # Forbidden to anyone but an office
+        if codes is None:
+            return list(org.descendants(home))
+        wanted = list(codes)
+        outside = sorted(c for c in wanted if c not in self.jurisdictions)
+        if outside:
+            raise Forbidden(str(self), Action.REPORT.value, f"jurisdiction {outside[0]}", _OUTSIDE)
+        return wanted
 
     def report_unit(self, unit: str, jurisdiction: str | None) -> None:
         """May run the ledger of ``unit`` of ``jurisdiction`` (None: no such unit, which the

@@ -108,9 +108,11 @@ def visit_compliance(
     today = now.astimezone(SHANGHAI).date()
     until = min(today, span.end)
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         org = organisation_of(app, uow)
-        code, codes = scope(org, jurisdiction)
+        # Those who see everything: any place (default the root); a county office its own.
+        code = uow.principal.report_place(org, jurisdiction)
+        codes = org.descendants(code)
         conn = uow.connection
         unit_names = {u.id: (u.name, "") for u in org.units}
         people = {o.id: (o.name, o.title) for o in org.officials}

@@ -213,7 +213,7 @@ def list_enterprises(
             code = org.resolve(jurisdiction)
             if by_place and code not in me.jurisdictions:
                 raise Forbidden(str(me), "read", f"jurisdiction {code}", "outside its scope")
-            scope = org.descendants(code)
+            scope = list(org.descendants(code))
         only = me.id if me.kind is PrincipalKind.ENTERPRISE else None
         return uow.enterprises.list(scope, key, only)
 

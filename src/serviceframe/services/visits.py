@@ -361,10 +361,12 @@ def _check(draft: VisitDraft, names: _Names, now: datetime) -> tuple[Visit, tupl
 
 def get_visit(app: App, visit_id: int) -> Visit:
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         found = uow.visits.get_many([visit_id])
-    if not found:
-        raise NotFound("visit", visit_id)
+        if not found:
+            raise NotFound("visit", visit_id)
+        # Those who see everything: any visit; a county office those of its places.
+        uow.principal.report_places(organisation_of(app, uow), [found[0].jurisdiction])
     return found[0]
 
 
@@ -376,9 +378,12 @@ def list_visits(
     unit: str | None = None,
     kind: VisitKind | None = None,
 ) -> list[Visit]:
+    """Visits in a period, of ``jurisdictions`` (codes; by default all the principal reaches:
+    a county office its own places), by ``unit``, of ``kind``."""
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
-        return uow.visits.find(start, end, jurisdictions, unit, kind)
+        uow.authorise(Action.READ)
+        places = uow.principal.report_places(organisation_of(app, uow), jurisdictions)
+        return uow.visits.find(start, end, places, unit, kind)
 
 
 # --- import ----------------------------------------------------------------------------------
