@@ -26,7 +26,6 @@ from serviceframe.services import (
     enterprises,
     outbox,
     routing,
-    trends,
     visits,
 )
 from serviceframe.services import issues as svc
@@ -440,7 +439,6 @@ WHOLE_STORE = {
     "outbox": lambda app: outbox.list_outbox(app),
     "audit": lambda app: audit.verify(app),
     "supervision": lambda app: routing.supervision_orders(app),
-    "clusters": lambda app: trends.list_clusters(app),
 }
 
 

@@ -19,11 +19,12 @@ from hypothesis import strategies as st
 from complaints import COMPLAINTS
 from ladder import events_of, invoke, replayed, routing
 from serviceframe.demo import example_dir
+from serviceframe.errors import Forbidden
 from serviceframe.services import bulk
 from serviceframe.services import issues as svc
 from serviceframe.services.enterprises import list_enterprises
 from serviceframe.services.issues import IssueDraft
-from serviceframe.services.trends import detect, list_clusters
+from serviceframe.services.trends import detect, list_clusters, show_cluster
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=SH)
@@ -91,6 +92,36 @@ def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(
     (late,) = raise_issues(app, [(by_county["410882"][0], "有序用电方案把我们列为限电企业")])
     assert routing(app, late).cluster == change.cluster
     assert [e.data["topic"] for e in events_of(app, late, "clustered")] == ["1:电力供应"]
+
+
+def test_a_county_office_sees_the_clusters_with_its_issues_counted_over_them(app, by_county):
+    raisers = [
+        (by_county["410802"][0], "我公司近期频繁遭遇拉闸限电,生产线多次停工"),
+        (by_county["410802"][1], "本月以来园区每周停电两三次,事先没有通知"),
+        (by_county["410803"][0], "厂区供电不稳,电压忽高忽低,精密设备多次损坏"),
+        (by_county["410803"][1], "又拉闸限电了,三条生产线只能轮流开"),
+        (by_county["410821"][0], "停电太频繁,熔炉被迫熄火"),
+    ]
+    ids = raise_issues(app, raisers)
+    (change,) = detect(app)
+    (whole,) = list_clusters(app)
+    assert (whole["issues"], whole["enterprises"], whole["counties"]) == (5, 5, 3)
+
+    jiefang = app.acting_as("jf-edsb")
+    (mine,) = list_clusters(jiefang)
+    assert mine["id"] == change.cluster
+    assert (mine["issues"], mine["enterprises"], mine["counties"]) == (2, 2, 1)
+    view = show_cluster(jiefang, change.cluster)
+    assert [m["id"] for m in view.members] == ids[:2]  # not the other counties' issues
+
+    # A county with no member sees no cluster, and asking for it by id is refused.
+    wuzhi = app.acting_as("wz-edsb")  # 武陟县: none of its enterprises raised it
+    assert list_clusters(wuzhi) == []
+    with pytest.raises(Forbidden) as info:
+        show_cluster(wuzhi, change.cluster)
+    assert "wz-edsb" in str(info.value) and f"cluster {change.cluster}" in str(info.value)
+    with pytest.raises(Forbidden):
+        list_clusters(app.acting_as("jz-fgw"))  # a department: not a report it runs
 
 
 def test_problems_alike_in_words_form_no_cluster_together(app, by_county):

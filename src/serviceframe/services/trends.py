@@ -17,12 +17,13 @@ from serviceframe.domain.enterprise import KeyLevel
 from serviceframe.domain.issue import ALLOWED_FROM, IssueEvent, apply
 from serviceframe.domain.principal import Action
 from serviceframe.domain.routing import RoutingFacts, decide
-from serviceframe.errors import NotFound, ServiceFrameError, ValidationError
+from serviceframe.errors import Forbidden, NotFound, ServiceFrameError, ValidationError
 from serviceframe.progress import Progress, no_progress
 from serviceframe.services.configured import escalation_rules, organisation_of
 from serviceframe.services.events import issue_event_row
 from serviceframe.services.jobs import exclusive
 from serviceframe.services.routing import cluster_data, queue_item, record_for_many
+from serviceframe.store.scope import issue_scope
 
 
 @frozen
@@ -129,15 +130,31 @@ class ClusterView:
     agenda_item: dict[str, Any] | None
 
 
+def _cluster_scope(app: App, uow: Any) -> Any:
+    """The clause over issues a principal's clusters are seen through: None for those who see
+    everything; a county office sees the clusters with members in its places, counted over
+    those members only; anyone else is refused."""
+    me = uow.principal
+    if me.everywhere:
+        return None
+    me.report_place(organisation_of(app, uow), None)  # Forbidden to anyone but an office
+    return issue_scope(me)
+
+
 def show_cluster(app: App, cluster_id: int) -> ClusterView:
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
+        scope = _cluster_scope(app, uow)
         cluster = uow.routing.cluster(cluster_id)
         if cluster is None:
             raise NotFound("cluster", cluster_id)
-        ids = uow.routing.members(cluster_id)
+        ids = uow.routing.members(cluster_id, scope)
+        if not ids and scope is not None:
+            raise Forbidden(
+                str(uow.principal), "read", f"cluster {cluster_id}", "outside its scope"
+            )
         issues = uow.issues.get_many(ids)
-        counts = uow.routing.member_counts([cluster_id]).get(cluster_id, (0, 0, 0))
+        counts = uow.routing.member_counts([cluster_id], scope).get(cluster_id, (0, 0, 0))
         members = tuple(
             {"id": i.id, "enterprise": i.enterprise, "title": i.title, "status": i.status.value}
             for i in issues
@@ -149,9 +166,11 @@ def show_cluster(app: App, cluster_id: int) -> ClusterView:
 
 def list_clusters(app: App, status: str | None = None) -> list[dict[str, Any]]:
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
-        clusters = uow.routing.clusters(status)
-        counts = uow.routing.member_counts([c["id"] for c in clusters]) if clusters else {}
+        uow.authorise(Action.READ)
+        scope = _cluster_scope(app, uow)
+        clusters = uow.routing.clusters(status, scope)
+        ids = [c["id"] for c in clusters]
+        counts = uow.routing.member_counts(ids, scope) if clusters else {}
         return [
             {
                 **c,

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     and_,
     bindparam,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
     union_all,
     update,
 )
@@ -477,22 +479,36 @@ class RoutingRepository:
         row = self.conn.execute(select(t.clusters).where(t.clusters.c.id == cluster_id)).first()
         return None if row is None else dict(row._mapping)
 
-    def clusters(self, status: str | None = None) -> list[dict[str, Any]]:
+    def clusters(
+        self, status: str | None = None, scope: ColumnElement[bool] | None = None
+    ) -> list[dict[str, Any]]:
+        """Clusters (with ``status``); with ``scope`` (a clause over ``issues``), those with
+        a member in it."""
         q = select(t.clusters).order_by(t.clusters.c.id)
         if status:
             q = q.where(t.clusters.c.status == status)
+        if scope is not None:
+            r = t.issue_routing.c
+            q = q.where(
+                t.clusters.c.id.in_(
+                    select(r.cluster_id)
+                    .join(t.issues, t.issues.c.id == r.issue_id)
+                    .where(r.cluster_id.is_not(None), scope)
+                )
+            )
         return dicts(self.conn.execute(q))
 
-    def members(self, cluster_id: int) -> list[int]:
+    def members(self, cluster_id: int, scope: ColumnElement[bool] | None = None) -> list[int]:
         r = t.issue_routing.c
-        return list(
-            self.conn.scalars(
-                select(r.issue_id).where(r.cluster_id == cluster_id).order_by(r.issue_id)
-            )
-        )
+        q = select(r.issue_id).where(r.cluster_id == cluster_id).order_by(r.issue_id)
+        if scope is not None:
+            q = q.join(t.issues, t.issues.c.id == r.issue_id).where(scope)
+        return list(self.conn.scalars(q))
 
-    def member_counts(self, cluster_ids: Sequence[int]) -> dict[int, tuple[int, int, int]]:
-        """cluster id -> (issues, enterprises, counties)."""
+    def member_counts(
+        self, cluster_ids: Sequence[int], scope: ColumnElement[bool] | None = None
+    ) -> dict[int, tuple[int, int, int]]:
+        """cluster id -> (issues, enterprises, counties), of the members in ``scope``."""
         r, i, e = t.issue_routing.c, t.issues.c, t.enterprises.c
         q = (
             select(
@@ -506,7 +522,7 @@ class RoutingRepository:
                     t.enterprises, e.credit_code == i.enterprise_code
                 )
             )
-            .where(r.cluster_id.in_(list(cluster_ids)))
+            .where(r.cluster_id.in_(list(cluster_ids)), true() if scope is None else scope)
             .group_by(r.cluster_id)
         )
         return {cid: (n, ents, counties) for cid, n, ents, counties in self.conn.execute(q)}
