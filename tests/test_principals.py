@@ -6,7 +6,7 @@ Two issues: A for a 解放区 enterprise, led by jf-edsb; B for the 修武县 en
 jz-fgw. Both category 3 (financing), so both fall in jz-vm's portfolio, and A in jf-mayor's.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -438,7 +438,6 @@ def test_lists_are_the_scope_rules_applied_to_every_issue(many, who, category, s
 WHOLE_STORE = {
     "outbox": lambda app: outbox.list_outbox(app),
     "audit": lambda app: audit.verify(app),
-    "supervision": lambda app: routing.supervision_orders(app),
 }
 
 
@@ -490,6 +489,23 @@ def test_a_county_office_runs_reports_by_place_for_its_own_county(sf_small_app_s
     for who in ("jz-fgw", "jz-vm", ENT_A):
         assert forbidden(lambda who=who: report(app.acting_as(who))), who
     assert not forbidden(lambda: report(app.acting_as("auditor"), "410802"))
+
+
+def test_a_county_office_reads_the_supervision_orders_of_its_places(world):
+    app, ids = world
+    for days in (10, 20, 40, 80):  # each run climbs one rung: both end long-overdue
+        routing.escalate(app, now=app.now() + timedelta(days=days))
+    every = routing.supervision_orders(app)
+    assert {o["issue_id"] for o in every} == {ids["A"], ids["B"]}
+    county = app.acting_as("jf-edsb")  # 解放区: issue A's enterprise only
+    assert routing.supervision_orders(county) == [o for o in every if o["issue_id"] == ids["A"]]
+    listed = routing.long_overdue(app)
+    assert {r["issue_id"] for r in listed} == {ids["A"], ids["B"]}
+    assert routing.long_overdue(county) == [r for r in listed if r["issue_id"] == ids["A"]]
+    assert routing.supervision_orders(app.acting_as("auditor")) == every
+    for who in ("jz-fgw", "jz-vm", ENT_A):
+        assert forbidden(lambda who=who: routing.supervision_orders(app.acting_as(who))), who
+        assert forbidden(lambda who=who: routing.long_overdue(app.acting_as(who))), who
 
 
 def test_contact_cards_are_read_within_reach(world):

@@ -580,17 +580,21 @@ def _close_answered(uow: Any, today: date, now: datetime, actor: str) -> list[in
 
 
 def supervision_orders(app: App, open_only: bool = True) -> list[dict[str, Any]]:
+    """Supervision orders, oldest first: all for those who see everything, a county office's
+    of its own places' enterprises."""
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
-        orders: list[dict[str, Any]] = uow.routing.orders(open_only=open_only)
+        uow.authorise(Action.READ)
+        places = uow.principal.report_places(organisation_of(app, uow), None)
+        orders: list[dict[str, Any]] = uow.routing.orders(open_only, jurisdictions=places)
         return orders
 
 
 def long_overdue(app: App) -> list[dict[str, Any]]:
     """Issues listed as long-overdue (挂牌督办), still being handled: oldest first, each with
-    the days since it was received."""
+    the days since it was received; a county office's of its own places."""
     now = app.now()
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
-        rows = uow.routing.long_overdue()
+        uow.authorise(Action.READ)
+        places = uow.principal.report_places(organisation_of(app, uow), None)
+        rows = uow.routing.long_overdue(jurisdictions=places)
     return [{**row, "days_open": (now - row["received_at"]).days} for row in rows]
