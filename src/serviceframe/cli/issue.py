@@ -336,6 +336,8 @@ def _history_note(org: Any, e: Any) -> str:
         return f"主办 {org.unit_name(data.get('lead'))}" + (
             f",协办 {'、'.join(map(org.unit_name, co))}" if co else ""
         )
+    if e.kind == "instructed":
+        return f"{org.who(data.get('official'))}: {data.get('instruction', '')}"
     if e.kind == "rated":
         return str(data.get("satisfaction", "")) + (
             f" {data['comment']}" if data.get("comment") else ""
@@ -445,6 +447,22 @@ def _reject(app: Any, issue_id: int, reason: str) -> Any:
     from serviceframe.services.issues import reject
 
     return reject(app, issue_id, reason)
+
+
+@_lifecycle(
+    "instruct",
+    "Record a leader's instruction on the issue (领导批示); the handling units and the office are told.",
+    click.option("--text", required=True, help="The instruction, as the leader wrote it."),
+    click.option(
+        "--leader",
+        metavar="OFFICIAL",
+        help="Whose instruction it is (an official's id): needed when the office enters it.",
+    ),
+)
+def _instruct(app: Any, issue_id: int, text: str, leader: str | None) -> Any:
+    from serviceframe.services.instructions import instruct
+
+    return instruct(app, issue_id, text, leader)
 
 
 # --- in bulk: accept and dispatch take several ids, a file of ids or a filter ------------------

@@ -207,6 +207,7 @@ EVENT_LABELS = {
     "queued": "列入常务会议议题",
     "decided": "会议决定",
     "supervision_closed": "督办销号",
+    "instructed": "领导批示",
 }
 
 

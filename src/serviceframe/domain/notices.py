@@ -126,6 +126,16 @@ NOTICES: dict[str, NoticeKind] = {
             ("deadline", "due", "overdue_unit", "leader"),
         ),
         NoticeKind(
+            "instructed",
+            "领导批示",
+            frozenset({"instructed"}),
+            ("handling_units", "office"),
+            "【领导批示】问题{issue_id}:{title}",
+            "{recipient}:{leader}对{enterprise}反映的问题(编号{issue_id})批示:\n"
+            "{instruction}\n请抓紧落实,并及时反馈办理进展。\n——{office}",
+            ("leader", "instruction"),
+        ),
+        NoticeKind(
             "cluster",
             "倾向性、普遍性问题",
             frozenset({"clustered"}),

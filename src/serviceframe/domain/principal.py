@@ -50,6 +50,7 @@ class Action(StrEnum):
     # jurisdiction tree and a department's own ledger through report_place / report_unit.
     REPORT = "report"
     CONFIGURE = "configure"  # load the organisation, import the registry
+    INSTRUCT = "instruct"  # a leader's instruction on an issue (批示): recorded, told the units
 
 
 # What each kind may do, inside its scope. The office may act for a unit or an enterprise
@@ -57,7 +58,9 @@ class Action(StrEnum):
 ALLOWED: dict[PrincipalKind, frozenset[Action]] = {
     PrincipalKind.OFFICE: frozenset(Action),
     PrincipalKind.HANDLER: frozenset({Action.READ, Action.FILE, Action.ACKNOWLEDGE, Action.HANDLE}),
-    PrincipalKind.LEADER: frozenset({Action.READ}),  # decisions reach units through the office
+    # A leader reads and gives instructions (批示); the units' work reaches it through the
+    # office and the ladder.
+    PrincipalKind.LEADER: frozenset({Action.READ, Action.INSTRUCT}),
     PrincipalKind.ENTERPRISE: frozenset({Action.READ, Action.FILE, Action.RATE}),
     PrincipalKind.AUDITOR: frozenset({Action.READ}),
     PrincipalKind.SYSTEM: frozenset({Action.READ, Action.FILE, Action.SWEEP}),

@@ -273,6 +273,11 @@ def _values(
             "overdue_unit": units.get(data.get("overdue_unit") or "", "承办单位"),
             "leader": people.get(to.get("official") or "", "上级领导"),
         }
+    elif notice == "instructed":
+        values |= {
+            "leader": people.get(data.get("official") or "", "领导"),
+            "instruction": data.get("instruction", ""),
+        }
     elif notice == "cluster":
         values |= {
             "topic": data.get("topic", ""),
