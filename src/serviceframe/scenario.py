@@ -81,12 +81,13 @@ GAS_SHORTAGE = (
     "管道气气源紧张,每天停气数小时,请求协调保障工业用气",
 )
 POLICY_QUESTION = "建议市政府出台中小企业转贷应急周转资金政策,缓解企业过桥资金成本高的问题"
+INSTRUCTION = "请牵头单位三个工作日内拿出解决方案,办结后报我"
 
 
 def run_season(
     app: App, say: Say, start: datetime | None = None, days: int = 20, per_day: int = 6
 ) -> None:
-    from serviceframe.services import agenda, bulk, coordination, routing, trends
+    from serviceframe.services import agenda, bulk, coordination, instructions, routing, trends
     from serviceframe.services import issues as svc
     from serviceframe.services.enterprises import list_enterprises
     from serviceframe.services.organisation import organisation
@@ -151,6 +152,18 @@ def run_season(
     say(
         f"7. 逾期督办 the sweep climbed the ladder; run again at the same moment: {len(again)} changes"
     )
+    # The leader an overdue issue climbed to writes an instruction on it (领导批示), as itself.
+    # The newest order of an issue names the leader it is with now.
+    climbed = next((o for o in reversed(routing.supervision_orders(app)) if o["to_official"]), None)
+    if climbed is not None:
+        leader = climbed["to_official"]
+        instructions.instruct(
+            app.acting_as(leader), climbed["issue_id"], INSTRUCTION, actor=org.who(leader)
+        )
+        say(
+            f"   领导批示 {org.who(leader)} on issue {climbed['issue_id']}: {INSTRUCTION} "
+            "(told the units and the office)"
+        )
 
     # Many enterprises in several counties raise the same gas shortage: a widespread issue.
     by_county: dict[str, Enterprise] = {}
