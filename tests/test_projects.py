@@ -19,7 +19,7 @@ from serviceframe.cli.context import CliContext
 from serviceframe.demo import example_dir
 from serviceframe.domain.project import STEP_ALLOWED_FROM, StepStatus, check_step_change
 from serviceframe.domain.workdays import SHANGHAI
-from serviceframe.errors import ConfigError, ValidationError
+from serviceframe.errors import ConfigError, Forbidden, ValidationError
 from serviceframe.orgfile import load_org
 from serviceframe.services import issues as svc
 from serviceframe.services import projects
@@ -176,6 +176,28 @@ def test_report_gives_working_days_per_unit_against_the_limits(app):
     assert (by_unit["jz-gtj"].running, by_unit["jz-gtj"].overdue) == (1, 0)
     view = projects.get_project(app, p.id)
     assert (view.days_taken, view.days_allowed) == (3, 25)
+
+
+def test_a_county_office_reads_the_projects_and_step_times_of_its_own_places(app):
+    p = add(app)  # 恒泽制药, 解放区
+    projects.set_step(app, p.id, 1, "submitted", datetime(2026, 9, 29, 9, tzinfo=SHANGHAI))
+    jiefang, zhongzhan = app.acting_as("jf-edsb"), app.acting_as("zz-edsb")
+    assert [x.id for x in projects.list_projects(jiefang)] == [
+        x.id for x in projects.list_projects(app, jurisdiction="410802")
+    ]
+    assert p.id in [x.id for x in projects.list_projects(jiefang)]
+    assert p.id not in [x.id for x in projects.list_projects(zhongzhan)]
+    assert projects.get_project(jiefang, p.id).project.id == p.id
+    assert projects.project_report(jiefang) == projects.project_report(app, "410802")
+    assert projects.project_report(zhongzhan).units == ()  # its places have no step under way
+    for refused in (
+        lambda: projects.get_project(zhongzhan, p.id),
+        lambda: projects.list_projects(zhongzhan, jurisdiction="解放区"),
+        lambda: projects.project_report(zhongzhan, "410802"),
+        lambda: projects.project_report(app.acting_as("jz-fgw")),  # a department: no report
+    ):
+        with pytest.raises(Forbidden):
+            refused()
 
 
 ROWS = [

@@ -647,10 +647,15 @@ def list_projects(
     q = select(t.projects).order_by(p.id)
     if enterprise:
         q = q.where(p.enterprise_code == normalise_credit_code(enterprise, "enterprise"))
-    if jurisdiction:
-        q = q.where(p.jurisdiction_code == jurisdiction)
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
+        # Those who see everything: any place; a county office its own places (by default
+        # all of them), another county's refused.
+        org = organisation_of(app, uow)
+        asked = [org.resolve(jurisdiction)] if jurisdiction else None
+        places = uow.principal.report_places(org, asked)
+        if places is not None:
+            q = q.where(p.jurisdiction_code.in_(places))
         rows = uow.connection.execute(q).all()
         return _projects(uow, rows) if rows else []
 
@@ -667,8 +672,9 @@ def get_project(app: App, project_id: int) -> ProjectView:
     changes happened)."""
     e = t.events.c
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         project = _read(uow, project_id)
+        uow.principal.report_places(organisation_of(app, uow), [project.jurisdiction])
         enterprise = uow.enterprises.get(project.enterprise)
         rows = uow.connection.execute(
             select(e.kind, e.at, e.actor, e.data)
@@ -732,19 +738,13 @@ def project_report(app: App, jurisdiction: str | None = None) -> ProjectReport:
     s, p = t.project_steps.c, t.projects.c
     now = app.now()
     today = now.astimezone(SHANGHAI).date()
-    places = None
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         org = organisation_of(app, uow)
-        if jurisdiction:
-            if org.jurisdiction(jurisdiction) is None:
-                raise ValidationError("jurisdiction", jurisdiction, "not a jurisdiction")
-            places = [
-                j.code
-                for j in org.jurisdictions
-                if j.code == jurisdiction or jurisdiction in org.ancestors(j.code)
-            ]
-        scope = (p.jurisdiction_code.in_(places),) if places else ()
+        # Those who see everything: the whole store or any place; a county office its own.
+        asked = org.descendants(org.resolve(jurisdiction)) if jurisdiction else None
+        places = uow.principal.report_places(org, asked)
+        scope = (p.jurisdiction_code.in_(places),) if places is not None else ()
         total = uow.connection.execute(
             select(func.count(), func.coalesce(func.sum(p.investment), 0)).where(*scope)
         ).one()
