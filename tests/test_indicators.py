@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from serviceframe.app import App
 from serviceframe.cli import cli
 from serviceframe.domain.indicators import parse_month
-from serviceframe.errors import StoreError, ValidationError
+from serviceframe.errors import Forbidden, StoreError, ValidationError
 from serviceframe.services.indicators import import_indicators, rollup, sizes
 from serviceframe.store import tables as t
 from serviceframe.testing.sample import JIEFANG, XIUWU, credit_code, write_csv
@@ -166,6 +166,14 @@ def test_rollup_by_jurisdiction_counts_the_places_below_and_compares_a_year_earl
     assert lines[(XIUWU, "electricity")].change == pytest.approx(0.2)
     by_industry = rollup(sf_small_app, parse_month("2026-06"), by="industry")
     assert {ln.key for ln in by_industry} == {"C27", "C38", "C30"}
+
+    # A county office rolls up its own county (the default), not another's.
+    county = sf_small_app.acting_as("jf-edsb")
+    assert rollup(county, parse_month("2026-06")) == rollup(
+        sf_small_app, parse_month("2026-06"), jurisdiction="410802"
+    )
+    with pytest.raises(Forbidden):
+        rollup(county, parse_month("2026-06"), jurisdiction="修武县")
 
 
 def test_size_from_employees_and_a_years_output(sf_small_app: App, tmp_path: Path):

@@ -15,7 +15,7 @@ from channel_setup import configure, file_channel
 from serviceframe.app import App
 from serviceframe.cli import cli
 from serviceframe.domain.indicators import RuleKind, WarningRule, parse_month
-from serviceframe.errors import ConfigError
+from serviceframe.errors import ConfigError, Forbidden
 from serviceframe.services import outbox
 from serviceframe.services.assignments import assign
 from serviceframe.services.early_warning import evaluate, list_warnings, raise_warnings
@@ -265,6 +265,18 @@ def test_the_cli_lists_warnings_in_chinese_with_beijing_times(warned: App):
     assert "2026-06 预警 2 条(本次新增 0 条)" in result.output
     assert "2026-07-10 17:00" in result.output
     assert len(list_warnings(warned, "2026-06", jurisdiction="修武县")) == 0
+
+
+def test_a_county_office_reads_the_warnings_of_its_own_places(warned: App):
+    raise_warnings(warned, "2026-06")
+    every = list_warnings(warned, "2026-06")
+    assert {w.jurisdiction for w in every} == {"410802"}  # 解放区's enterprises were warned
+    county = warned.acting_as("jf-edsb")
+    assert list_warnings(county, "2026-06") == every
+    with pytest.raises(Forbidden):
+        list_warnings(county, "2026-06", jurisdiction="修武县")  # run by the city, not by it
+    with pytest.raises(Forbidden):
+        list_warnings(warned.acting_as("jz-fgw"), "2026-06")  # a department: no such report
 
 
 @pytest.mark.parametrize(

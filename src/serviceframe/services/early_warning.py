@@ -375,7 +375,11 @@ def list_warnings(
 
     w, e = t.warnings.c, t.enterprises.c
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
+        org = organisation_of(app, uow)
+        # Those who see everything: any place; a county office its own (by default all).
+        asked = org.descendants(org.resolve(jurisdiction)) if jurisdiction else None
+        places = uow.principal.report_places(org, asked)
         rules = {r.id: r for r in rules_of(uow)}
         if period:
             month_no = parse_month(period, "period")
@@ -388,10 +392,8 @@ def list_warnings(
             .join(t.enterprises, e.credit_code == w.enterprise_code)
             .where(w.month_no == month_no)
         )
-        if jurisdiction:
-            org = organisation_of(app, uow)
-            code = org.resolve(jurisdiction)
-            q = q.where(e.jurisdiction_code.in_(org.descendants(code)))
+        if places is not None:
+            q = q.where(e.jurisdiction_code.in_(places))
         rows = uow.connection.execute(
             q.order_by(e.jurisdiction_code, w.enterprise_code, w.rule)
         ).all()

@@ -359,9 +359,10 @@ def rollup(
     i, e = t.indicators.c, t.enterprises.c
     before = t.indicators.alias("before")
     with app.uow() as uow:
-        uow.authorise(Action.REPORT)
+        uow.authorise(Action.READ)
         org = organisation_of(app, uow)
-        top = jurisdiction or org.root.code
+        # Any place for those who see everything; a county office its own (the default).
+        top = uow.principal.report_place(org, jurisdiction)
         if by == "jurisdiction":
             # Each enterprise counts in the child of ``top`` its place lies under.
             children = org.children(top) or (org.jurisdiction(top),)
