@@ -398,7 +398,8 @@ def test_help_and_plugins_list_do_not_import_the_store(tmp_path):
 
 def test_commands_that_read_the_store_do_not_import_alembic(sf_small_app):
     """Reading and filing issues checks the schema without alembic (only `db` commands and
-    the demo migrate); a SQLite store never loads the PostgreSQL driver; no XLSX, no openpyxl."""
+    the demo migrate); a SQLite store never loads the PostgreSQL driver, nor SQLAlchemy's
+    PostgreSQL dialect (the partial indexes' conditions); no XLSX, no openpyxl."""
     url = sf_small_app.settings.db_url
     script = textwrap.dedent(
         """
@@ -429,3 +430,4 @@ def test_commands_that_read_the_store_do_not_import_alembic(sf_small_app):
     assert not [m for m in modules if m.split(".")[0] in ("alembic", "mako", "openpyxl")]
     if url.startswith("sqlite"):
         assert "psycopg" not in modules
+        assert "sqlalchemy.dialects.postgresql" not in modules
