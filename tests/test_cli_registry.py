@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -435,3 +436,23 @@ def test_commands_that_read_the_store_do_not_import_alembic(sf_small_app):
     if url.startswith("sqlite"):
         assert "psycopg" not in modules
         assert "sqlalchemy.dialects.postgresql" not in modules
+
+
+def test_the_cli_closes_its_database_before_it_exits(sf_small_app):
+    """`main` skips the collector's walk at exit (gc.freeze): the app it built is closed
+    before, so SQLite's connection ends cleanly and leaves no write-ahead log behind."""
+    url = sf_small_app.settings.db_url
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's write-ahead log")
+    sf_small_app.close()
+    path = Path(url.removeprefix("sqlite:///"))
+    done = subprocess.run(
+        [sys.executable, "-c", "from serviceframe.cli import main; main()", "--db", url]
+        + ["issue", "file", "--enterprise", CITY_KEY, "--source", "hotline", "--body", "停电"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SERVICEFRAME_DISABLE_PLUGINS": "eventlog"},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert path.exists() and not Path(f"{path}-wal").exists()

@@ -4,6 +4,7 @@ The root group imports nothing heavy: ``serviceframe --help`` and ``plugins list
 the store. Library errors become one clear line on stderr and a non-zero exit.
 """
 
+import gc
 import importlib
 import logging
 import sys
@@ -185,6 +186,7 @@ def cli(
     """
     if ctx.obj is None:  # tests and embedders pass their own CliContext (with an app) as obj
         ctx.obj = CliContext(db_url=db_url, actor=actor, disabled=disabled, acting_as=acting_as)
+        ctx.call_on_close(ctx.obj.close)
 
 
 def main() -> None:
@@ -196,4 +198,11 @@ def main() -> None:
     # The CLI shows plugin failures itself (once each, with a count): the library's log
     # records of them would print every one again.
     logging.getLogger("serviceframe").addHandler(logging.NullHandler())
-    cli(prog_name="serviceframe")
+    try:
+        cli(prog_name="serviceframe")
+    finally:
+        # The process ends here, its app closed (CliContext.close). At exit Python's garbage
+        # collector walks every object start-up made (modules, classes, the schema) to free
+        # memory the process gives back anyway: a quarter of a short command's CPU time.
+        # Frozen, they are skipped.
+        gc.freeze()
