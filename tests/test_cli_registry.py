@@ -446,9 +446,9 @@ def test_the_cli_closes_its_database_before_it_exits(sf_small_app):
         pytest.skip("SQLite's write-ahead log")
     sf_small_app.close()
     path = Path(url.removeprefix("sqlite:///"))
+    command = ["issue", "file", "--enterprise", CITY_KEY, "--source", "hotline", "--body", "停电"]
     done = subprocess.run(
-        [sys.executable, "-c", "from serviceframe.cli import main; main()", "--db", url]
-        + ["issue", "file", "--enterprise", CITY_KEY, "--source", "hotline", "--body", "停电"],
+        [sys.executable, "-c", "from serviceframe.cli import main; main()", "--db", url, *command],
         capture_output=True,
         text=True,
         env={**os.environ, "SERVICEFRAME_DISABLE_PLUGINS": "eventlog"},
