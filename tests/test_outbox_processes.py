@@ -50,7 +50,7 @@ def test_a_worker_delivers_until_sigterm_and_stops_gracefully(sf_small_app: App,
 KILLER = """
 import os, signal, sys
 from serviceframe.app import Settings, bootstrap
-from serviceframe.plugins.file_channel import FileChannel
+from serviceframe.file_channel import FileChannel
 from serviceframe.services.outbox import deliver_due
 
 deliver = FileChannel.deliver

@@ -6,7 +6,7 @@ import pytest
 from serviceframe.channels import ChannelContext, Failure, Outgoing, Receipt, Recipient
 
 from servers import SmtpServer
-from serviceframe_email import EmailChannel
+from serviceframe_email.channel import EmailChannel
 from serviceframe_email.outbound import compose
 from serviceframe_email.settings import EmailSettings
 

@@ -4,6 +4,7 @@ The root group imports nothing heavy: ``serviceframe --help`` and ``plugins list
 the store. Library errors become one clear line on stderr and a non-zero exit.
 """
 
+import gc
 import importlib
 import logging
 import sys
@@ -185,6 +186,7 @@ def cli(
     """
     if ctx.obj is None:  # tests and embedders pass their own CliContext (with an app) as obj
         ctx.obj = CliContext(db_url=db_url, actor=actor, disabled=disabled, acting_as=acting_as)
+        ctx.call_on_close(ctx.obj.close)
 
 
 def main() -> None:
@@ -196,4 +198,13 @@ def main() -> None:
     # The CLI shows plugin failures itself (once each, with a count): the library's log
     # records of them would print every one again.
     logging.getLogger("serviceframe").addHandler(logging.NullHandler())
-    cli(prog_name="serviceframe")
+    # The garbage collector walks every object at each full pass and again at exit, and most
+    # of a short command's objects are start-up's (modules, classes, the schema), which live
+    # as long as the process: a quarter of its CPU time went to those walks. What exists
+    # before the command is frozen (never walked again); at the end, all of it, the app
+    # being closed by then (CliContext.close), since the process gives its memory back.
+    gc.freeze()
+    try:
+        cli(prog_name="serviceframe")
+    finally:
+        gc.freeze()

@@ -20,6 +20,7 @@ class CliContext:
         self.actor = actor
         self.disabled = disabled
         self._app = app
+        self._built: App | None = None  # the app built here, which this context closes
 
     @property
     def app(self) -> "App":
@@ -31,5 +32,11 @@ class CliContext:
             )
             if self.actor:
                 settings.actor = self.actor
-            self._app = bootstrap(settings)
+            self._app = self._built = bootstrap(settings)
         return self._app
+
+    def close(self) -> None:
+        """Close the app built here (its database connections, the plugins' worker) when the
+        command ends; an app handed in belongs to whoever made it."""
+        if self._built is not None:
+            self._built.close()

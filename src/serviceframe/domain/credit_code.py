@@ -7,10 +7,10 @@ every enterprise registered with market regulation (91…, 92…, 93…), which 
 registers.
 """
 
-from stdnum import exceptions
-from stdnum.cn import uscc
-
 from serviceframe.errors import ValidationError
+
+# python-stdnum is imported where a code is checked: every command that reads issues imports
+# this module, few of them check a code.
 
 # The characters GB 32100 uses (no I, O, Z, S, V): to name the ones a clerk mistyped.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -18,11 +18,16 @@ ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 def check_character(first17: str) -> str:
     """The check character for the first 17 characters of a code."""
+    from stdnum.cn import uscc
+
     return uscc.calc_check_digit(first17)
 
 
 def normalise_credit_code(value: str, field: str = "credit_code") -> str:
     """Return the code upper-cased without spaces, or raise naming the field and the value."""
+    from stdnum import exceptions
+    from stdnum.cn import uscc
+
     code = uscc.compact(str(value))
     try:
         return uscc.validate(code)

@@ -20,8 +20,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Hashable
 from datetime import datetime, timedelta
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
+# rapidfuzz is imported where texts are compared: every command that reads issues imports
+# this module (for its constants), few of them compare.
 
 DUPLICATE_WINDOW = timedelta(days=14)
 DUPLICATE_SIMILARITY = 0.6
@@ -36,6 +36,8 @@ def compared_text(title: str, body: str) -> str:
 
 def similarity(a: str, b: str) -> float:
     """0..1, how much of the two texts is the same (see the module's notes)."""
+    from rapidfuzz.distance import Indel
+
     return float(Indel.normalized_similarity(a, b))
 
 
@@ -67,6 +69,9 @@ class DuplicateIndex:
         candidates = issues[max(first, end - DUPLICATE_CANDIDATES) : end]
         if not candidates:
             return []
+        from rapidfuzz import process
+        from rapidfuzz.distance import Indel
+
         found = process.extract(
             text,
             [candidate[3] for candidate in candidates],

@@ -9,15 +9,19 @@ out and the other weights count in full; with no part at all there is no result.
 
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from serviceframe.domain.assessment import Figures, ScoringProfile, ScoringRules
-from serviceframe.domain.satisfaction import weight, weighted_rate
 from serviceframe.hookspecs import hookimpl
+
+if TYPE_CHECKING:  # every command loads this plugin; only the assessment scores
+    from serviceframe.domain.assessment import Figures, ScoringProfile, ScoringRules
 
 PARTS = {"response": 0.2, "resolution": 0.3, "satisfaction": 0.5}
 
 
-def hotline_score(figures: Figures, rules: ScoringRules) -> Fraction | None:
+def hotline_score(figures: "Figures", rules: "ScoringRules") -> Fraction | None:
+    from serviceframe.domain.satisfaction import weight, weighted_rate
+
     weights = {part: weight(rules.params.get(part, default)) for part, default in PARTS.items()}
     if any(w < 0 for w in weights.values()) or sum(weights.values()) != 1:
         shown = ", ".join(f"{p}={float(w):g}" for p, w in weights.items())
@@ -39,7 +43,9 @@ def hotline_score(figures: Figures, rules: ScoringRules) -> Fraction | None:
 
 
 @hookimpl
-def serviceframe_scoring_profiles() -> Iterator[ScoringProfile]:
+def serviceframe_scoring_profiles() -> Iterator["ScoringProfile"]:
+    from serviceframe.domain.assessment import ScoringProfile
+
     yield ScoringProfile(
         "hotline12345",
         "12345式综合评分(响应、办结、满意)",

@@ -132,7 +132,9 @@ class PluginHost:
 
     def load_entry_points(self) -> None:
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?"
+            # The metadata read once: `.name` and `.version` would each parse the file again.
+            meta = ep.dist.metadata if ep.dist else None
+            dist = f"{meta['Name']} {meta['Version']}" if meta else "?"
             origin = f"entry point ({dist})"
             if ep.name in self.disabled:
                 self._add(PluginInfo(ep.name, "disabled", origin))

@@ -1,17 +1,20 @@
 """The built-in router and topic finder: the seed's rules (R7). Registered ``trylast`` so a
 county's own router or topic plugin wins."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serviceframe.domain.categories import Category
-from serviceframe.domain.routing import RouteDecision, RoutingFacts, decide
 from serviceframe.hookspecs import hookimpl
+
+# Every command loads the built-in plugins: what their hooks need is imported in the hooks.
+if TYPE_CHECKING:
+    from serviceframe.domain.routing import RouteDecision, RoutingFacts
 
 
 @hookimpl(trylast=True)
 def serviceframe_route(
-    app: Any, issue: Any, facts: RoutingFacts, organisation: Any
-) -> RouteDecision:
+    app: Any, issue: Any, facts: "RoutingFacts", organisation: Any
+) -> "RouteDecision":
+    from serviceframe.domain.routing import decide
     from serviceframe.services.configured import escalation_rules
 
     return decide(organisation, facts, escalation_rules(app).widespread_to)
@@ -19,6 +22,7 @@ def serviceframe_route(
 
 @hookimpl(trylast=True)
 def serviceframe_topic(app: Any, issue: Any) -> str | None:
+    from serviceframe.domain.categories import Category
     from serviceframe.services.configured import topic_map
 
     if issue.category is Category.UNCLASSIFIED:

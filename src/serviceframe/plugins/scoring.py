@@ -2,19 +2,25 @@
 
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from serviceframe.domain.assessment import Figures, ScoringProfile, ScoringRules
-from serviceframe.domain.satisfaction import weighted_rate
 from serviceframe.hookspecs import hookimpl
 
+if TYPE_CHECKING:  # every command loads this plugin; only the assessment scores
+    from serviceframe.domain.assessment import Figures, ScoringProfile, ScoringRules
 
-def satisfaction(figures: Figures, rules: ScoringRules) -> Fraction | None:
+
+def satisfaction(figures: "Figures", rules: "ScoringRules") -> Fraction | None:
     """Every rating of the period, every round; co-handled items with ``co_weight``."""
+    from serviceframe.domain.satisfaction import weighted_rate
+
     return weighted_rate(figures.lead, figures.co, rules.basic_weight, rules.co_weight)
 
 
 @hookimpl
-def serviceframe_scoring_profiles() -> Iterator[ScoringProfile]:
+def serviceframe_scoring_profiles() -> Iterator["ScoringProfile"]:
+    from serviceframe.domain.assessment import ScoringProfile
+
     yield ScoringProfile(
         "satisfaction",
         "满意度(唯一标准)",

@@ -5,16 +5,19 @@ functions turn them into the working objects and keep them on the app until the 
 """
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serviceframe.app import App
-from serviceframe.domain.organisation import Organisation
-from serviceframe.domain.taxonomy import Taxonomy, load_taxonomy
-from serviceframe.domain.topics import TopicEdit, TopicMap, load_topic_map
-from serviceframe.domain.workdays import WorkCalendar, YearOverride
 from serviceframe.errors import ServiceFrameError
-from serviceframe.orgfile import AssessmentRules, DeadlineRules, EscalationRules
-from serviceframe.serialise import converter
+
+# Imported where used: every command that reads issues imports this module, few of them build
+# these rules, and the organisation file's model (orgfile, cattrs) is a start-up cost.
+if TYPE_CHECKING:
+    from serviceframe.domain.organisation import Organisation
+    from serviceframe.domain.taxonomy import Taxonomy
+    from serviceframe.domain.topics import TopicEdit, TopicMap
+    from serviceframe.domain.workdays import WorkCalendar
+    from serviceframe.orgfile import AssessmentRules, DeadlineRules, EscalationRules
 
 
 def _setting(app: App, key: str) -> object:
@@ -22,15 +25,18 @@ def _setting(app: App, key: str) -> object:
         return uow.org.setting(key)
 
 
-def deadline_rules(app: App) -> DeadlineRules:
+def deadline_rules(app: App) -> "DeadlineRules":
+    from serviceframe.orgfile import DeadlineRules
+    from serviceframe.serialise import converter
+
     return app.cached(
         "deadline_rules",
         lambda: converter.structure(_setting(app, "deadlines") or {}, DeadlineRules),
     )
 
 
-def work_calendar(app: App) -> WorkCalendar:
-    def build() -> WorkCalendar:
+def work_calendar(app: App) -> "WorkCalendar":
+    def build() -> "WorkCalendar":
         stored = _setting(app, "calendar_overrides") or {}
         assert isinstance(stored, dict)
         return calendar_from(stored, deadline_rules(app).strict_calendar)
@@ -38,8 +44,10 @@ def work_calendar(app: App) -> WorkCalendar:
     return app.cached("work_calendar", build)
 
 
-def calendar_from(stored: dict[str, Any], strict: bool) -> WorkCalendar:
+def calendar_from(stored: dict[str, Any], strict: bool) -> "WorkCalendar":
     """The working-day calendar of the holiday overrides as the settings store them."""
+    from serviceframe.domain.workdays import WorkCalendar, YearOverride
+
     overrides = {
         int(year): YearOverride(
             holidays=frozenset(date.fromisoformat(d) for d in o.get("holidays", ())),
@@ -50,11 +58,12 @@ def calendar_from(stored: dict[str, Any], strict: bool) -> WorkCalendar:
     return WorkCalendar(overrides=overrides, strict=strict)
 
 
-def taxonomy(app: App) -> Taxonomy:
+def taxonomy(app: App) -> "Taxonomy":
     """The packaged taxonomy, the topic map's words (weight 1 where it has no weight of its
     own), then the organisation file's ``[taxonomy]`` edits."""
+    from serviceframe.domain.taxonomy import load_taxonomy
 
-    def build() -> Taxonomy:
+    def build() -> "Taxonomy":
         edits = _setting(app, "taxonomy") or {}
         assert isinstance(edits, dict)
         local = {int(k): v for k, v in edits.items()}
@@ -63,10 +72,11 @@ def taxonomy(app: App) -> Taxonomy:
     return app.cached("taxonomy", build)
 
 
-def topic_map(app: App) -> TopicMap:
+def topic_map(app: App) -> "TopicMap":
     """The packaged topic map with the organisation file's ``[topics]`` edits."""
+    from serviceframe.domain.topics import load_topic_map
 
-    def build() -> TopicMap:
+    def build() -> "TopicMap":
         stored = _setting(app, "topics") or {}
         assert isinstance(stored, dict)
         return load_topic_map().merged(topic_edits(stored))
@@ -74,8 +84,11 @@ def topic_map(app: App) -> TopicMap:
     return app.cached("topic_map", build)
 
 
-def topic_edits(stored: dict[str, Any]) -> dict[int, dict[str, TopicEdit]]:
+def topic_edits(stored: dict[str, Any]) -> "dict[int, dict[str, TopicEdit]]":
     """The ``[topics]`` edits as stored in the settings (category numbers as strings)."""
+    from serviceframe.domain.topics import TopicEdit
+    from serviceframe.serialise import converter
+
     return {int(k): converter.structure(v, dict[str, TopicEdit]) for k, v in stored.items()}
 
 
@@ -98,7 +111,9 @@ def known_sources(app: App) -> frozenset[str]:
     return app.cached("sources", build)
 
 
-def escalation_rules(app: App) -> EscalationRules:
+def escalation_rules(app: App) -> "EscalationRules":
+    from serviceframe.orgfile import EscalationRules
+    from serviceframe.serialise import converter
 
     return app.cached(
         "escalation_rules",
@@ -106,10 +121,10 @@ def escalation_rules(app: App) -> EscalationRules:
     )
 
 
-def organisation_of(app: App, uow: Any) -> Organisation:
+def organisation_of(app: App, uow: Any) -> "Organisation":
     """The stored organisation, read once per app (``org load`` clears it)."""
 
-    def build() -> Organisation:
+    def build() -> "Organisation":
         if not uow.org.is_loaded():
             raise ServiceFrameError("no organisation loaded yet; run `serviceframe org load FILE`")
         return uow.org.load()
@@ -117,8 +132,11 @@ def organisation_of(app: App, uow: Any) -> Organisation:
     return app.cached("organisation", build)
 
 
-def assessment_rules(app: App) -> AssessmentRules:
+def assessment_rules(app: App) -> "AssessmentRules":
     """How ratings are scored: the ``[assessment]`` of the organisation file."""
+    from serviceframe.orgfile import AssessmentRules
+    from serviceframe.serialise import converter
+
     return app.cached(
         "assessment_rules",
         lambda: converter.structure(_setting(app, "assessment") or {}, AssessmentRules),

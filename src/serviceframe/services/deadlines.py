@@ -8,13 +8,15 @@ provisional deadlines right, each change recorded as an event.
 
 import warnings
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from serviceframe.app import App
 from serviceframe.domain.issue import Due, Issue, IssueEvent, Severity, apply, due_data
 from serviceframe.domain.workdays import ProvisionalDeadlineWarning, WorkCalendar
-from serviceframe.orgfile import DeadlineRules
 from serviceframe.services.configured import deadline_rules, work_calendar
+
+if TYPE_CHECKING:  # the organisation file's model is imported by the commands that load it
+    from serviceframe.orgfile import DeadlineRules
 from serviceframe.services.events import issue_event_row
 
 
@@ -24,7 +26,7 @@ def _due(calendar: WorkCalendar, start: datetime, days: int) -> dict[str, Any]:
 
 
 def deadlines_with(
-    calendar: WorkCalendar, rules: DeadlineRules, start: datetime, severity: Severity
+    calendar: WorkCalendar, rules: "DeadlineRules", start: datetime, severity: Severity
 ) -> dict[str, Any]:
     """The acknowledge, feedback and resolve deadlines of an issue dispatched at ``start``."""
     resolve = {
@@ -60,7 +62,7 @@ def recompute_provisional(app: App, actor: str | None = None) -> list[int]:
 
 
 def recompute_in(
-    uow: Any, calendar: WorkCalendar, rules: DeadlineRules, now: datetime, actor: str
+    uow: Any, calendar: WorkCalendar, rules: "DeadlineRules", now: datetime, actor: str
 ) -> list[tuple[Issue, IssueEvent]]:
     """Recompute, inside the caller's unit of work, the provisional deadlines of open issues
     with ``calendar`` and ``rules`` (``org load`` passes the ones it is storing, so that the

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from serviceframe.store import tables as t
 from serviceframe.store.sql import chunks
@@ -26,7 +25,10 @@ class InboundRepository:
     ) -> dict[str, dict[str, Any]]:
         """Write the messages not seen before as ``received``; return the row of every
         message by its id (new or seen before, with its status)."""
-        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        if self.conn.dialect.name == "postgresql":  # imported here: SQLite users never load it
+            from sqlalchemy.dialects import postgresql as dialect
+        else:
+            from sqlalchemy.dialects import sqlite as dialect  # type: ignore[no-redef]
         rows = [
             {
                 "channel": channel,

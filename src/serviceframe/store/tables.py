@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Connection,
     Date,
     DateTime,
     Float,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -39,6 +41,32 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+# Partial indexes (an index of the rows matching a condition) and their conditions, SQL text
+# that is the same on SQLite and PostgreSQL. The condition is handed to SQLAlchemy as
+# ``sqlite_where``/``postgresql_where`` only for the database in use (``declare_partial_indexes``):
+# naming ``postgresql_where`` here would make SQLAlchemy import its PostgreSQL dialect (and
+# asyncio) to check the argument, on SQLite too, a tenth of every command's start-up.
+PARTIAL_INDEXES: list[tuple[Index, str]] = []
+
+
+def partial_index(name: str, *columns: Column[Any], where: str, unique: bool = False) -> Index:
+    index = Index(name, *columns, unique=unique)
+    PARTIAL_INDEXES.append((index, where))
+    return index
+
+
+def declare_partial_indexes(dialect_name: str) -> None:
+    """Give the partial indexes their conditions for ``dialect_name`` (``sqlite`` or
+    ``postgresql``). Whatever emits or compares this schema's DDL calls it first: the
+    migrations' environment does, and ``metadata.create_all`` (below)."""
+    for index, where in PARTIAL_INDEXES:
+        index.dialect_options[dialect_name]["where"] = text(where)
+
+
+@event.listens_for(metadata, "before_create")
+def _before_create(_metadata: MetaData, connection: Connection, **_kw: Any) -> None:
+    declare_partial_indexes(connection.dialect.name)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -200,21 +228,19 @@ assignments = Table(
     CheckConstraint("kind = 'contact' OR unit_id IS NOT NULL", name="liaison_has_unit"),
 )
 # One current contact per enterprise and level, one current liaison per enterprise and department.
-Index(
+partial_index(
     "uq_assignments_current_contact",
     assignments.c.enterprise_code,
     assignments.c.jurisdiction_code,
     unique=True,
-    sqlite_where=text("kind = 'contact' AND valid_to IS NULL"),
-    postgresql_where=text("kind = 'contact' AND valid_to IS NULL"),
+    where="kind = 'contact' AND valid_to IS NULL",
 )
-Index(
+partial_index(
     "uq_assignments_current_liaison",
     assignments.c.enterprise_code,
     assignments.c.unit_id,
     unique=True,
-    sqlite_where=text("kind = 'liaison' AND valid_to IS NULL"),
-    postgresql_where=text("kind = 'liaison' AND valid_to IS NULL"),
+    where="kind = 'liaison' AND valid_to IS NULL",
 )
 
 # Append-only history of every change (issue events, and audit records of the registry).
@@ -289,13 +315,12 @@ issues = Table(
     CheckConstraint("severity IN ('general', 'major', 'policy')", name="severity"),
 )
 # The same message from the same channel is one issue, however often it is delivered.
-Index(
+partial_index(
     "uq_issues_source_external_id",
     issues.c.source,
     issues.c.external_id,
     unique=True,
-    sqlite_where=text("external_id IS NOT NULL"),
-    postgresql_where=text("external_id IS NOT NULL"),
+    where="external_id IS NOT NULL",
 )
 Index("ix_issues_status_received", issues.c.status, issues.c.received_at)
 Index("ix_issues_enterprise_received", issues.c.enterprise_code, issues.c.received_at)
@@ -349,11 +374,10 @@ issue_routing = Table(
     Column("listed_at", UTCDateTime, nullable=True),  # 挂牌督办: long-overdue at the top
 )
 # The follow-up sweep reads only the issues whose order awaits an answer.
-Index(
+partial_index(
     "ix_issue_routing_reply_due",
     issue_routing.c.reply_due,
-    sqlite_where=text("reply_due IS NOT NULL"),
-    postgresql_where=text("reply_due IS NOT NULL"),
+    where="reply_due IS NOT NULL",
 )
 
 # 督办: one order per missed deadline (issue, which deadline, round, due date: a re-dispatched
@@ -442,7 +466,7 @@ for _name, _due, _open in (
     ("ix_issues_status_feedback_due", issues.c.feedback_due, OPEN_FOR_FEEDBACK),
     ("ix_issues_status_resolve_due", issues.c.resolve_due, OPEN_FOR_RESOLVE),
 ):
-    Index(_name, issues.c.status, _due, sqlite_where=text(_open), postgresql_where=text(_open))
+    partial_index(_name, issues.c.status, _due, where=_open)
 
 # --- Policy catalogue (migration 0007) -------------------------------------------------------
 
@@ -557,17 +581,15 @@ outbox = Table(
     Column("last_error", Text, nullable=False, server_default=""),
     CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
 )
-Index(
+partial_index(
     "ix_outbox_due",
     outbox.c.next_attempt_at,
-    sqlite_where=text("status = 'pending'"),
-    postgresql_where=text("status = 'pending'"),
+    where="status = 'pending'",
 )
-Index(
+partial_index(
     "ix_outbox_sending",
     outbox.c.claimed_at,
-    sqlite_where=text("status = 'sending'"),
-    postgresql_where=text("status = 'sending'"),
+    where="status = 'sending'",
 )
 Index("ix_outbox_status_id", outbox.c.status, outbox.c.id)
 Index("ix_outbox_channel_address", outbox.c.channel, outbox.c.address)
@@ -610,11 +632,10 @@ inbound_messages = Table(
         name="status",
     ),
 )
-Index(
+partial_index(
     "ix_inbound_messages_quarantined",
     inbound_messages.c.id,
-    sqlite_where=text("status = 'quarantined'"),
-    postgresql_where=text("status = 'quarantined'"),
+    where="status = 'quarantined'",
 )
 
 # --- Visits (migration 0006) -----------------------------------------------------------------

@@ -6,8 +6,9 @@ in the same transaction; plugins are told *after* the commit: they can never rol
 """
 
 from collections.abc import Callable
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,18 +16,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from serviceframe.domain.principal import Action, Principal
 from serviceframe.errors import Forbidden, NotFound
 from serviceframe.store.database import store_error
-from serviceframe.store.inbound_repository import InboundRepository
 from serviceframe.store.issue_repository import IssueRepository
-from serviceframe.store.outbox_repository import OutboxRepository
-from serviceframe.store.policy_repository import PolicyRepository
 from serviceframe.store.repositories import (
     AssignmentRepository,
     EnterpriseRepository,
     EventRepository,
     OrganisationRepository,
 )
-from serviceframe.store.routing_repository import RoutingRepository
-from serviceframe.store.visit_repository import VisitRepository
+
+if TYPE_CHECKING:
+    from serviceframe.store.inbound_repository import InboundRepository
+    from serviceframe.store.outbox_repository import OutboxRepository
+    from serviceframe.store.policy_repository import PolicyRepository
+    from serviceframe.store.routing_repository import RoutingRepository
+    from serviceframe.store.visit_repository import VisitRepository
 
 # Events remembered at most before their notifications are written (still in the transaction).
 RECORDED_MAX = 10_000
@@ -39,11 +42,6 @@ class UnitOfWork:
     assignments: AssignmentRepository
     events: EventRepository
     issues: IssueRepository
-    routing: RoutingRepository
-    policies: PolicyRepository
-    outbox: OutboxRepository
-    inbound: InboundRepository
-    visits: VisitRepository
 
     def __init__(
         self,
@@ -72,12 +70,40 @@ class UnitOfWork:
         self.assignments = AssignmentRepository(conn)
         self.events = EventRepository(conn)
         self.issues = IssueRepository(conn)
-        self.routing = RoutingRepository(conn)
-        self.policies = PolicyRepository(conn)
-        self.outbox = OutboxRepository(conn)
-        self.inbound = InboundRepository(conn)
-        self.visits = VisitRepository(conn)
         return self
+
+    # The repositories below are imported on first use: most commands need none of them, and
+    # importing them all (with their domain modules) is a start-up cost every command paid.
+
+    @cached_property
+    def routing(self) -> "RoutingRepository":
+        from serviceframe.store.routing_repository import RoutingRepository
+
+        return RoutingRepository(self.connection)
+
+    @cached_property
+    def policies(self) -> "PolicyRepository":
+        from serviceframe.store.policy_repository import PolicyRepository
+
+        return PolicyRepository(self.connection)
+
+    @cached_property
+    def outbox(self) -> "OutboxRepository":
+        from serviceframe.store.outbox_repository import OutboxRepository
+
+        return OutboxRepository(self.connection)
+
+    @cached_property
+    def inbound(self) -> "InboundRepository":
+        from serviceframe.store.inbound_repository import InboundRepository
+
+        return InboundRepository(self.connection)
+
+    @cached_property
+    def visits(self) -> "VisitRepository":
+        from serviceframe.store.visit_repository import VisitRepository
+
+        return VisitRepository(self.connection)
 
     def authorise(self, action: Action, issue_id: int | None = None) -> None:
         """Raise :class:`Forbidden` unless the principal may do ``action`` (to issue

@@ -1,12 +1,12 @@
 """温县服务企业工作周报: a county's own report, as a serviceframe plugin (docs/reports.md)."""
 
 from serviceframe.hookspecs import hookimpl
-from serviceframe.reports.document import Chart, Report, Section, Series, Table
-from serviceframe.reports.kinds import ReportKind, ReportParameter
 
 
 def build(app, r):
-    from serviceframe.services.circular import circular_figures  # the store, only when run
+    # Imported when the report runs: every serviceframe command loads the plugins.
+    from serviceframe.reports.document import Chart, Report, Section, Series, Table
+    from serviceframe.services.circular import circular_figures
 
     c = circular_figures(app, r.period, r.jurisdiction, r.now, r.params["top"])
     week, last = c.total, c.total_before
@@ -36,5 +36,7 @@ def build(app, r):
 
 @hookimpl
 def serviceframe_report_kinds():
+    from serviceframe.reports.kinds import ReportKind, ReportParameter
+
     top = ReportParameter("top", "int", 10, "how many overdue items to urge")
     yield ReportKind("weekly", "县服务企业工作周报", build, [top], "A county's weekly bulletin.")

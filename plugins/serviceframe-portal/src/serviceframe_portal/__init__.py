@@ -5,10 +5,12 @@ web application is imported only when it runs.
 """
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serviceframe.channels import ChannelKind, Outgoing, Placeholder
 from serviceframe.hookspecs import hookimpl
+
+if TYPE_CHECKING:  # the channel model too is imported in the hooks that need it
+    from serviceframe.channels import ChannelKind, Outgoing, Placeholder
 
 
 @hookimpl
@@ -17,7 +19,9 @@ def serviceframe_cli_commands() -> dict[str, str]:
 
 
 @hookimpl
-def serviceframe_channel_kinds(app: Any) -> Iterator[ChannelKind]:
+def serviceframe_channel_kinds(app: Any) -> Iterator["ChannelKind"]:
+    from serviceframe.channels import ChannelKind
+
     from serviceframe_portal.channel import PortalChannel, PortalSettings
 
     yield ChannelKind(
@@ -32,11 +36,13 @@ def serviceframe_channel_kinds(app: Any) -> Iterator[ChannelKind]:
 
 
 @hookimpl
-def serviceframe_notification_placeholders(app: Any) -> Iterator[Placeholder]:
+def serviceframe_notification_placeholders(app: Any) -> Iterator["Placeholder"]:
     """``{survey_url}`` for satisfaction invitations: the signed survey link of that issue and
     round, its nonce the notification's delivery key (stored when the link is used)."""
 
-    def survey_url(message: Outgoing) -> str:
+    from serviceframe.channels import Placeholder
+
+    def survey_url(message: "Outgoing") -> str:
         from serviceframe.services import surveys
 
         if not surveys.portal_url() or message.issue_id is None or message.round is None:

@@ -8,9 +8,10 @@ serviceframe's own name so that plugins can keep their own version tables beside
 from alembic import context
 
 from serviceframe.store.database import VERSION_TABLE
-from serviceframe.store.tables import metadata
+from serviceframe.store.tables import declare_partial_indexes, metadata
 
 connection = context.config.attributes["connection"]
+declare_partial_indexes(connection.dialect.name)
 context.configure(
     connection=connection,
     target_metadata=metadata,
