@@ -20,13 +20,14 @@ that stores events; the migration that built the chains of older databases uses 
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select, text
+from sqlalchemy import JSON, Connection, Text, and_, bindparam, cast, func, insert, select, text
 
 from serviceframe.serialise import dumps_column
+from serviceframe.store.prepared import prepared
 
 _quoted = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (C-accelerated)
 
@@ -63,19 +64,6 @@ def event_hash(
     return hashlib.sha256(f"{previous}\n{fields}\n{data_json}".encode()).hexdigest()
 
 
-def row_hash(previous: str, row: dict[str, Any]) -> str:
-    """:func:`event_hash` of an event row about to be stored (its data still a value)."""
-    return event_hash(
-        previous,
-        row["seq"],
-        row["subject"],
-        row["kind"],
-        row["actor"],
-        row["at"],
-        dumps_column(row["data"]),  # the text the JSON column will hold
-    )
-
-
 class Chains:
     """Links the event rows of one unit of work to their chains (``seq`` and ``hash``).
 
@@ -88,6 +76,8 @@ class Chains:
         self.heads: dict[str, tuple[int, str]] = {}  # subject -> (seq, hash) of its last event
 
     def link(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows with their ``seq``, ``hash`` and ``data_json``: the data as the JSON text
+        the column will hold, dumped once for both (a row may bring it made already)."""
         opening = {
             r["subject"]
             for r in rows
@@ -96,13 +86,17 @@ class Chains:
         unknown = {r["subject"] for r in rows} - opening - self.heads.keys()
         if unknown:
             self.heads.update(self._read_heads(sorted(unknown)))
+        heads = self.heads
         linked = []
         for row in rows:
-            seq, previous = self.heads.get(row["subject"], (0, GENESIS))
-            row = {**row, "seq": seq + 1}
-            row["hash"] = row_hash(previous, row)
-            self.heads[row["subject"]] = (row["seq"], row["hash"])
-            linked.append(row)
+            subject = row["subject"]
+            seq, previous = heads.get(subject, (0, GENESIS))
+            data_json = row.get("data_json") or dumps_column(row["data"])
+            digest = event_hash(
+                previous, seq + 1, subject, row["kind"], row["actor"], row["at"], data_json
+            )
+            heads[subject] = (seq + 1, digest)
+            linked.append({**row, "seq": seq + 1, "hash": digest, "data_json": data_json})
         return linked
 
     def _read_heads(self, subjects: list[str]) -> dict[str, tuple[int, str]]:
@@ -137,6 +131,95 @@ class Chains:
                 {s: (q_seq, h) for s, q_seq, h in self.conn.execute(q, {"subjects": batch})}
             )
         return heads
+
+
+# Above this many rows, events are inserted from one JSON parameter (see insert_events).
+MANY_EVENTS = 50
+
+EVENT_COLUMNS = ("at", "actor", "kind", "subject", "data", "seq", "hash")
+
+
+def insert_events(conn: Connection, linked: Sequence[dict[str, Any]]) -> None:
+    """Store rows :meth:`Chains.link` linked, their data as the JSON text that was hashed.
+
+    A few: a prepared ``executemany``. Many (a sweep's thousands): one ``INSERT … SELECT``
+    over a JSON array of them; on PostgreSQL an ``executemany`` costs the client ~10 µs a
+    row, the array a fraction of one."""
+    if len(linked) < MANY_EVENTS:
+        stmt = prepared(conn, "append_events", lambda: _append_events(conn))
+        stmt.executemany(conn, linked)
+        return
+    stmt = prepared(conn, "append_many_events", lambda: _append_many_events(conn))
+    at_text = _at_text(conn)
+    rows = [
+        [at_text(r["at"]), r["actor"], r["kind"], r["subject"], r["data_json"], r["seq"], r["hash"]]
+        for r in linked
+    ]
+    stmt.execute(conn, {"rows": dumps_column(rows)})
+
+
+def _append_events(conn: Connection) -> Any:
+    from serviceframe.store import tables as t
+
+    e = t.events.c
+    values: dict[str, Any] = {c: bindparam(c, type_=e[c].type) for c in EVENT_COLUMNS}
+    values["data"] = _json_text(conn, bindparam("data_json", type_=Text))
+    return insert(t.events).values(values).inline()
+
+
+def _json_text(conn: Connection, value: Any) -> Any:
+    """JSON text as it is for the JSON column: cast on PostgreSQL (json keeps the text as
+    given); SQLite stores the text itself."""
+    return cast(value, JSON) if conn.dialect.name == "postgresql" else value
+
+
+def _append_many_events(conn: Connection) -> Any:
+    """``INSERT INTO events … SELECT`` the rows of the JSON array ``:rows``, each
+    [at, actor, kind, subject, data text, seq, hash]."""
+    from serviceframe.store import tables as t
+
+    if conn.dialect.name == "postgresql":
+        rows = "json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS r(value, n)"
+        at, data, seq = (
+            "CAST(value ->> 0 AS timestamptz)",
+            "CAST(value ->> 4 AS json)",
+            "CAST(value ->> 5 AS integer)",
+        )
+        item = "value ->> {}"
+    else:
+        rows = "json_each(:rows) AS r"
+        at, data, seq = (
+            "json_extract(value, '$[0]')",
+            "json_extract(value, '$[4]')",
+            "json_extract(value, '$[5]')",
+        )
+        item = "json_extract(value, '$[{}]')"
+    columns = ", ".join(EVENT_COLUMNS)
+    selected = ", ".join(
+        [at, item.format(1), item.format(2), item.format(3), data, seq, item.format(6)]
+    )
+    order = "n" if conn.dialect.name == "postgresql" else "key"
+    return text(
+        f"INSERT INTO {t.events.name} ({columns}) SELECT {selected} FROM {rows} ORDER BY {order}"
+    )
+
+
+def _at_text(conn: Connection) -> Callable[[datetime], str]:
+    """A time as the JSON array carries it: SQLite's stored text; PostgreSQL's ISO form."""
+    if conn.dialect.name == "postgresql":
+        return lambda at: at.isoformat()
+    from serviceframe.store import tables as t
+
+    process = t.events.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    assert process is not None
+    memo: dict[datetime, str] = {}
+
+    def at_text(at: datetime) -> str:
+        if at not in memo:  # one sweep's thousands of events share their time
+            memo[at] = process(at)
+        return memo[at]
+
+    return at_text
 
 
 def _lock_key(subject: str) -> int:
