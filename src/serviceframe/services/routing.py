@@ -6,6 +6,7 @@ deadlines and unanswered supervision orders; it is set-based and idempotent (one
 order per missed deadline, one follow-up per reply limit passed).
 """
 
+import json
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -369,7 +370,7 @@ def escalate(
         breaches = uow.routing.breaches(today)
         # The breaches carry what the ladder needs; whole issues are read only for those
         # never routed (routing them asks the router) and for the plugins to be told.
-        wanted = {b.issue_id for b in breaches if told or b.state is None}
+        wanted = {b.issue_id for b in breaches if told or b.place is None}
         issues = {i.id: i for i in uow.issues.get_many(wanted)} if wanted else {}
         # The orders' ids are taken first: each escalation's event names its order.
         ids = [0] * len(breaches) if dry_run else uow.routing.order_ids(len(breaches))
@@ -417,9 +418,20 @@ def escalate(
     return done
 
 
-# Where an issue stands, as far as the ladder cares: level, rung, official, reason, informed,
-# and whether it is in a cluster.
-Place = tuple[str, Rung, str | None, str, tuple[str, ...], bool]
+# Where an issue stands, as far as the ladder cares, as its routing row stores it: level, rung,
+# official, reason, the informed (JSON text), whether it is in a cluster.
+Place = tuple[str, str, str | None, str, str, bool]
+
+
+def _place(r: Routing) -> Place:
+    return (
+        r.level,
+        r.rung.value,
+        r.official,
+        r.reason,
+        dumps_column(list(r.informed)),
+        r.cluster is not None,
+    )
 
 
 @frozen
@@ -459,27 +471,17 @@ class _Sweep:
         """The decision of breach ``b``; ``issue`` is needed only when the issue was never
         routed (``b.state`` None)."""
         issue_id = b.issue_id
-        place = self.places.get(issue_id)
+        place = self.places.get(issue_id) or b.place
         problem = ""
         if place is None:
-            state = b.state
-            if state is None:
-                try:
-                    assert issue is not None
-                    state = _first_routing(self.app, self.uow, issue)
-                except ServiceFrameError as exc:  # supervised all the same, where it stands
-                    state = Routing(issue_id, self.org.root.code, Rung.HEAD, None, "")
-                    problem = f"无法提级:{exc}"
-                self.first[issue_id] = state
-            clustered = state.cluster is not None
-            place = (
-                state.level,
-                state.rung,
-                state.official,
-                state.reason,
-                state.informed,
-                clustered,
-            )
+            try:
+                assert issue is not None
+                state = _first_routing(self.app, self.uow, issue)
+            except ServiceFrameError as exc:  # supervised all the same, where it stands
+                state = Routing(issue_id, self.org.root.code, Rung.HEAD, None, "")
+                problem = f"无法提级:{exc}"
+            self.first[issue_id] = state
+            place = _place(state)
         facts = (b.category, b.severity, b.county, b.key_level, b.lead_unit)
         key = (place, facts, b.deadline, issue_id in self.moved, problem)
         d = self.decisions.get(key)
@@ -500,7 +502,8 @@ class _Sweep:
         problem: str,
     ) -> _Decision:
         org = self.org
-        level, rung, official, reason, informed, clustered = place
+        level, rung_value, official, reason, informed_json, clustered = place
+        rung, informed = Rung(rung_value), tuple(json.loads(informed_json))
         category, severity, county, key_level, lead_unit = facts
         if lead_unit not in self.heads:
             self.heads[lead_unit] = org.unit_heads(lead_unit)
@@ -569,7 +572,14 @@ class _Sweep:
             "reply_due": reply_due,
             "listed": int(kind == "listed"),
         }
-        after = (to.level, to.rung, to.official, to.reason, informed, clustered)
+        after = (
+            to.level,
+            to.rung.value,
+            to.official,
+            to.reason,
+            dumps_column(list(informed)),
+            clustered,
+        )
         rest = tuple(getattr(e, f) for f in _REST)
         return _Decision(n, kind, rest, data, dumps_column(data), after, row)
 

@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal,
@@ -88,55 +90,37 @@ UNSETTLED = ("received", "accepted", "dispatched", "acknowledged", "in_progress"
 
 class Breach:
     """A missed deadline of one issue, with what the sweep needs to know about the issue:
-    ``facts`` (round, lead unit, category, severity, enterprise, its county and key level)
-    and its routing ``state`` (None before it was ever routed), shared by the issue's
-    breaches: the sweep folds its moves into it without reading the routing table again."""
+    ``facts`` (round, lead unit, category, severity, its enterprise's county and key level)
+    and where it stands, ``place`` (None before it was ever routed): the routing columns
+    the ladder reads, as stored (level, rung, official, reason, the informed as JSON text,
+    whether it is in a cluster). Thousands of breaches share a few places and facts: the
+    sweep decides once for each, reading no value it does not need."""
 
     __slots__ = (
         "category",
         "county",
         "deadline",
         "due",
-        "enterprise_code",
         "issue_id",
         "key_level",
         "lead_unit",
+        "place",
         "round",
         "severity",
-        "state",
     )
 
     def __init__(
-        self, issue_id: int, deadline: str, due: date, facts: tuple[Any, ...], state: Any
+        self, issue_id: int, deadline: str, due: date, facts: tuple[Any, ...], place: Any
     ) -> None:
-        self.issue_id, self.deadline, self.due, self.state = issue_id, deadline, due, state
+        self.issue_id, self.deadline, self.due, self.place = issue_id, deadline, due, place
         (
             self.round,
             self.lead_unit,
             self.category,
             self.severity,
-            self.enterprise_code,
             self.county,
             self.key_level,
         ) = facts
-
-
-# The routing columns in the order of Routing's fields.
-ROUTING_FIELDS = (
-    "issue_id",
-    "level",
-    "rung",
-    "official",
-    "reason",
-    "informed",
-    "escalations",
-    "topic",
-    "cluster_id",
-    "agenda_item_id",
-    "decision",
-    "reply_due",
-    "listed_at",
-)
 
 
 class RoutingRepository:
@@ -217,10 +201,15 @@ class RoutingRepository:
                     i.lead_unit,
                     i.category,
                     i.severity,
-                    i.enterprise_code,
-                    e.jurisdiction_code.label("county"),
+                    e.jurisdiction_code,
                     e.key_level,
-                    *(r[c] for c in ROUTING_FIELDS),
+                    r.issue_id,
+                    r.level,
+                    r.rung,
+                    r.official,
+                    r.reason,
+                    cast(r.informed, Text),
+                    r.cluster_id.is_not(None),
                 )
                 .select_from(
                     t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
@@ -229,13 +218,9 @@ class RoutingRepository:
                 )
                 .where(i.id.in_(batch))
             )
-            for issue_id, *facts in self.conn.execute(q):
-                routed = facts[7:]
-                state = None
-                if routed[0] is not None:  # by position: thousands of rows, no names looked up
-                    routed[2], routed[5] = Rung(routed[2]), tuple(routed[5] or ())
-                    state = Routing(*routed)
-                details[issue_id] = (tuple(facts[:7]), state)
+            for row in self.conn.execute(q):  # by position: thousands of rows
+                place = None if row[7] is None else tuple(row[8:])
+                details[row[0]] = (tuple(row[1:7]), place)
         return [
             Breach(issue_id, deadline, due, *details[issue_id])
             for issue_id, deadline, due in sorted(
