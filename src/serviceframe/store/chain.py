@@ -24,7 +24,19 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Text, and_, bindparam, cast, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+)
 
 from serviceframe.serialise import dumps_column
 from serviceframe.store.prepared import prepared
@@ -103,7 +115,7 @@ class Chains:
         """The last (seq, hash) of each subject's chain, read once no other unit of work can
         append to these chains until this one ends."""
         from serviceframe.store import tables as t
-        from serviceframe.store.sql import chunks
+        from serviceframe.store.sql import json_values
 
         if self.conn.dialect.name == "postgresql":
             keys = sorted({_lock_key(s) for s in subjects})  # one order: no deadlock between us
@@ -116,21 +128,17 @@ class Chains:
         else:
             take_sqlite_write_lock(self.conn)
         e = t.events.c
-        heads: dict[str, tuple[int, str]] = {}
-        for batch in chunks(subjects, 2000):
-            last = (
-                select(e.subject, func.max(e.seq).label("seq"))
-                .where(e.subject.in_(bindparam("subjects", expanding=True)))
-                .group_by(e.subject)
-                .subquery()
-            )
-            q = select(e.subject, e.seq, e.hash).join(
-                last, and_(e.subject == last.c.subject, e.seq == last.c.seq)
-            )
-            heads.update(
-                {s: (q_seq, h) for s, q_seq, h in self.conn.execute(q, {"subjects": batch})}
-            )
-        return heads
+        last = (
+            select(e.subject, func.max(e.seq).label("seq"))
+            .where(e.subject.in_(json_values(self.conn, "subjects", String())))
+            .group_by(e.subject)
+            .subquery()
+        )
+        q = select(e.subject, e.seq, e.hash).join(
+            last, and_(e.subject == last.c.subject, e.seq == last.c.seq)
+        )
+        rows = self.conn.execute(q, {"subjects": dumps_column(subjects)})
+        return {subject: (seq, digest) for subject, seq, digest in rows}
 
 
 # From this many rows on, PostgreSQL gets the events as one JSON parameter (insert_events).

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Integer,
     Text,
     and_,
     bindparam,
@@ -26,7 +27,7 @@ from serviceframe.serialise import dumps_column
 from serviceframe.store import tables as t
 from serviceframe.store.chain import take_sqlite_write_lock
 from serviceframe.store.prepared import prepared
-from serviceframe.store.sql import chunks, dicts, upsert
+from serviceframe.store.sql import chunks, dicts, json_values, upsert
 
 
 def routing_row(r: Routing, now: datetime) -> dict[str, Any]:
@@ -190,37 +191,38 @@ class RoutingRepository:
         ]
         if not missed:
             return []
-        # Then the details of just those issues, by key, in batches: the planner never gets
-        # the chance to scan the routing table for a handful of due issues.
+        # Then the details of just those issues, by key (their ids in one JSON parameter):
+        # the planner never gets the chance to scan the routing table for a handful of due
+        # issues.
         details: dict[int, Any] = {}
-        for batch in chunks(sorted({issue_id for issue_id, _, _ in missed}), 1000):
-            q = (
-                select(
-                    i.id,
-                    i.round,
-                    i.lead_unit,
-                    i.category,
-                    i.severity,
-                    e.jurisdiction_code,
-                    e.key_level,
-                    r.issue_id,
-                    r.level,
-                    r.rung,
-                    r.official,
-                    r.reason,
-                    cast(r.informed, Text),
-                    r.cluster_id.is_not(None),
-                )
-                .select_from(
-                    t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
-                        t.issue_routing, r.issue_id == i.id
-                    )
-                )
-                .where(i.id.in_(batch))
+        q = (
+            select(
+                i.id,
+                i.round,
+                i.lead_unit,
+                i.category,
+                i.severity,
+                e.jurisdiction_code,
+                e.key_level,
+                r.issue_id,
+                r.level,
+                r.rung,
+                r.official,
+                r.reason,
+                cast(r.informed, Text),
+                r.cluster_id.is_not(None),
             )
-            for row in self.conn.execute(q):  # by position: thousands of rows
-                place = None if row[7] is None else tuple(row[8:])
-                details[row[0]] = (tuple(row[1:7]), place)
+            .select_from(
+                t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
+                    t.issue_routing, r.issue_id == i.id
+                )
+            )
+            .where(i.id.in_(json_values(self.conn, "ids", Integer())))
+        )
+        ids = dumps_column(sorted({issue_id for issue_id, _, _ in missed}))
+        for row in self.conn.execute(q, {"ids": ids}):  # by position: thousands of rows
+            place = None if row[7] is None else tuple(row[8:])
+            details[row[0]] = (tuple(row[1:7]), place)
         return [
             Breach(issue_id, deadline, due, *details[issue_id])
             for issue_id, deadline, due in sorted(
