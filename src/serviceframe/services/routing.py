@@ -441,15 +441,12 @@ class _Decision:
 
     n: int  # its position among the sweep's decisions: the SQL joins the cases to it
     deadline: str
+    moved: bool  # up a rung
     rest: tuple[Any, ...]  # Escalation's fields after ``due``
     data: dict[str, Any]
     data_json: str
     after: Place
     row: dict[str, Any]  # what the SQL writes (``RoutingRepository.add_orders``, ``move``)
-
-    @property
-    def moved(self) -> bool:
-        return bool(self.rest[8])
 
     def escalation(self, issue: int, order: int, due: str) -> Escalation:
         return Escalation(issue, order, self.deadline, due, *self.rest)
@@ -469,7 +466,7 @@ class _Sweep:
 
     def supervise(self, b: Any, issue: Issue | None) -> _Decision:
         """The decision of breach ``b``; ``issue`` is needed only when the issue was never
-        routed (``b.state`` None)."""
+        routed (``b.place`` None)."""
         issue_id = b.issue_id
         place = self.places.get(issue_id) or b.place
         problem = ""
@@ -581,7 +578,7 @@ class _Sweep:
             clustered,
         )
         rest = tuple(getattr(e, f) for f in _REST)
-        return _Decision(n, kind, rest, data, dumps_column(data), after, row)
+        return _Decision(n, kind, up is not None, rest, data, dumps_column(data), after, row)
 
 
 _REST = tuple(f.name for f in fields(Escalation))[4:]  # the fields after ``due``
