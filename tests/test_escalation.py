@@ -258,6 +258,25 @@ def test_an_order_answered_by_resolving_the_issue_is_closed_not_followed_up(app,
 # --- idempotency and later deadlines --------------------------------------------------------
 
 
+def test_a_large_sweep_keeps_every_chain_and_every_state_replayable(app):
+    """Enough cases for the set-based writes (events from one JSON parameter on PostgreSQL):
+    the chains verify, each issue's routing state is its events folded, one order each."""
+    from serviceframe.services.audit import verify
+    from serviceframe.store.chain import MANY_EVENTS
+
+    ids = [dispatched(app).id for _ in range(MANY_EVENTS // 3 + 1)]
+    ids.append(dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw").id)
+    done = escalate(app, now=at(16))
+    assert len(done) == 3 * len(ids) >= MANY_EVENTS  # three deadlines missed by each
+    assert len({e.order for e in done}) == len(done)
+    assert verify(app).ok
+    for issue_id in ids:
+        current = explain_route(app, issue_id).current
+        assert replayed(app, issue_id) == current
+        assert current.escalations == 1
+    assert escalate(app, now=at(16)) == []
+
+
 def test_sweeping_twice_at_the_same_moment_changes_nothing_the_second_time(app):
     dispatched(app)
     dispatched(app, enterprise=COUNTY_KEY, lead="jf-fgw")

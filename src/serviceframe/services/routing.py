@@ -6,12 +6,13 @@ deadlines and unanswered supervision orders; it is set-based and idempotent (one
 order per missed deadline, one follow-up per reply limit passed).
 """
 
+import json
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from attrs import frozen
+from attrs import fields, frozen
 
 from serviceframe.app import App
 from serviceframe.domain.categories import Category
@@ -33,13 +34,14 @@ from serviceframe.domain.routing import (
 from serviceframe.domain.workdays import SHANGHAI, ProvisionalDeadlineWarning, WorkCalendar
 from serviceframe.errors import CalendarError, NotFound, ServiceFrameError
 from serviceframe.progress import Progress, no_progress
+from serviceframe.serialise import dumps_column
 from serviceframe.services.configured import (
     deadline_rules,
     escalation_rules,
     organisation_of,
     work_calendar,
 )
-from serviceframe.services.events import event_row, issue_event_row
+from serviceframe.services.events import issue_event_row
 from serviceframe.services.jobs import exclusive
 
 
@@ -352,6 +354,10 @@ def escalate(
     A rung nobody can take is skipped and named on the order; a problem with one issue
     never stops the sweep for the others. Running it twice at the same moment changes
     nothing the second time. With ``dry_run`` nothing is stored and no plugin is told.
+
+    Thousands of due cases share a few decisions (where an issue stands, the facts the
+    ladder reads, the kind of deadline): each is made once, its event data dumped once, and
+    the orders and routing moves are written by SQL joining the cases to the decisions.
     """
     actor = actor or app.settings.actor
     now = now or app.now()
@@ -360,113 +366,182 @@ def escalate(
     told = not dry_run and app.plugins.implemented("serviceframe_escalated")
     with app.uow() as uow:
         uow.authorise(Action.SWEEP)
-        sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now))
+        sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now), now)
         breaches = uow.routing.breaches(today)
         # The breaches carry what the ladder needs; whole issues are read only for those
         # never routed (routing them asks the router) and for the plugins to be told.
-        wanted = {b.issue_id for b in breaches if told or b.state is None}
+        wanted = {b.issue_id for b in breaches if told or b.place is None}
         issues = {i.id: i for i in uow.issues.get_many(wanted)} if wanted else {}
         # The orders' ids are taken first: each escalation's event names its order.
         ids = [0] * len(breaches) if dry_run else uow.routing.order_ids(len(breaches))
-        states: dict[int, Routing] = {}
+        orders: list[tuple[int, int, int, str, int]] = []  # id, issue, round, due, decision
+        moves: dict[int, tuple[int, int]] = {}  # issue -> its last decision, moved (0/1)
         events: list[dict[str, Any]] = []
         for n, (b, order_id) in enumerate(zip(breaches, ids, strict=True), 1):
             (progress or no_progress)(n, len(breaches))
-            state = states.get(b.issue_id) or b.state
-            e = sweep.supervise(b, issues.get(b.issue_id), state, order_id)
-            data = _event_data(e, now)
-            folded = apply_routing(state or sweep.first[b.issue_id], b.issue_id, "escalated", data)
-            assert folded is not None
-            states[b.issue_id] = folded
-            done.append(e)
-            events.append(event_row("escalated", f"issue:{b.issue_id}", actor, now, **data))
+            d = sweep.supervise(b, issues.get(b.issue_id))
+            due = b.due.isoformat()
+            done.append(d.escalation(b.issue_id, order_id, due))
+            orders.append((order_id, b.issue_id, b.round, due, d.n))
+            moves[b.issue_id] = (d.n, int(b.issue_id in sweep.moved))
+            events.append(
+                {
+                    "kind": "escalated",
+                    "subject": f"issue:{b.issue_id}",
+                    "actor": actor,
+                    "at": now,
+                    "data": {"order": order_id, "due": due, **d.data},
+                    "data_json": f'{{"order":{order_id},"due":"{due}",{d.data_json[1:]}',
+                }
+            )
         if dry_run:
             return done
         closed = _close_answered(uow, today, now, actor)
         if not done and not closed:
             return done
-        orders = [_order_row(e, b.round, now, actor) for e, b in zip(done, breaches, strict=True)]
-        uow.routing.add_orders(orders)
-        # Issues routed before: only what the move changed is written; first routed: all.
-        uow.routing.move_many([s for i, s in states.items() if i not in sweep.first], now)
-        uow.routing.save_many([s for i, s in states.items() if i in sweep.first], now)
+        decisions = [d.row for d in sweep.decisions.values()]
+        uow.routing.add_orders(decisions, orders, now, actor)
+        # Issues first routed by this sweep get their routing row, then every due issue
+        # moves as its last decision says.
+        uow.routing.save_many(list(sweep.first.values()), now)
+        uow.routing.move(decisions, [(i, n, moved) for i, (n, moved) in moves.items()], now)
         uow.record(events)
         uow.commit()
     if told:
-        for e, order in zip(done, orders, strict=True):
+        for e, b in zip(done, breaches, strict=True):
             app.plugins.notify(
                 "serviceframe_escalated",
                 app=app,
                 issue=issues[e.issue],
-                order=order,
+                order=_order_row(e, b.round, now, actor),
             )
     return done
+
+
+# Where an issue stands, as far as the ladder cares, as its routing row stores it: level, rung,
+# official, reason, the informed (JSON text), whether it is in a cluster.
+Place = tuple[str, str, str | None, str, str, bool]
+
+
+def _place(r: Routing) -> Place:
+    return (
+        r.level,
+        r.rung.value,
+        r.official,
+        r.reason,
+        dumps_column(list(r.informed)),
+        r.cluster is not None,
+    )
+
+
+@frozen
+class _Decision:
+    """What one kind of due case does: the order's fields but its issue, id and due date,
+    the event's data (and its JSON) without those, where the issue stands after it."""
+
+    n: int  # its position among the sweep's decisions: the SQL joins the cases to it
+    deadline: str
+    moved: bool  # up a rung
+    rest: tuple[Any, ...]  # Escalation's fields after ``due``
+    data: dict[str, Any]
+    data_json: str
+    after: Place
+    row: dict[str, Any]  # what the SQL writes (``RoutingRepository.add_orders``, ``move``)
+
+    def escalation(self, issue: int, order: int, due: str) -> Escalation:
+        return Escalation(issue, order, self.deadline, due, *self.rest)
 
 
 class _Sweep:
     """One sweep's decisions: where each due case moves, one rung per issue per sweep."""
 
-    def __init__(self, app: App, uow: Any, org: Organisation, reply_due: date) -> None:
-        self.app, self.uow, self.org, self.reply_due = app, uow, org, reply_due
+    def __init__(self, app: App, uow: Any, org: Organisation, reply_due: date, now: datetime):
+        self.app, self.uow, self.org, self.reply_due, self.now = app, uow, org, reply_due, now
         self.widespread_to = escalation_rules(app).widespread_to
-        self.climbs: dict[tuple[Any, ...], Climb] = {}  # many due issues share a case
+        self.decisions: dict[tuple[Any, ...], _Decision] = {}  # many due cases share one
         self.moved: set[int] = set()
+        self.places: dict[int, Place] = {}  # where each issue stands after its cases so far
         self.heads: dict[str | None, tuple[str, ...]] = {}  # of each lead unit
         self.first: dict[int, Routing] = {}  # issues routed by this sweep (before routing existed)
 
-    def supervise(
-        self, b: Any, issue: Issue | None, state: Routing | None, order_id: int
-    ) -> Escalation:
-        """The order of breach ``b`` and where it moves the issue; ``issue`` is needed only
-        when the issue was never routed (``state`` None)."""
-        org = self.org
+    def supervise(self, b: Any, issue: Issue | None) -> _Decision:
+        """The decision of breach ``b``; ``issue`` is needed only when the issue was never
+        routed (``b.place`` None)."""
         issue_id = b.issue_id
-        if b.lead_unit not in self.heads:
-            self.heads[b.lead_unit] = org.unit_heads(b.lead_unit)
-        heads = self.heads[b.lead_unit]
+        place = self.places.get(issue_id) or b.place
         problem = ""
-        try:
-            if state is None:
+        if place is None:
+            try:
                 assert issue is not None
-                state = self.first[issue_id] = _first_routing(self.app, self.uow, issue)
-            climb = self._climb(b, state, heads)
-        except ServiceFrameError as exc:  # supervised all the same, where it stands
-            state = state or self.first.setdefault(
-                issue_id, Routing(issue_id, org.root.code, Rung.HEAD, None, "")
+                state = _first_routing(self.app, self.uow, issue)
+            except ServiceFrameError as exc:  # supervised all the same, where it stands
+                state = Routing(issue_id, self.org.root.code, Rung.HEAD, None, "")
+                problem = f"无法提级:{exc}"
+            self.first[issue_id] = state
+            place = _place(state)
+        facts = (b.category, b.severity, b.county, b.key_level, b.lead_unit)
+        key = (place, facts, b.deadline, issue_id in self.moved, problem)
+        d = self.decisions.get(key)
+        if d is None:
+            d = self.decisions[key] = self._decide(len(self.decisions), *key)
+        self.places[issue_id] = d.after
+        if d.moved:
+            self.moved.add(issue_id)
+        return d
+
+    def _decide(
+        self,
+        n: int,
+        place: Place,
+        facts: tuple[Any, ...],
+        kind: str,
+        moved_before: bool,
+        problem: str,
+    ) -> _Decision:
+        org = self.org
+        level, rung_value, official, reason, informed_json, clustered = place
+        rung, informed = Rung(rung_value), tuple(json.loads(informed_json))
+        category, severity, county, key_level, lead_unit = facts
+        if lead_unit not in self.heads:
+            self.heads[lead_unit] = org.unit_heads(lead_unit)
+        heads = self.heads[lead_unit]
+        climb = Climb(None)
+        if not (problem or moved_before):  # one rung per sweep
+            ladder = RoutingFacts(
+                Category(category), severity, clustered, county, KeyLevel(key_level), lead_unit
             )
-            climb, problem = Climb(None), f"无法提级:{exc}"
+            try:
+                climb = next_rung(org, level, rung, ladder, heads, official, self.widespread_to)
+            except ServiceFrameError as exc:  # supervised all the same, where it stands
+                problem = f"无法提级:{exc}"
         up = climb.decision
-        kind = b.deadline
-        if kind == "follow_up" and up is None and issue_id not in self.moved:
+        if kind == "follow_up" and up is None and not moved_before:
             kind = "listed"  # nobody higher: 挂牌督办, not followed up again
         if up is not None:
             note = ""
         elif problem:
             note = problem
-        elif issue_id in self.moved:
+        elif moved_before:
             note = "本次督办已提级一次,不再提级"
         elif kind == "listed":
             note = "已至最高层级仍未办结,挂牌督办"
         else:
             note = "已至最高层级,继续督办"
-        to = up or RouteDecision(state.level, state.rung, state.official, state.reason)
-        informed = state.informed
-        if to.level != state.level:  # handed up: the county it came from is told
-            informed = tuple(
-                dict.fromkeys(x for x in (*state.informed, *to.informed) if x != to.level)
-            )
-        if up is not None:
-            self.moved.add(issue_id)
-        return Escalation(
-            issue_id,
-            order_id,
+        to = up or RouteDecision(level, rung, official, reason)
+        if to.level != level:  # handed up: the county it came from is told
+            informed = tuple(dict.fromkeys(x for x in (*informed, *to.informed) if x != to.level))
+        reply_due = None if kind == "listed" else self.reply_due.isoformat()
+        overdue_official = heads[0] if heads else None
+        e = Escalation(
+            0,
+            0,
             kind,
-            b.due.isoformat(),
-            b.lead_unit,
-            heads[0] if heads else None,
-            state.level,
-            state.rung.value,
-            state.official,
+            "",
+            lead_unit,
+            overdue_official,
+            level,
+            rung.value,
+            official,
             to.level,
             to.rung.value,
             to.official,
@@ -474,31 +549,43 @@ class _Sweep:
             to.reason,
             informed,
             climb.skipped,
-            None if kind == "listed" else self.reply_due.isoformat(),
+            reply_due,
             note,
         )
-
-    def _climb(self, b: Any, state: Routing, heads: tuple[str, ...]) -> Climb:
-        if b.issue_id in self.moved:  # one rung per sweep
-            return Climb(None)
-        facts = RoutingFacts(
-            Category(b.category),
-            b.severity,
-            state.cluster is not None,
-            b.county,
-            KeyLevel(b.key_level),
-            b.lead_unit,
+        data = _event_data(e, self.now)
+        del data["order"], data["due"]  # each case's own, put first
+        row = {
+            "deadline": kind,
+            "overdue_unit": lead_unit,
+            "overdue_official": overdue_official,
+            "from_level": level,
+            "from_rung": rung.value,
+            "from_official": official,
+            "to_level": to.level,
+            "to_rung": to.rung.value,
+            "to_official": to.official,
+            "reason": to.reason,
+            "informed": list(informed),
+            "reply_due": reply_due,
+            "listed": int(kind == "listed"),
+        }
+        after = (
+            to.level,
+            to.rung.value,
+            to.official,
+            to.reason,
+            dumps_column(list(informed)),
+            clustered,
         )
-        key = (state.level, state.rung, state.official, facts)
-        if key not in self.climbs:
-            self.climbs[key] = next_rung(
-                self.org, state.level, state.rung, facts, heads, state.official, self.widespread_to
-            )
-        return self.climbs[key]
+        rest = tuple(getattr(e, f) for f in _REST)
+        return _Decision(n, kind, up is not None, rest, data, dumps_column(data), after, row)
+
+
+_REST = tuple(f.name for f in fields(Escalation))[4:]  # the fields after ``due``
 
 
 def _order_row(e: Escalation, round_: int, now: datetime, actor: str) -> dict[str, Any]:
-    """The ``supervision_orders`` row of an escalation (plugins get it too)."""
+    """The ``supervision_orders`` row of an escalation (plugins get it)."""
     return {
         "id": e.order,
         "issue_id": e.issue,

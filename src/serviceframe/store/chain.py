@@ -24,9 +24,22 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, select, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+)
 
 from serviceframe.serialise import dumps_column
+from serviceframe.store.prepared import prepared
 
 _quoted = json.encoder.encode_basestring  # a JSON string literal, non-ASCII kept (C-accelerated)
 
@@ -56,24 +69,21 @@ def event_hash(
     data column's text exactly as stored. The fields before it are a JSON array, which ends
     unambiguously, so the data follows as it is, unescaped (half the cost of a bulk intake's
     hashing)."""
-    at_text = at.astimezone(UTC).isoformat(timespec="microseconds")
+    return _hash(previous, seq, subject, kind, actor, _quoted(_utc_text(at)), data_json)
+
+
+def _utc_text(at: datetime) -> str:
+    """An event's time as its hash reads it."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _hash(
+    previous: str, seq: int, subject: str, kind: str, actor: str, at_quoted: str, data_json: str
+) -> str:
     # json.dumps([seq, subject, kind, actor, at_text], ensure_ascii=False, separators=(",",
     # ":")), written out: four times cheaper, and the same text.
-    fields = f"[{int(seq)},{_quoted(subject)},{_quoted(kind)},{_quoted(actor)},{_quoted(at_text)}]"
+    fields = f"[{int(seq)},{_quoted(subject)},{_quoted(kind)},{_quoted(actor)},{at_quoted}]"
     return hashlib.sha256(f"{previous}\n{fields}\n{data_json}".encode()).hexdigest()
-
-
-def row_hash(previous: str, row: dict[str, Any]) -> str:
-    """:func:`event_hash` of an event row about to be stored (its data still a value)."""
-    return event_hash(
-        previous,
-        row["seq"],
-        row["subject"],
-        row["kind"],
-        row["actor"],
-        row["at"],
-        dumps_column(row["data"]),  # the text the JSON column will hold
-    )
 
 
 class Chains:
@@ -88,6 +98,8 @@ class Chains:
         self.heads: dict[str, tuple[int, str]] = {}  # subject -> (seq, hash) of its last event
 
     def link(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows with their ``seq``, ``hash`` and ``data_json``: the data as the JSON text
+        the column will hold, dumped once for both (a row may bring it made already)."""
         opening = {
             r["subject"]
             for r in rows
@@ -96,20 +108,27 @@ class Chains:
         unknown = {r["subject"] for r in rows} - opening - self.heads.keys()
         if unknown:
             self.heads.update(self._read_heads(sorted(unknown)))
+        heads = self.heads
+        times: dict[datetime, str] = {}  # a sweep's thousands of events share one time
         linked = []
         for row in rows:
-            seq, previous = self.heads.get(row["subject"], (0, GENESIS))
-            row = {**row, "seq": seq + 1}
-            row["hash"] = row_hash(previous, row)
-            self.heads[row["subject"]] = (row["seq"], row["hash"])
-            linked.append(row)
+            subject, at = row["subject"], row["at"]
+            seq, previous = heads.get(subject, (0, GENESIS))
+            data_json = row.get("data_json") or dumps_column(row["data"])
+            if at not in times:
+                times[at] = _quoted(_utc_text(at))
+            digest = _hash(
+                previous, seq + 1, subject, row["kind"], row["actor"], times[at], data_json
+            )
+            heads[subject] = (seq + 1, digest)
+            linked.append({**row, "seq": seq + 1, "hash": digest, "data_json": data_json})
         return linked
 
     def _read_heads(self, subjects: list[str]) -> dict[str, tuple[int, str]]:
         """The last (seq, hash) of each subject's chain, read once no other unit of work can
         append to these chains until this one ends."""
         from serviceframe.store import tables as t
-        from serviceframe.store.sql import chunks
+        from serviceframe.store.sql import json_values
 
         if self.conn.dialect.name == "postgresql":
             keys = sorted({_lock_key(s) for s in subjects})  # one order: no deadlock between us
@@ -122,21 +141,58 @@ class Chains:
         else:
             take_sqlite_write_lock(self.conn)
         e = t.events.c
-        heads: dict[str, tuple[int, str]] = {}
-        for batch in chunks(subjects, 2000):
-            last = (
-                select(e.subject, func.max(e.seq).label("seq"))
-                .where(e.subject.in_(bindparam("subjects", expanding=True)))
-                .group_by(e.subject)
-                .subquery()
-            )
-            q = select(e.subject, e.seq, e.hash).join(
-                last, and_(e.subject == last.c.subject, e.seq == last.c.seq)
-            )
-            heads.update(
-                {s: (q_seq, h) for s, q_seq, h in self.conn.execute(q, {"subjects": batch})}
-            )
-        return heads
+        last = (
+            select(e.subject, func.max(e.seq).label("seq"))
+            .where(e.subject.in_(json_values(self.conn, "subjects", String())))
+            .group_by(e.subject)
+            .subquery()
+        )
+        q = select(e.subject, e.seq, e.hash).join(
+            last, and_(e.subject == last.c.subject, e.seq == last.c.seq)
+        )
+        rows = self.conn.execute(q, {"subjects": dumps_column(subjects)})
+        return {subject: (seq, digest) for subject, seq, digest in rows}
+
+
+# From this many rows on, PostgreSQL gets the events as one JSON parameter (insert_events).
+MANY_EVENTS = 50
+
+EVENT_COLUMNS = ("at", "actor", "kind", "subject", "data", "seq", "hash")
+
+
+def insert_events(conn: Connection, linked: Sequence[dict[str, Any]]) -> None:
+    """Store rows :meth:`Chains.link` linked, their data as the JSON text that was hashed.
+
+    A prepared ``executemany``; on PostgreSQL from ``MANY_EVENTS`` rows on (a sweep's
+    thousands), one ``INSERT … SELECT`` over a JSON array of them instead: there an
+    ``executemany`` costs the client ~10 µs of CPU a row, the array a fraction of that.
+    (On SQLite the ``executemany`` is the cheaper of the two.)"""
+    if conn.dialect.name == "postgresql" and len(linked) >= MANY_EVENTS:
+        rows = [[r["at"].isoformat(), *(r[c] for c in _JSON_ROW)] for r in linked]
+        conn.execute(_APPEND_MANY_EVENTS, {"rows": dumps_column(rows)})
+        return
+    prepared(conn, "append_events", lambda: _append_events(conn)).executemany(conn, linked)
+
+
+def _append_events(conn: Connection) -> Any:
+    from serviceframe.store import tables as t
+
+    e = t.events.c
+    values: dict[str, Any] = {c: bindparam(c, type_=e[c].type) for c in EVENT_COLUMNS}
+    # The JSON text as it is: PostgreSQL's json type keeps the text given; SQLite stores it.
+    data = bindparam("data_json", type_=Text)
+    values["data"] = cast(data, JSON) if conn.dialect.name == "postgresql" else data
+    return insert(t.events).values(values).inline()
+
+
+# The rows of the JSON array :rows, each [at, actor, kind, subject, data text, seq, hash].
+_JSON_ROW = ("actor", "kind", "subject", "data_json", "seq", "hash")
+_APPEND_MANY_EVENTS = text(
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)})"
+    " SELECT CAST(value ->> 0 AS timestamptz), value ->> 1, value ->> 2, value ->> 3,"
+    " CAST(value ->> 4 AS json), CAST(value ->> 5 AS integer), value ->> 6"
+    " FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS r(value, n) ORDER BY n"
+)
 
 
 def _lock_key(subject: str) -> int:

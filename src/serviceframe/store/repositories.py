@@ -31,8 +31,7 @@ from serviceframe.domain.organisation import (
 )
 from serviceframe.serialise import converter
 from serviceframe.store import tables as t
-from serviceframe.store.chain import Chains
-from serviceframe.store.prepared import prepared
+from serviceframe.store.chain import Chains, insert_events
 from serviceframe.store.sql import chunks, upsert
 
 
@@ -607,19 +606,8 @@ class EventRepository:
     def append(self, rows: Sequence[dict[str, Any]]) -> None:
         """The one place events are written: each chained to its subject's history
         (``store/chain.py``), then a prepared executemany (intake's hot path)."""
-        prepared(self.conn, "append_events", _append_events).executemany(
-            self.conn, self.chains.link(rows)
-        )
+        insert_events(self.conn, self.chains.link(rows))
 
     def for_subject(self, subject: str) -> list[dict[str, Any]]:
         q = select(t.events).where(t.events.c.subject == subject).order_by(t.events.c.id)
         return [dict(r._mapping) for r in self.conn.execute(q)]
-
-
-def _append_events() -> Any:
-    columns = ("at", "actor", "kind", "subject", "data", "seq", "hash")
-    return (
-        insert(t.events)
-        .values({c: bindparam(c, type_=t.events.c[c].type) for c in columns})
-        .inline()
-    )

@@ -7,9 +7,12 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Integer,
+    Text,
     and_,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal,
@@ -22,10 +25,11 @@ from sqlalchemy import (
 )
 
 from serviceframe.domain.routing import Routing, Rung
+from serviceframe.serialise import dumps_column
 from serviceframe.store import tables as t
 from serviceframe.store.chain import take_sqlite_write_lock
 from serviceframe.store.prepared import prepared
-from serviceframe.store.sql import chunks, dicts, upsert
+from serviceframe.store.sql import chunks, dicts, json_values, upsert
 
 
 def routing_row(r: Routing, now: datetime) -> dict[str, Any]:
@@ -89,55 +93,37 @@ UNSETTLED = ("received", "accepted", "dispatched", "acknowledged", "in_progress"
 
 class Breach:
     """A missed deadline of one issue, with what the sweep needs to know about the issue:
-    ``facts`` (round, lead unit, category, severity, enterprise, its county and key level)
-    and its routing ``state`` (None before it was ever routed), shared by the issue's
-    breaches: the sweep folds its moves into it without reading the routing table again."""
+    ``facts`` (round, lead unit, category, severity, its enterprise's county and key level)
+    and where it stands, ``place`` (None before it was ever routed): the routing columns
+    the ladder reads, as stored (level, rung, official, reason, the informed as JSON text,
+    whether it is in a cluster). Thousands of breaches share a few places and facts: the
+    sweep decides once for each, reading no value it does not need."""
 
     __slots__ = (
         "category",
         "county",
         "deadline",
         "due",
-        "enterprise_code",
         "issue_id",
         "key_level",
         "lead_unit",
+        "place",
         "round",
         "severity",
-        "state",
     )
 
     def __init__(
-        self, issue_id: int, deadline: str, due: date, facts: tuple[Any, ...], state: Any
+        self, issue_id: int, deadline: str, due: date, facts: tuple[Any, ...], place: Any
     ) -> None:
-        self.issue_id, self.deadline, self.due, self.state = issue_id, deadline, due, state
+        self.issue_id, self.deadline, self.due, self.place = issue_id, deadline, due, place
         (
             self.round,
             self.lead_unit,
             self.category,
             self.severity,
-            self.enterprise_code,
             self.county,
             self.key_level,
         ) = facts
-
-
-# The routing columns in the order of Routing's fields.
-ROUTING_FIELDS = (
-    "issue_id",
-    "level",
-    "rung",
-    "official",
-    "reason",
-    "informed",
-    "escalations",
-    "topic",
-    "cluster_id",
-    "agenda_item_id",
-    "decision",
-    "reply_due",
-    "listed_at",
-)
 
 
 class RoutingRepository:
@@ -207,36 +193,38 @@ class RoutingRepository:
         ]
         if not missed:
             return []
-        # Then the details of just those issues, by key, in batches: the planner never gets
-        # the chance to scan the routing table for a handful of due issues.
+        # Then the details of just those issues, by key (their ids in one JSON parameter):
+        # the planner never gets the chance to scan the routing table for a handful of due
+        # issues.
         details: dict[int, Any] = {}
-        for batch in chunks(sorted({issue_id for issue_id, _, _ in missed}), 1000):
-            q = (
-                select(
-                    i.id,
-                    i.round,
-                    i.lead_unit,
-                    i.category,
-                    i.severity,
-                    i.enterprise_code,
-                    e.jurisdiction_code.label("county"),
-                    e.key_level,
-                    *(r[c] for c in ROUTING_FIELDS),
-                )
-                .select_from(
-                    t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
-                        t.issue_routing, r.issue_id == i.id
-                    )
-                )
-                .where(i.id.in_(batch))
+        q = (
+            select(
+                i.id,
+                i.round,
+                i.lead_unit,
+                i.category,
+                i.severity,
+                e.jurisdiction_code,
+                e.key_level,
+                r.issue_id,
+                r.level,
+                r.rung,
+                r.official,
+                r.reason,
+                cast(r.informed, Text),
+                r.cluster_id.is_not(None),
             )
-            for issue_id, *facts in self.conn.execute(q):
-                routed = facts[7:]
-                state = None
-                if routed[0] is not None:  # by position: thousands of rows, no names looked up
-                    routed[2], routed[5] = Rung(routed[2]), tuple(routed[5] or ())
-                    state = Routing(*routed)
-                details[issue_id] = (tuple(facts[:7]), state)
+            .select_from(
+                t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
+                    t.issue_routing, r.issue_id == i.id
+                )
+            )
+            .where(i.id.in_(json_values(self.conn, "ids", Integer())))
+        )
+        ids = dumps_column(sorted({issue_id for issue_id, _, _ in missed}))
+        for row in self.conn.execute(q, {"ids": ids}):  # by position: thousands of rows
+            place = None if row[7] is None else tuple(row[8:])
+            details[row[0]] = (tuple(row[1:7]), place)
         return [
             Breach(issue_id, deadline, due, *details[issue_id])
             for issue_id, deadline, due in sorted(
@@ -320,18 +308,68 @@ class RoutingRepository:
         last = conn.execute(select(func.max(t.supervision_orders.c.id))).scalar() or 0
         return list(range(last + 1, last + n + 1))
 
-    def add_orders(self, orders: Sequence[dict[str, Any]]) -> None:
-        """Store these orders (every column, their ids from :meth:`order_ids`): one prepared
-        ``executemany``."""
-        prepared(self.conn, "insert_orders", _insert_orders).executemany(self.conn, orders)
+    def add_orders(
+        self,
+        decisions: Sequence[dict[str, Any]],
+        orders: Sequence[tuple[int, int, int, str, int]],
+        now: datetime,
+        actor: str,
+    ) -> None:
+        """Store a sweep's orders, each (id from :meth:`order_ids`, issue, round, due date,
+        decision): one ``INSERT … SELECT`` joining them to the few ``decisions`` (each with
+        the order's other columns), both passed as JSON arrays."""
+        if not orders:
+            return
+        stmt = text(
+            f"WITH d AS MATERIALIZED ({_json_rows(self.conn, 'decisions', _DECIDED)}),"
+            f" o AS ({_json_rows(self.conn, 'orders', _ORDERS)})"
+            " INSERT INTO supervision_orders (id, issue_id, round, due, deadline, overdue_unit,"
+            " overdue_official, from_level, from_rung, from_official, to_level, to_rung,"
+            " to_official, reply_due, created_at, actor)"
+            " SELECT o.id, o.issue_id, o.round, o.due, d.deadline, d.overdue_unit,"
+            " d.overdue_official, d.from_level, d.from_rung, d.from_official, d.to_level,"
+            " d.to_rung, d.to_official, d.reply_due, :now, :actor"
+            " FROM o CROSS JOIN d WHERE d.n = o.decision"  # CROSS: SQLite reads o, looks d up
+        ).bindparams(bindparam("now", type_=t.supervision_orders.c.created_at.type))
+        self.conn.execute(
+            stmt,
+            {
+                "decisions": _json_array(decisions, _DECIDED),
+                "orders": dumps_column(orders),
+                "now": now,
+                "actor": actor,
+            },
+        )
 
-    def move_many(self, routings: Sequence[Routing], now: datetime) -> None:
-        """Store where the sweep moved these issues (their routing rows exist): an ``UPDATE``
-        of the columns an escalation changes, as one prepared ``executemany``."""
-        stmt = prepared(self.conn, "move_routing", _move_routing)
-        stmt.executemany(
-            self.conn,
-            [{f"b_{k}": v for k, v in routing_row(r, now).items() if k in MOVED} for r in routings],
+    def move(
+        self,
+        decisions: Sequence[dict[str, Any]],
+        moves: Sequence[tuple[int, int, int]],
+        now: datetime,
+    ) -> None:
+        """Store where a sweep moved these issues (their routing rows exist), each (issue,
+        its last decision, 1 if it moved up a rung): one ``UPDATE … FROM`` joining them to
+        the ``decisions``, both passed as JSON arrays."""
+        if not moves:
+            return
+        stmt = text(
+            f"WITH d AS MATERIALIZED ({_json_rows(self.conn, 'decisions', _DECIDED)}),"
+            f" m AS ({_json_rows(self.conn, 'moves', _MOVES)})"
+            " UPDATE issue_routing SET level = x.to_level, rung = x.to_rung,"
+            " official = x.to_official, reason = x.reason, informed = x.informed,"
+            " escalations = issue_routing.escalations + x.moved, reply_due = x.reply_due,"
+            " listed_at = COALESCE(issue_routing.listed_at, CASE WHEN x.listed = 1 THEN :now END),"
+            " updated_at = :now"
+            " FROM (SELECT m.issue_id, m.moved, d.* FROM m CROSS JOIN d WHERE d.n = m.decision) AS x"
+            " WHERE issue_routing.issue_id = x.issue_id"
+        ).bindparams(bindparam("now", type_=t.issue_routing.c.updated_at.type))
+        self.conn.execute(
+            stmt,
+            {
+                "decisions": _json_array(decisions, _DECIDED),
+                "moves": dumps_column(moves),
+                "now": now,
+            },
         )
 
     def orders(
@@ -622,25 +660,56 @@ _RESERVE_ORDER_IDS = text(
 )
 
 
-def _insert_orders() -> Any:
-    s = t.supervision_orders.c
-    return insert(t.supervision_orders).values({c.name: bindparam(c.name, type_=c.type) for c in s})
+# The columns of a sweep's decisions, of its orders and of its routing moves, with their types
+# (PostgreSQL reads JSON values as text: they are cast; SQLite's json_extract gives the value).
+_DECIDED = {
+    "deadline": "text",
+    "overdue_unit": "text",
+    "overdue_official": "text",
+    "from_level": "text",
+    "from_rung": "text",
+    "from_official": "text",
+    "to_level": "text",
+    "to_rung": "text",
+    "to_official": "text",
+    "reason": "text",
+    "informed": "json",
+    "reply_due": "date",
+    "listed": "integer",
+}
+_ORDERS = {
+    "id": "integer",
+    "issue_id": "integer",
+    "round": "integer",
+    "due": "date",
+    "decision": "integer",
+}
+_MOVES = {"issue_id": "integer", "decision": "integer", "moved": "integer"}
 
 
-# The columns of a routing row an escalation changes.
-MOVED = frozenset(
-    {"issue_id", "level", "rung", "official", "reason", "informed", "escalations"}
-    | {"reply_due", "listed_at", "updated_at"}
-)
+def _json_array(rows: Sequence[dict[str, Any]], columns: dict[str, str]) -> str:
+    return dumps_column([[row[c] for c in columns] for row in rows])
 
 
-def _move_routing() -> Any:
-    r = t.issue_routing.c
-    return (
-        update(t.issue_routing)
-        .where(r.issue_id == bindparam("b_issue_id"))
-        .values({c: bindparam(f"b_{c}", type_=r[c].type) for c in MOVED if c != "issue_id"})
-    )
+def _json_rows(conn: Connection, param: str, columns: dict[str, str]) -> str:
+    """A ``SELECT`` of the rows of the JSON array parameter ``param``, each row an array of
+    the values of ``columns`` in order, with ``n``: the row's position (from 0). One
+    parameter carries thousands of rows: the client does not pay for each (PostgreSQL's
+    ``executemany`` costs ~10 µs of CPU a row)."""
+    if conn.dialect.name == "postgresql":
+        values = [
+            f"value -> {i}" if type_ == "json" else f"CAST(value ->> {i} AS {type_})"
+            for i, type_ in enumerate(columns.values())
+        ]
+        source, n = (
+            f"json_array_elements(CAST(:{param} AS json)) WITH ORDINALITY AS j(value, k)",
+            "k - 1",
+        )
+    else:  # dates are stored as ISO text: as they come
+        values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
+        source, n = f"json_each(:{param})", "key"
+    named = ", ".join(f"{v} AS {c}" for v, c in zip(values, columns, strict=True))
+    return f"SELECT {n} AS n, {named} FROM {source}"
 
 
 def _upsert_routing(conn: Connection) -> Any:

@@ -3,7 +3,19 @@
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Table
+from sqlalchemy import (
+    JSON,
+    Connection,
+    CursorResult,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    select,
+)
+from sqlalchemy.types import TypeEngine
 
 
 def dicts(result: CursorResult[Any]) -> list[dict[str, Any]]:
@@ -33,6 +45,16 @@ def upsert(
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     for batch in chunks(rows, 2000):
         conn.execute(stmt, list(batch))
+
+
+def json_values(conn: Connection, name: str, type_: TypeEngine[Any]) -> Select[Any]:
+    """``SELECT value`` of each item of the JSON array parameter ``name`` (of ``type_``), for
+    ``IN``: thousands of keys in one parameter, with no statement of thousands of
+    placeholders to build and parse, and no driver limit to batch for."""
+    if conn.dialect.name == "postgresql":
+        items = func.json_array_elements_text(cast(bindparam(name, type_=String), JSON))
+        return select(cast(items.table_valued("value").c.value, type_))
+    return select(func.json_each(bindparam(name, type_=String)).table_valued("value").c.value)
 
 
 def chunks(items: Sequence[Any] | Iterable[Any], size: int) -> Iterator[list[Any]]:
