@@ -239,12 +239,17 @@ class IssueRepository:
         received_at); and the issues already filed for these (source, external id) ``keys``."""
         conn = self.conn
         codes = sorted(windows)
+        # One draft (file_issue): the statement that checks its enterprise also looks up its
+        # external id, so that filing one issue reads the store once.
+        alone = next(iter(keys)) if len(codes) == 1 and len(keys) == 1 else None
+        key = {"s": alone[0], "x": alone[1]} if alone else {"s": None, "x": None}
         recent_of = prepared(conn, "enterprise_and_recent", _enterprise_and_recent)
         runs = [
-            (recent_of, {"e": e, "since": windows[e][0], "until": windows[e][1]}) for e in codes
+            (recent_of, {"e": e, "since": windows[e][0], "until": windows[e][1], **key})
+            for e in codes
         ]
         by_source: dict[str, list[str]] = {}
-        for source, external_id in keys:
+        for source, external_id in keys if alone is None else ():
             by_source.setdefault(source, []).append(external_id)
         filed_with = prepared(conn, "filed", lambda: _filed(conn.dialect.name))
         sources = [
@@ -257,12 +262,14 @@ class IssueRepository:
 
         known: dict[str, str] = {}
         recent: list[tuple[int, str, str, str, datetime]] = []
+        filed: dict[tuple[str, str], int] = {}
         for code, rows in zip(codes, results, strict=False):
-            for _, jurisdiction, *issue in rows:
+            for _, jurisdiction, filed_id, *issue in rows:
                 known[code] = jurisdiction
+                if alone is not None and filed_id is not None:
+                    filed[alone] = filed_id
                 if issue[0] is not None:
                     recent.append((issue[0], code, *issue[1:]))
-        filed: dict[tuple[str, str], int] = {}
         for (source, _), rows in zip(sources, results[len(codes) :], strict=True):
             filed.update(((source, x), i) for x, i in rows if i is not None)
         return IntakeLookup(known, filed, recent)
@@ -447,8 +454,8 @@ def _array(conn: Connection, values: list[str]) -> Any:
 
 
 def _enterprise_and_recent() -> Any:
-    """The enterprise, if registered, with its jurisdiction and each of its latest issues in
-    the window: no row for an unknown enterprise, one row with NULLs for an enterprise without
+    """The enterprise, if registered, with its jurisdiction, the issue filed with one (source,
+    external id), and each of its latest issues in the window: no row for an unknown enterprise, one row with NULLs for an enterprise without
     recent issues."""
     c, e = t.issues.c, t.enterprises.c
     recent = (
@@ -464,8 +471,15 @@ def _enterprise_and_recent() -> Any:
         .limit(DUPLICATE_CANDIDATES)
         .subquery("recent")
     )
+    filed = (  # the issue filed from source ``s`` with external id ``x`` (NULL: none given)
+        select(c.id)
+        .where(
+            c.source == bindparam("s", type_=String), c.external_id == bindparam("x", type_=String)
+        )
+        .scalar_subquery()
+    )
     return (
-        select(e.credit_code, e.jurisdiction_code, *recent.c)
+        select(e.credit_code, e.jurisdiction_code, filed, *recent.c)
         .select_from(t.enterprises.outerjoin(recent, true()))
         .where(e.credit_code == bindparam("e"))
     )
