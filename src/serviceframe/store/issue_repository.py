@@ -246,15 +246,16 @@ class IssueRepository:
         alone = next(iter(keys)) if len(codes) == 1 and len(keys) == 1 else None
         key = {"s": alone[0], "x": alone[1]} if alone else {"s": None, "x": None}
         runs: list[tuple[Prepared, dict[str, Any]]]
-        if conn.dialect.name == "postgresql":  # every enterprise of the chunk in one statement
+        postgresql = conn.dialect.name == "postgresql"
+        if postgresql and len(codes) > 1:  # every enterprise of the chunk in one statement
             stmt = prepared(conn, "enterprises_and_recent", _enterprises_and_recent)
             sinces = [windows[e][0] for e in codes]
             untils = [windows[e][1] for e in codes]
-            runs = (
-                [(stmt, {"es": codes, "sinces": sinces, "untils": untils, **key})] if codes else []
+            runs = [(stmt, {"es": codes, "sinces": sinces, "untils": untils, **key})]
+        else:  # one small statement per enterprise (SQLite has no arrays; they cost it little)
+            stmt = prepared(
+                conn, "enterprise_and_recent", lambda: _enterprise_and_recent(postgresql)
             )
-        else:  # SQLite has no arrays, and a small statement costs it little: one per enterprise
-            stmt = prepared(conn, "enterprise_and_recent", _enterprise_and_recent)
             runs = [
                 (stmt, {"e": e, "since": windows[e][0], "until": windows[e][1], **key})
                 for e in codes
@@ -465,7 +466,7 @@ def _array(conn: Connection, values: list[str]) -> Any:
     return values if conn.dialect.name == "postgresql" else json.dumps(values)
 
 
-def _enterprise_and_recent() -> Any:
+def _enterprise_and_recent(as_row_range: bool) -> Any:
     """The enterprise ``e``, if registered, with its jurisdiction, the issue filed with one
     (source, external id), and each of its latest issues in the window: no row for an unknown
     enterprise, one row with NULLs for an enterprise without recent issues."""
@@ -474,6 +475,7 @@ def _enterprise_and_recent() -> Any:
         bindparam("e"),
         bindparam("since", type_=t.issues.c.received_at.type),
         bindparam("until", type_=t.issues.c.received_at.type),
+        as_row_range,
     ).subquery("recent")
     return (
         select(e.credit_code, e.jurisdiction_code, _filed_one(), *recent.c)
