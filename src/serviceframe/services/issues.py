@@ -362,7 +362,7 @@ def _check_draft(
     draft: IssueDraft, sources: frozenset[str], people: frozenset[str], now: datetime
 ) -> tuple[dict[str, Any], datetime]:
     """The data of the draft's ``filed`` event, and when it was received."""
-    enterprise = _enterprise_code(draft.enterprise)
+    enterprise = _enterprise_code(str(draft.enterprise))
     source = str(draft.source).strip()
     if source not in sources:
         raise ValidationError(
