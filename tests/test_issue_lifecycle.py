@@ -777,3 +777,26 @@ def test_a_message_delivered_twice_at_once_is_still_one_issue(app, monkeypatch):
     assert len(calls) == 2
     assert (again.created, again.issue.id) == (False, first.issue.id)
     assert count(app) == 1
+
+
+def test_one_drafts_look_up_agrees_with_a_chunks(app, clock):
+    """Filing one issue reads its enterprise, its external id and the near-duplicate
+    candidates in one statement; a chunk reads them with others: the same answers."""
+    a = file(app, external_id="L-1")
+    b = file(app, body=FINANCE, enterprise=E2, external_id="L-2")
+    window = (clock.now - timedelta(days=14), clock.now + timedelta(days=14))
+    unknown = "91410800MA44XXXX0X"
+    with app.uow() as uow:
+        alone = uow.issues.intake_lookup({E1: window}, {("hotline", "L-1")})
+        other = uow.issues.intake_lookup({E1: window}, {("hotline", "L-2")})
+        missing = uow.issues.intake_lookup({unknown: window}, {("hotline", "L-1")})
+        together = uow.issues.intake_lookup(
+            {E1: window, E2: window, unknown: window}, {("hotline", "L-1"), ("hotline", "L-2")}
+        )
+    assert alone.filed == {("hotline", "L-1"): a.id}
+    assert other.filed == {("hotline", "L-2"): b.id}  # an external id is the source's
+    assert missing.known == {} and missing.filed == {}
+    assert together.filed == {("hotline", "L-1"): a.id, ("hotline", "L-2"): b.id}
+    assert alone.known == {E1: together.known[E1]} and set(together.known) == {E1, E2}
+    assert [r[0] for r in alone.recent] == [a.id]
+    assert sorted(r[0] for r in together.recent) == [a.id, b.id]

@@ -7,6 +7,7 @@ event, stores the folded state, commits, and only then tells the plugins.
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from attrs import evolve, frozen
@@ -230,6 +231,13 @@ class Intake:
         self.errors: list[DraftError] = []
         self.issues: list[Issue] = []  # with keep_issues: the issues filed, and their events
         self.events: list[IssueEvent] = []
+        self.offices: dict[str, str] = {}  # jurisdiction -> its default office
+
+    def office_of(self, jurisdiction: str) -> str:
+        """The default office for an enterprise of ``jurisdiction``, found once per place."""
+        if jurisdiction not in self.offices:
+            self.offices[jurisdiction] = _default_office(self.org, jurisdiction)
+        return self.offices[jurisdiction]
 
     def report(self) -> BulkReport:
         return BulkReport(
@@ -291,7 +299,7 @@ class Intake:
                 )
                 continue
             if not data["received_by"]:
-                data["received_by"] = _default_office(self.org, lookup.known[data["enterprise"]])
+                data["received_by"] = self.office_of(lookup.known[data["enterprise"]])
                 if not data["received_by"]:
                     self.errors.append(DraftError(index, "received_by", "", _NO_OFFICE))
                     continue
@@ -354,7 +362,7 @@ def _check_draft(
     draft: IssueDraft, sources: frozenset[str], people: frozenset[str], now: datetime
 ) -> tuple[dict[str, Any], datetime]:
     """The data of the draft's ``filed`` event, and when it was received."""
-    enterprise = normalise_credit_code(draft.enterprise, "enterprise")
+    enterprise = _enterprise_code(str(draft.enterprise))
     source = str(draft.source).strip()
     if source not in sources:
         raise ValidationError(
@@ -409,6 +417,14 @@ def _check_draft(
     if draft.confidential is True:  # only then: the history of other issues stays as it was
         data["confidential"] = True
     return data, received_at
+
+
+@lru_cache(maxsize=16384)
+def _enterprise_code(value: str) -> str:
+    """``normalise_credit_code``, remembered: a hotline file names the same few hundred
+    enterprises thousands of times, and checking a code cost more than all the other checks
+    of a draft together. A bad code raises each time (exceptions are not remembered)."""
+    return normalise_credit_code(value, "enterprise")
 
 
 def _classify(app: App, title: str, body: str) -> Classification:

@@ -8,6 +8,7 @@ from typing import Any
 from attrs import frozen
 from sqlalchemy import (
     Connection,
+    DateTime,
     String,
     bindparam,
     delete,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
     update,
 )
 
@@ -25,7 +27,7 @@ from serviceframe.domain.duplicates import DUPLICATE_CANDIDATES
 from serviceframe.domain.issue import Due, Issue, IssueEvent, Satisfaction, Severity, Status
 from serviceframe.errors import ServiceFrameError
 from serviceframe.store import tables as t
-from serviceframe.store.prepared import prepared, run_together
+from serviceframe.store.prepared import Prepared, prepared, run_together
 from serviceframe.store.sql import chunks
 
 _DUES = (
@@ -239,12 +241,28 @@ class IssueRepository:
         received_at); and the issues already filed for these (source, external id) ``keys``."""
         conn = self.conn
         codes = sorted(windows)
-        recent_of = prepared(conn, "enterprise_and_recent", _enterprise_and_recent)
-        runs = [
-            (recent_of, {"e": e, "since": windows[e][0], "until": windows[e][1]}) for e in codes
-        ]
+        # One draft (file_issue): the statement that checks its enterprise also looks up its
+        # external id, so that filing one issue reads the store once.
+        alone = next(iter(keys)) if len(codes) == 1 and len(keys) == 1 else None
+        key = {"s": alone[0], "x": alone[1]} if alone else {"s": None, "x": None}
+        runs: list[tuple[Prepared, dict[str, Any]]]
+        postgresql = conn.dialect.name == "postgresql"
+        if postgresql and len(codes) > 1:  # every enterprise of the chunk in one statement
+            stmt = prepared(conn, "enterprises_and_recent", _enterprises_and_recent)
+            sinces = [windows[e][0] for e in codes]
+            untils = [windows[e][1] for e in codes]
+            runs = [(stmt, {"es": codes, "sinces": sinces, "untils": untils, **key})]
+        else:  # one small statement per enterprise (SQLite has no arrays; they cost it little)
+            stmt = prepared(
+                conn, "enterprise_and_recent", lambda: _enterprise_and_recent(postgresql)
+            )
+            runs = [
+                (stmt, {"e": e, "since": windows[e][0], "until": windows[e][1], **key})
+                for e in codes
+            ]
+        looked_up = len(runs)
         by_source: dict[str, list[str]] = {}
-        for source, external_id in keys:
+        for source, external_id in keys if alone is None else ():
             by_source.setdefault(source, []).append(external_id)
         filed_with = prepared(conn, "filed", lambda: _filed(conn.dialect.name))
         sources = [
@@ -257,13 +275,15 @@ class IssueRepository:
 
         known: dict[str, str] = {}
         recent: list[tuple[int, str, str, str, datetime]] = []
-        for code, rows in zip(codes, results, strict=False):
-            for _, jurisdiction, *issue in rows:
+        filed: dict[tuple[str, str], int] = {}
+        for rows in results[:looked_up]:
+            for code, jurisdiction, filed_id, *issue in rows:
                 known[code] = jurisdiction
+                if alone is not None and filed_id is not None:
+                    filed[alone] = filed_id
                 if issue[0] is not None:
                     recent.append((issue[0], code, *issue[1:]))
-        filed: dict[tuple[str, str], int] = {}
-        for (source, _), rows in zip(sources, results[len(codes) :], strict=True):
+        for (source, _), rows in zip(sources, results[looked_up:], strict=True):
             filed.update(((source, x), i) for x, i in rows if i is not None)
         return IntakeLookup(known, filed, recent)
 
@@ -446,28 +466,85 @@ def _array(conn: Connection, values: list[str]) -> Any:
     return values if conn.dialect.name == "postgresql" else json.dumps(values)
 
 
-def _enterprise_and_recent() -> Any:
-    """The enterprise, if registered, with its jurisdiction and each of its latest issues in
-    the window: no row for an unknown enterprise, one row with NULLs for an enterprise without
-    recent issues."""
-    c, e = t.issues.c, t.enterprises.c
-    recent = (
+def _enterprise_and_recent(as_row_range: bool) -> Any:
+    """The enterprise ``e``, if registered, with its jurisdiction, the issue filed with one
+    (source, external id), and each of its latest issues in the window: no row for an unknown
+    enterprise, one row with NULLs for an enterprise without recent issues."""
+    e = t.enterprises.c
+    recent = _recent(
+        bindparam("e"),
+        bindparam("since", type_=t.issues.c.received_at.type),
+        bindparam("until", type_=t.issues.c.received_at.type),
+        as_row_range,
+    ).subquery("recent")
+    return (
+        select(e.credit_code, e.jurisdiction_code, _filed_one(), *recent.c)
+        .select_from(t.enterprises.outerjoin(recent, true()))
+        .where(e.credit_code == bindparam("e"))
+    )
+
+
+def _enterprises_and_recent() -> Any:
+    """The same for the enterprises of the array ``es`` at once, each with its own window
+    (arrays ``sinces``, ``untils``): PostgreSQL reads them all in one statement, where one
+    statement per enterprise cost more in round trips and planning than in reading."""
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    stamp = DateTime(timezone=True)
+    w = (
+        func.unnest(
+            bindparam("es", type_=ARRAY(String)),
+            bindparam("sinces", type_=ARRAY(stamp)),
+            bindparam("untils", type_=ARRAY(stamp)),
+        )
+        .table_valued("code", "since", "until")
+        .render_derived(with_types=False)
+    )
+    e = t.enterprises.c
+    recent = _recent(w.c.code, w.c.since, w.c.until, as_row_range=True).lateral("recent")
+    return select(e.credit_code, e.jurisdiction_code, _filed_one(), *recent.c).select_from(
+        w.join(t.enterprises, e.credit_code == w.c.code).outerjoin(recent, true())
+    )
+
+
+def _recent(enterprise: Any, since: Any, until: Any, as_row_range: bool = False) -> Any:
+    """The latest DUPLICATE_CANDIDATES issues of an enterprise received in a window
+    (inclusive), but those rejected or merged: the candidates for near-duplicates.
+
+    ``as_row_range`` (PostgreSQL) states the window as a range of the index on (enterprise,
+    received_at): misjudging a table just filled in this transaction, PostgreSQL otherwise
+    chose the index on received_at alone and read the window's issues of every enterprise
+    (a hundred times slower). SQLite picks the right index from the plain form, and would
+    not use the range of the row form."""
+    c = t.issues.c
+    if as_row_range:
+        at = tuple_(c.enterprise_code, c.received_at)
+        window = [at >= tuple_(enterprise, since), at <= tuple_(enterprise, until)]
+    else:
+        window = [c.received_at >= since, c.received_at <= until]
+    return (
         select(c.id, c.title, c.body, c.received_at)
         .where(
-            c.enterprise_code == bindparam("e"),
-            c.received_at >= bindparam("since", type_=c.received_at.type),
-            c.received_at <= bindparam("until", type_=c.received_at.type),
+            c.enterprise_code == enterprise,
+            *window,
             c.status != "rejected",
             c.status != "merged",
         )
         .order_by(c.received_at.desc(), c.id.desc())
         .limit(DUPLICATE_CANDIDATES)
-        .subquery("recent")
     )
+
+
+def _filed_one() -> Any:
+    """The issue filed from source ``s`` with external id ``x`` (NULL: none, or none given)."""
+    c = t.issues.c
     return (
-        select(e.credit_code, e.jurisdiction_code, *recent.c)
-        .select_from(t.enterprises.outerjoin(recent, true()))
-        .where(e.credit_code == bindparam("e"))
+        select(c.id)
+        .where(
+            c.source == bindparam("s", type_=String),
+            c.external_id == bindparam("x", type_=String),
+        )
+        .scalar_subquery()
     )
 
 
