@@ -86,11 +86,18 @@ def _hash(
     return hashlib.sha256(f"{previous}\n{fields}\n{data_json}".encode()).hexdigest()
 
 
+# The chain heads a unit of work keeps. An import of a million rows opens a million chains
+# in one transaction: past this many the heads are forgotten (memory stays flat), and a head
+# needed again is read back from the store, which holds every row linked before.
+KEPT_HEADS = 20_000
+
+
 class Chains:
     """Links the event rows of one unit of work to their chains (``seq`` and ``hash``).
 
-    Heads are read at most once per subject per unit of work; the rows of one call may carry
-    several events of one subject, each linked to the one before it.
+    Heads are read at most once per subject per unit of work (up to ``KEPT_HEADS`` of them);
+    the rows of one call may carry several events of one subject, each linked to the one
+    before it. The caller stores the rows of one call before the next.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -100,6 +107,8 @@ class Chains:
     def link(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rows with their ``seq``, ``hash`` and ``data_json``: the data as the JSON text
         the column will hold, dumped once for both (a row may bring it made already)."""
+        if len(self.heads) > KEPT_HEADS:
+            self.heads.clear()
         opening = {
             r["subject"]
             for r in rows
