@@ -200,6 +200,27 @@ def test_a_county_office_reads_the_projects_and_step_times_of_its_own_places(app
             refused()
 
 
+def test_the_circular_gives_the_step_times_of_its_period(app):
+    from serviceframe.reports.run import run_report
+    from serviceframe.services.circular import circular_figures
+
+    p = add(app)
+    projects.set_step(app, p.id, 1, "submitted", datetime(2026, 9, 29, 9, tzinfo=SHANGHAI))
+    app.clock.now = datetime(2026, 10, 9, 16, 0, tzinfo=SHANGHAI)
+    projects.set_step(app, p.id, 1, "approved")  # in 2026-Q4: 3 working days, limit 5
+    q4 = circular_figures(app, "2026-Q4").projects
+    assert [(u.unit, u.steps, u.average_days, u.limit_days) for u in q4.units] == [
+        ("jz-fgw", 1, 3.0, 5.0)
+    ]
+    assert circular_figures(app, "2026-Q3").projects.units == ()  # approved after it
+    report = run_report(app, "circular", "2026-Q4")
+    section = next(x for x in report.sections if x.key == "projects")
+    assert (
+        section.title == "重大项目审批环节办理情况"
+        and "本期办结审批环节1个" in section.paragraphs[0]
+    )
+
+
 ROWS = [
     ["项目编号", "统一社会信用代码", "项目名称", "总投资(万元)", "牵头单位"],
     ["XM-001", HENGZE, "原料药扩建项目", "35000", "jz-fgw"],

@@ -319,6 +319,38 @@ def _clusters(c: "Circular") -> Section:
     )
 
 
+def _projects(c: "Circular") -> Section | None:
+    """Major projects' approval steps by unit (重大项目审批环节), when there are any."""
+    r = c.projects
+    if not r.units:
+        return None
+    decided = sum(u.steps for u in r.units)
+    return Section(
+        "projects",
+        "重大项目审批环节办理情况",
+        (
+            f"重大项目{r.projects}个,总投资{r.investment}万元;本期办结审批环节{decided}个,"
+            f"在办{sum(u.running for u in r.units)}个,超过时限{r.overdue}个。"
+            "用时按工作日计,与各环节时限比较。",
+        ),
+        Table(
+            (
+                Column("unit", "单位编号"),
+                Column("name", "单位"),
+                Column("steps", "本期办结", "int"),
+                Column("average_days", "平均用时(工作日)", "number"),
+                Column("limit_days", "平均时限(工作日)", "number"),
+                Column("running", "在办", "int"),
+                Column("overdue", "超时", "int"),
+            ),
+            [
+                (u.unit, u.name, u.steps, u.average_days, u.limit_days, u.running, u.overdue)
+                for u in r.units
+            ],
+        ),
+    )
+
+
 def _circular_report(app: Any, request: ReportRequest, for_leaders: bool) -> Report:
     from serviceframe.services.assessment import assessment_dict
     from serviceframe.services.circular import circular_figures
@@ -336,12 +368,13 @@ def _circular_report(app: Any, request: ReportRequest, for_leaders: bool) -> Rep
     )
     backlog = _backlog(c)
     clusters = _clusters(c)
+    projects = [x for x in (_projects(c),) if x is not None]
     if for_leaders:
         title = f"{c.jurisdiction_name}服务工业企业工作情况报告"
-        sections = [totals, categories, clusters, places, *backlog, ranking]
+        sections = [totals, categories, clusters, places, *backlog, *projects, ranking]
     else:
         title = f"{c.jurisdiction_name}服务工业企业工作通报"
-        sections = [totals, places, ranking, *backlog, categories, clusters]
+        sections = [totals, places, ranking, *backlog, *projects, categories, clusters]
     return Report(
         "briefing" if for_leaders else "circular",
         title,

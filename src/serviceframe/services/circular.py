@@ -10,7 +10,8 @@ For a period and a jurisdiction (with everything below it):
 * the issues **open past their deadline now**, by lead unit, and the longest overdue;
 * the supervision orders **issued in the period**, by unit;
 * the widespread-issue clusters formed in the period or still open;
-* the satisfaction ranking: the assessment of the period (``services.assessment``).
+* the satisfaction ranking: the assessment of the period (``services.assessment``);
+* the major projects' steps approved in the period, per unit, against their limits.
 
 Every figure is a grouped query over the whole store; lists are capped (``limit``) with the
 number left out, so memory does not grow with the number of issues.
@@ -33,6 +34,7 @@ from serviceframe.domain.workdays import SHANGHAI
 from serviceframe.services.assessment import Assessment, assess
 from serviceframe.services.cohort import OPEN, Line, cohort
 from serviceframe.services.configured import assessment_rules, organisation_of
+from serviceframe.services.projects import ProjectReport, project_report
 from serviceframe.store import tables as t
 
 
@@ -89,6 +91,9 @@ class Circular:
     orders_total: int
     clusters: tuple[ClusterLine, ...]
     assessment: Assessment
+    # Major projects' steps: those approved in the period, per unit against their limits,
+    # and those waiting now (services.projects.project_report).
+    projects: ProjectReport
 
 
 def circular_figures(
@@ -170,6 +175,7 @@ def circular_figures(
         orders_total,
         clusters,
         assess(app, span, code, now=now),
+        project_report(app, code, span),
     )
 
 

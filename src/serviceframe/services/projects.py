@@ -9,7 +9,7 @@ escalation ladder like any issue; approving or waiving the step settles that iss
 
 import warnings
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, select, update
 from serviceframe.app import App
 from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.domain.organisation import Organisation
+from serviceframe.domain.period import Period
 from serviceframe.domain.principal import Action
 from serviceframe.domain.project import (
     Project,
@@ -732,9 +733,12 @@ class ProjectReport:
     units: tuple[UnitStepTimes, ...]
 
 
-def project_report(app: App, jurisdiction: str | None = None) -> ProjectReport:
+def project_report(
+    app: App, jurisdiction: str | None = None, within: Period | None = None
+) -> ProjectReport:
     """Per-unit step times (approved steps: working days against their limits) and the
-    counts of every step by status, over the whole store with a few queries."""
+    counts of every step by status, over the whole store with a few queries. ``within``: the
+    approved steps are those approved in that period (the circular's), not all of them."""
     s, p = t.project_steps.c, t.projects.c
     now = app.now()
     today = now.astimezone(SHANGHAI).date()
@@ -767,7 +771,11 @@ def project_report(app: App, jurisdiction: str | None = None) -> ProjectReport:
         decided = uow.connection.execute(
             select(s.unit_id, s.submitted_at, s.finished_at, s.limit_days, s.due)
             .select_from(joined)
-            .where(and_(s.status == StepStatus.APPROVED.value, s.submitted_at.is_not(None)), *scope)
+            .where(
+                and_(s.status == StepStatus.APPROVED.value, s.submitted_at.is_not(None)),
+                *scope,
+                *(_finished_within(s.finished_at, within) if within else ()),
+            )
         ).all()
     names = {u.id: u.name for u in org.units}
     per: dict[str, dict[str, Any]] = {}
@@ -800,6 +808,13 @@ def project_report(app: App, jurisdiction: str | None = None) -> ProjectReport:
         sum(u.overdue for u in units),
         units,
     )
+
+
+def _finished_within(column: Any, span: Period) -> tuple[Any, ...]:
+    """``column`` (a UTC time) on a Beijing day of ``span``."""
+    start = datetime.combine(span.start, time.min, SHANGHAI)
+    end = datetime.combine(span.end + timedelta(days=1), time.min, SHANGHAI)
+    return (column >= start, column < end)
 
 
 def _unit_row() -> dict[str, Any]:
