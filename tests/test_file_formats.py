@@ -125,6 +125,6 @@ def test_the_example_files_of_the_page_import(wenxian_app, tmp_path, encoding):
     assert (second.received_by, int(second.category)) == ("wx-czj", 3)
     assert first.received_at == datetime(2026, 11, 2, 9, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
     again = import_issues(wenxian_app, calls, "hotline")
-    assert again.filed == () and len(again.existing) == 2
+    assert not again.filed and len(again.existing) == 2
     imported = import_indicators(wenxian_app, figures)
     assert (imported.rows, imported.inserted, imported.errors) == (2, 8, ())

@@ -508,7 +508,7 @@ def test_bad_drafts_name_the_field_and_store_nothing(app):
     assert [(e.index, e.field) for e in report.errors] == [
         (n, field) for n, (_, field) in enumerate(BAD_DRAFTS)
     ]
-    assert report.filed == () and count(app) == 1
+    assert not report.filed and count(app) == 1
 
 
 def test_received_at_keeps_the_moment_and_a_title_defaults_to_the_body(app):
@@ -706,7 +706,7 @@ def test_bulk_files_the_good_drafts_and_reports_the_bad_by_index(app, clock):
 
     # The same export again files nothing new.
     again = svc.file_issues(app, drafts)
-    assert again.filed == ()
+    assert not again.filed
     assert sorted(again.existing) == sorted(report.filed)
     assert count(app) == 3
 
@@ -740,9 +740,9 @@ def test_bulk_flags_near_duplicates_within_the_batch(app):
 
 def test_bulk_with_nothing_good_stores_nothing(app):
     report = svc.file_issues(app, [draft(""), draft(source="fax")])
-    assert report.filed == () and len(report.errors) == 2
+    assert not report.filed and len(report.errors) == 2
     assert count(app) == 0
-    assert svc.file_issues(app, []).filed == ()
+    assert not svc.file_issues(app, []).filed
 
 
 def test_list_filters(app, clock):

@@ -80,7 +80,7 @@ def import_issues(
         for e in [*early, *intake.errors]
     ]
     return BulkReport(
-        tuple(intake.filed), tuple(intake.existing), tuple(sorted(errors, key=lambda e: e.index))
+        intake.filed, tuple(intake.existing), tuple(sorted(errors, key=lambda e: e.index))
     )
 
 

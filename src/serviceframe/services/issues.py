@@ -5,6 +5,7 @@ Each function runs one unit of work: it reads the issue, checks the transition, 
 event, stores the folded state, commits, and only then tells the plugins.
 """
 
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -89,7 +90,9 @@ class DraftError:
 
 @frozen
 class BulkReport:
-    filed: tuple[int, ...]
+    # The ids filed, in order: 8 bytes each (a million-row import would keep 40 MB of Python
+    # ints); any sequence of ints to a caller.
+    filed: Sequence[int]
     existing: tuple[int, ...]
     errors: tuple[DraftError, ...]
 
@@ -226,7 +229,7 @@ class Intake:
         )
         self.org = org
         self.keep_issues = keep_issues
-        self.filed: list[int] = []
+        self.filed = array("q")  # the ids filed, compactly (see BulkReport)
         self.existing: list[int] = []  # repeated deliveries, in draft order: the issue filed
         self.errors: list[DraftError] = []
         self.issues: list[Issue] = []  # with keep_issues: the issues filed, and their events
@@ -241,7 +244,7 @@ class Intake:
 
     def report(self) -> BulkReport:
         return BulkReport(
-            tuple(self.filed),
+            self.filed,
             tuple(self.existing),
             tuple(sorted(self.errors, key=lambda e: e.index)),
         )
@@ -342,7 +345,7 @@ class Intake:
         by = str(self.principal)
         events = [IssueEvent("filed", self.now, self.actor, {**d, "by": by}) for d in fresh]
         self.uow.record([issue_event_row(d["id"], e) for d, e in zip(fresh, events, strict=True)])
-        self.filed += ids
+        self.filed.extend(ids)
         self.existing += [ids[r.position] if isinstance(r, Pending) else r for r in repeats]
         if self.keep_issues:
             self.issues += [apply(None, e) for e in events]
