@@ -299,3 +299,15 @@ def test_a_rolled_back_unit_of_work_leaves_nothing(sf_small_app):
         # no commit
     with sf_small_app.uow() as uow:
         assert uow.assignments.for_enterprise(code) == []
+
+
+def test_units_of_work_one_after_another_reuse_the_warm_connection(engine):
+    # A unit of work opened inside another leaves two connections in the pool; taking them
+    # in turn made SQLite drop its page cache at every transaction (issue 11).
+    with engine.connect() as outer, engine.connect() as inner:
+        assert outer.connection.dbapi_connection is not inner.connection.dbapi_connection
+    seen = set()
+    for _ in range(3):
+        with engine.connect() as conn:
+            seen.add(id(conn.connection.dbapi_connection))
+    assert len(seen) == 1

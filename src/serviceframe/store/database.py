@@ -1,9 +1,11 @@
 """Engines, URLs and the one place where driver exceptions become ``StoreError``."""
 
 import os
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, QueuePool, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.exc import SQLAlchemyError
 
 from serviceframe.errors import StoreError
@@ -34,12 +36,26 @@ def resolve_url(url: str | None = None) -> str:
 def make_engine(url: str | None = None) -> Engine:
     url = resolve_url(url)
     try:
-        engine = create_engine(url, json_serializer=dumps_column)
+        engine = create_engine(url, json_serializer=dumps_column, **_pool_options(url))
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise StoreError(f"cannot open database {safe_url(url)}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _pool_options(url: str) -> dict[str, Any]:
+    """Hand out the connection returned last (LIFO), not the one idle longest (the default).
+    A unit of work opened inside another (a cache built on first use) leaves two connections
+    in the pool; taken in turn, each finds the file changed by the other, SQLite drops its
+    page cache and every transaction reads its pages again: ~10% of a filed issue's CPU.
+    On PostgreSQL the warm connection is the one with the prepared statements. Only a
+    QueuePool takes the option (an in-memory SQLite database has one connection a thread)."""
+    parsed = make_url(url)
+    dialect = cast(type[DefaultDialect], parsed.get_dialect())
+    if issubclass(dialect.get_pool_class(parsed), QueuePool):
+        return {"pool_use_lifo": True}
+    return {}
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
