@@ -150,12 +150,14 @@ def list_(
     """The visits recorded, oldest first."""
     from serviceframe.domain.period import parse_period
     from serviceframe.domain.visit import parse_kind
-    from serviceframe.services.compliance import scope
     from serviceframe.services.organisation import organisation
     from serviceframe.services.visits import list_visits
 
     span = parse_period(period) if period else None
-    codes = scope(organisation(obj.app), jurisdiction)[1] if jurisdiction else None
+    codes = None
+    if jurisdiction:
+        org = organisation(obj.app)
+        codes = org.descendants(org.resolve(jurisdiction))
     visits = list_visits(
         obj.app,
         span.start if span else None,

@@ -95,6 +95,11 @@ class Principal:
             return enterprise == self.id
         return self.everywhere or jurisdiction in self.jurisdictions
 
+    def require_reach(self, enterprise: str, jurisdiction: str) -> None:
+        """Raise :class:`Forbidden` unless it may read this enterprise's record (:meth:`reaches`)."""
+        if not self.reaches(enterprise, jurisdiction):
+            raise Forbidden(str(self), Action.READ.value, f"enterprise {enterprise}", _OUTSIDE)
+
     def may(self, action: Action) -> bool:
         if action in (Action.SWEEP, Action.CONFIGURE) and self.kind is PrincipalKind.OFFICE:
             return self.root  # jobs and the organisation span the whole tree

@@ -16,7 +16,7 @@ from serviceframe.domain.assignment import (
 from serviceframe.domain.credit_code import normalise_credit_code
 from serviceframe.domain.organisation import UnitKind
 from serviceframe.domain.principal import Action
-from serviceframe.errors import Forbidden, NotFound, ValidationError
+from serviceframe.errors import NotFound, ValidationError
 from serviceframe.services.configured import organisation_of
 from serviceframe.services.events import event_row
 
@@ -158,6 +158,5 @@ def contact_cards(app: App, code: str) -> list[ContactCard]:
         enterprise = uow.enterprises.get(code)
         if enterprise is None:
             raise NotFound("enterprise", code)
-        if not uow.principal.reaches(code, enterprise.jurisdiction):
-            raise Forbidden(str(uow.principal), "read", f"enterprise {code}", "outside its scope")
+        uow.principal.require_reach(code, enterprise.jurisdiction)
         return uow.assignments.contact_cards(code)

@@ -28,7 +28,6 @@ from serviceframe.domain.period import Period, halves, parse_period, quarters
 from serviceframe.domain.principal import Action
 from serviceframe.domain.visit import SpanCheck, SpanState, VisitKind, behind_since, check_spans
 from serviceframe.domain.workdays import SHANGHAI
-from serviceframe.errors import ValidationError
 from serviceframe.services.configured import organisation_of
 from serviceframe.store import tables as t
 
@@ -84,20 +83,6 @@ class Compliance:
     @property
     def behind(self) -> int:
         return sum(1 for h in (*self.units, *self.heads) if h.behind) + len(self.contact_gaps)
-
-
-def scope(org: Organisation, jurisdiction: str | None) -> tuple[str, tuple[str, ...]]:
-    """The jurisdiction asked for (code or name; default the root) and every code below it."""
-    if not jurisdiction:
-        code = org.root.code
-    else:
-        found = next(
-            (j for j in org.jurisdictions if jurisdiction.strip() in (j.code, j.name)), None
-        )
-        if found is None:
-            raise ValidationError("jurisdiction", jurisdiction, "no such jurisdiction")
-        code = found.code
-    return code, org.descendants(code)
 
 
 def visit_compliance(

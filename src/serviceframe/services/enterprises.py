@@ -225,11 +225,9 @@ def get_enterprise(app: App, code: str) -> Enterprise:
     with app.uow() as uow:
         uow.authorise(Action.READ)
         enterprise = uow.enterprises.get(code)
-        me = uow.principal
-    if enterprise is None:
-        raise NotFound("enterprise", code)
-    if not me.reaches(enterprise.credit_code, enterprise.jurisdiction):
-        raise Forbidden(str(me), "read", f"enterprise {code}", "outside its scope")
+        if enterprise is None:
+            raise NotFound("enterprise", code)
+        uow.principal.require_reach(enterprise.credit_code, enterprise.jurisdiction)
     return enterprise
 
 

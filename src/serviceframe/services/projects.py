@@ -9,7 +9,7 @@ escalation ladder like any issue; approving or waiving the step settles that iss
 
 import warnings
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -774,7 +774,11 @@ def project_report(
             .where(
                 and_(s.status == StepStatus.APPROVED.value, s.submitted_at.is_not(None)),
                 *scope,
-                *(_finished_within(s.finished_at, within) if within else ()),
+                *(
+                    (s.finished_at >= within.start_at, s.finished_at < within.end_at)
+                    if within
+                    else ()
+                ),
             )
         ).all()
     names = {u.id: u.name for u in org.units}
@@ -808,13 +812,6 @@ def project_report(
         sum(u.overdue for u in units),
         units,
     )
-
-
-def _finished_within(column: Any, span: Period) -> tuple[Any, ...]:
-    """``column`` (a UTC time) on a Beijing day of ``span``."""
-    start = datetime.combine(span.start, time.min, SHANGHAI)
-    end = datetime.combine(span.end + timedelta(days=1), time.min, SHANGHAI)
-    return (column >= start, column < end)
 
 
 def _unit_row() -> dict[str, Any]:

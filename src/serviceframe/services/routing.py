@@ -391,6 +391,9 @@ def escalate(
                     "actor": actor,
                     "at": now,
                     "data": {"order": order_id, "due": due, **d.data},
+                    # The text the hash and the column take: this case's order (an int)
+                    # and due day (an ISO date) in front of the decision's data, which was
+                    # dumped once for all its cases and is never empty.
                     "data_json": f'{{"order":{order_id},"due":"{due}",{d.data_json[1:]}',
                 }
             )
