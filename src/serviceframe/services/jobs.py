@@ -1,7 +1,9 @@
 """Scheduled jobs run one at a time per database (``serviceframe.store.locks``)."""
 
 import functools
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,3 +24,20 @@ def exclusive(job: str) -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the block runs. A sweep allocates tens
+    of thousands of small objects (rows, events, results) that live until it ends and form
+    no cycles; meanwhile the collector would walk them, and every object of the process,
+    again and again, finding nothing: a fifth of a large sweep's CPU time. Whatever the
+    block leaves is collected on the next pass after it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -42,7 +42,7 @@ from serviceframe.services.configured import (
     work_calendar,
 )
 from serviceframe.services.events import issue_event_row
-from serviceframe.services.jobs import exclusive
+from serviceframe.services.jobs import collector_paused, exclusive
 
 
 def facts_of(uow: Any, issue: Issue, widespread: bool = False) -> RoutingFacts:
@@ -364,7 +364,7 @@ def escalate(
     today = now.astimezone(SHANGHAI).date()
     done: list[Escalation] = []
     told = not dry_run and app.plugins.implemented("serviceframe_escalated")
-    with app.uow() as uow:
+    with collector_paused(), app.uow() as uow:
         uow.authorise(Action.SWEEP)
         sweep = _Sweep(app, uow, organisation_of(app, uow), _reply_due(app, now), now)
         breaches = uow.routing.breaches(today)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
+    Select,
     Text,
     and_,
     bindparam,
@@ -126,10 +127,20 @@ class Breach:
         ) = facts
 
 
+def _with_facts(q: Select[Any]) -> Select[Any]:
+    """``q`` (over ``issues``) with the facts of each issue a sweep reads, as ``Breach``
+    takes them: round, lead unit, category, severity, its enterprise's county and key
+    level."""
+    i, e = t.issues.c, t.enterprises.c
+    return q.add_columns(
+        i.round, i.lead_unit, i.category, i.severity, e.jurisdiction_code, e.key_level
+    ).join_from(t.issues, t.enterprises, e.credit_code == i.enterprise_code)
+
+
 class RoutingRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._replies: tuple[date, list[tuple[int, date, str]]] | None = None
+        self._replies: tuple[date, list[tuple[int, date, str, tuple[Any, ...]]]] | None = None
 
     # --- routing state -------------------------------------------------------------------
 
@@ -159,12 +170,14 @@ class RoutingRepository:
         whose reply limit passed with the issue still being handled (``follow_up``, due = the
         limit).
 
-        First the due issues, one range scan of a partial index per deadline (only the issues
-        in which that deadline can still be missed are in it) and one of the reply limits
-        still awaited; then the details of just those, joined by key. The cost follows the
-        number of issues past due, not the store.
+        First the due issues with their facts, one range scan of a partial index per deadline
+        (only the issues in which that deadline can still be missed are in it) and one of the
+        reply limits still awaited; then where just those stand, their routing rows by key.
+        The cost follows the number of issues past due, not the store; each due issue's row
+        is read once (read again, thousands of rows scattered over the table cost a page
+        read each).
         """
-        i, s, r, e = t.issues.c, t.supervision_orders.c, t.issue_routing.c, t.enterprises.c
+        i, s, r = t.issues.c, t.supervision_orders.c, t.issue_routing.c
         parts = []
         for name, column, still_open in BREACHES:
             due = i[column]
@@ -181,69 +194,50 @@ class RoutingRepository:
                 else literal(name)
             )
             parts.append(
-                select(i.id.label("issue_id"), label.label("deadline"), due.label("due")).where(
-                    text(still_open), due < today, no_order
-                )
+                _with_facts(select(i.id, label, due)).where(text(still_open), due < today, no_order)
             )
-        missed = [(m.issue_id, m.deadline, m.due) for m in self.conn.execute(union_all(*parts))]
+        missed = [
+            (row[0], row[1], row[2], tuple(row[3:])) for row in self.conn.execute(union_all(*parts))
+        ]
         missed += [
-            (issue_id, "follow_up", due)
-            for issue_id, due, status in self._replies_due(today)
+            (issue_id, "follow_up", due, facts)
+            for issue_id, due, status, facts in self._replies_due(today)
             if status in BEING_HANDLED
         ]
         if not missed:
             return []
-        # Then the details of just those issues, by key (their ids in one JSON parameter):
-        # the planner never gets the chance to scan the routing table for a handful of due
-        # issues.
-        details: dict[int, Any] = {}
-        q = (
-            select(
-                i.id,
-                i.round,
-                i.lead_unit,
-                i.category,
-                i.severity,
-                e.jurisdiction_code,
-                e.key_level,
-                r.issue_id,
-                r.level,
-                r.rung,
-                r.official,
-                r.reason,
-                cast(r.informed, Text),
-                r.cluster_id.is_not(None),
-            )
-            .select_from(
-                t.issues.join(t.enterprises, e.credit_code == i.enterprise_code).outerjoin(
-                    t.issue_routing, r.issue_id == i.id
-                )
-            )
-            .where(i.id.in_(json_values(self.conn, "ids", Integer())))
-        )
-        ids = dumps_column(sorted({issue_id for issue_id, _, _ in missed}))
-        for row in self.conn.execute(q, {"ids": ids}):  # by position: thousands of rows
-            place = None if row[7] is None else tuple(row[8:])
-            details[row[0]] = (tuple(row[1:7]), place)
+        # Then where those issues stand, by key (their ids in one JSON parameter): the
+        # planner never gets the chance to scan the routing table for a handful of due issues.
+        q = select(
+            r.issue_id,
+            r.level,
+            r.rung,
+            r.official,
+            r.reason,
+            cast(r.informed, Text),
+            r.cluster_id.is_not(None),
+        ).where(r.issue_id.in_(json_values(self.conn, "ids", Integer())))
+        ids = dumps_column(sorted({m[0] for m in missed}))
+        places = {row[0]: tuple(row[1:]) for row in self.conn.execute(q, {"ids": ids})}
         return [
-            Breach(issue_id, deadline, due, *details[issue_id])
-            for issue_id, deadline, due in sorted(
+            Breach(issue_id, deadline, due, facts, places.get(issue_id))
+            for issue_id, deadline, due, facts in sorted(
                 missed, key=lambda m: (m[0], CASE_ORDER[m[1]], m[2])
             )
         ]
 
-    def _replies_due(self, today: date) -> list[tuple[int, date, str]]:
-        """(issue, reply limit, status) of the orders whose reply limit is over: one range
-        scan of the partial index of the limits still awaited, once per unit of work (the
-        sweep asks for the follow-ups and for the orders to close)."""
+    def _replies_due(self, today: date) -> list[tuple[int, date, str, tuple[Any, ...]]]:
+        """(issue, reply limit, status, facts) of the orders whose reply limit is over: one
+        range scan of the partial index of the limits still awaited, once per unit of work
+        (the sweep asks for the follow-ups and for the orders to close)."""
         if self._replies is None or self._replies[0] != today:
             r, i = t.issue_routing.c, t.issues.c
             q = (
-                select(r.issue_id, r.reply_due, i.status)
-                .join(t.issues, i.id == r.issue_id)
+                _with_facts(select(r.issue_id, r.reply_due, i.status))
+                .join(t.issue_routing, i.id == r.issue_id)
                 .where(r.reply_due.is_not(None), r.reply_due < today)
             )
-            rows = [(row.issue_id, row.reply_due, row.status) for row in self.conn.execute(q)]
+            rows = [(row[0], row[1], row[2], tuple(row[3:])) for row in self.conn.execute(q)]
             self._replies = (today, rows)
         return self._replies[1]
 
@@ -252,7 +246,7 @@ class RoutingRepository:
         (resolved, closed, rejected, merged): to be closed (督办销号), not followed up."""
         return [
             (issue_id, due)
-            for issue_id, due, status in self._replies_due(today)
+            for issue_id, due, status, _ in self._replies_due(today)
             if status not in BEING_HANDLED
         ]
 
