@@ -11,7 +11,7 @@ The rule is deliberately plain so that the office can read and explain it:
 * a category's score is the sum of the weights of its counted keywords; the highest score
   wins and ties go to the lower category number.
 
-Matching uses one Aho-Corasick automaton per taxonomy (ahocorasick-rs, a compiled DFA), so
+Matching uses one Aho-Corasick automaton per taxonomy (ahocorasick-rs, in Rust), so
 classifying an issue costs one scan of its text whatever the number of keywords: about 3 µs
 to find the keywords of a 70-character complaint with the packaged taxonomy. (pyahocorasick,
 used before, took 12-17 µs: its trie looks a character up among a node's children one by
@@ -152,9 +152,7 @@ class KeywordMatcher(Generic[K]):
                 owners.setdefault(keyword, []).append(owner)
         if not owners:
             return cls(None, {})
-        automaton = ahocorasick_rs.AhoCorasick(
-            list(owners), implementation=ahocorasick_rs.Implementation.DFA
-        )
+        automaton = ahocorasick_rs.AhoCorasick(list(owners))
         return cls(automaton, {k: tuple(v) for k, v in owners.items()})
 
     def found(self, text: str) -> frozenset[str]:
