@@ -45,7 +45,6 @@ __all__ = [
     "keywords_in",
     "load_taxonomy",
     "normalise",
-    "outermost",
     "parse_keyword_tables",
 ]
 
@@ -141,6 +140,8 @@ class KeywordMatcher(Generic[K]):
     automaton: Any
     # keyword -> the owners listing it
     owners: Mapping[str, tuple[K, ...]]
+    # keyword -> the other keywords it is inside of ("隐患" -> {"安全隐患", …}); most have none
+    inside: Mapping[str, frozenset[str]]
 
     @classmethod
     def build(cls, table: Mapping[K, Iterable[str]]) -> KeywordMatcher[K]:
@@ -151,9 +152,18 @@ class KeywordMatcher(Generic[K]):
             for keyword in keywords:
                 owners.setdefault(keyword, []).append(owner)
         if not owners:
-            return cls(None, {})
+            return cls(None, {}, {})
         automaton = ahocorasick_rs.AhoCorasick(list(owners))
-        return cls(automaton, {k: tuple(v) for k, v in owners.items()})
+        inside: dict[str, set[str]] = {k: set() for k in owners}
+        for keyword in owners:  # the automaton finds the keywords inside each keyword
+            for part in automaton.find_matches_as_strings(keyword, overlapping=True):
+                if part != keyword:
+                    inside[part].add(keyword)
+        return cls(
+            automaton,
+            {k: tuple(v) for k, v in owners.items()},
+            {k: frozenset(v) for k, v in inside.items()},
+        )
 
     def found(self, text: str) -> frozenset[str]:
         """Every keyword occurring in ``text`` (already normalised), overlapping ("限电力":
@@ -162,11 +172,12 @@ class KeywordMatcher(Generic[K]):
             return frozenset()
         return frozenset(self.automaton.find_matches_as_strings(text, overlapping=True))
 
-
-def outermost(matched: Iterable[str]) -> list[str]:
-    """The matched keywords that are not inside another matched one ("安全隐患" hides "隐患")."""
-    matched = list(matched)
-    return [k for k in matched if not any(k != o and k in o for o in matched)]
+    def outermost(self, matched: Iterable[str]) -> list[str]:
+        """The ``matched`` keywords that are not inside another matched one ("安全隐患"
+        hides "隐患"). Which keyword is inside which is known from the start: comparing
+        every pair of matched keywords cost a fifth of classifying an issue."""
+        matched = list(matched)
+        return [k for k in matched if self.inside[k].isdisjoint(matched)]
 
 
 @frozen
@@ -216,6 +227,7 @@ class Taxonomy:
         for keyword in self._matcher.found(norm):
             for category in self._matcher.owners[keyword]:
                 by_category.setdefault(category, []).append(keyword)
+        outermost = self._matcher.outermost
         return {category: outermost(found) for category, found in by_category.items()}
 
 
