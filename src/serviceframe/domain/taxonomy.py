@@ -11,10 +11,11 @@ The rule is deliberately plain so that the office can read and explain it:
 * a category's score is the sum of the weights of its counted keywords; the highest score
   wins and ties go to the lower category number.
 
-Matching uses one Aho-Corasick automaton per taxonomy (pyahocorasick, in C), so classifying
-an issue costs one scan of its text whatever the number of keywords: about 5 µs to find the
-keywords of a 100-character complaint with the packaged taxonomy, half what the regular
-expression it replaced took.
+Matching uses one Aho-Corasick automaton per taxonomy (ahocorasick-rs, in Rust), so
+classifying an issue costs one scan of its text whatever the number of keywords: about 3 µs
+to find the keywords of a 70-character complaint with the packaged taxonomy. (pyahocorasick,
+used before, took 12-17 µs: its trie looks a character up among a node's children one by
+one, and the root has several hundred.)
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ __all__ = [
     "keywords_in",
     "load_taxonomy",
     "normalise",
-    "outermost",
     "parse_keyword_tables",
 ]
 
@@ -136,39 +136,48 @@ class KeywordMatcher(Generic[K]):
     concepts of one category).
     """
 
-    # An Aho-Corasick automaton (pyahocorasick, in C) of every keyword; None without any.
+    # An Aho-Corasick automaton (ahocorasick-rs) of every keyword; None without any.
     automaton: Any
     # keyword -> the owners listing it
     owners: Mapping[str, tuple[K, ...]]
+    # keyword -> the other keywords it is inside of ("隐患" -> {"安全隐患", …}); most have none
+    inside: Mapping[str, frozenset[str]]
 
     @classmethod
     def build(cls, table: Mapping[K, Iterable[str]]) -> KeywordMatcher[K]:
-        import ahocorasick
+        import ahocorasick_rs
 
         owners: dict[str, list[K]] = {}
         for owner, keywords in table.items():
             for keyword in keywords:
                 owners.setdefault(keyword, []).append(owner)
         if not owners:
-            return cls(None, {})
-        automaton = ahocorasick.Automaton()
-        for keyword in owners:
-            automaton.add_word(keyword, keyword)
-        automaton.make_automaton()
-        return cls(automaton, {k: tuple(v) for k, v in owners.items()})
+            return cls(None, {}, {})
+        automaton = ahocorasick_rs.AhoCorasick(list(owners))
+        inside: dict[str, set[str]] = {k: set() for k in owners}
+        for keyword in owners:  # the automaton finds the keywords inside each keyword
+            for part in automaton.find_matches_as_strings(keyword, overlapping=True):
+                if part != keyword:
+                    inside[part].add(keyword)
+        return cls(
+            automaton,
+            {k: tuple(v) for k, v in owners.items()},
+            {k: frozenset(v) for k, v in inside.items()},
+        )
 
     def found(self, text: str) -> frozenset[str]:
         """Every keyword occurring in ``text`` (already normalised), overlapping ("限电力":
         "限电" and "电力") or inside another ("安全隐患": also "隐患")."""
         if self.automaton is None:
             return frozenset()
-        return frozenset(keyword for _, keyword in self.automaton.iter(text))
+        return frozenset(self.automaton.find_matches_as_strings(text, overlapping=True))
 
-
-def outermost(matched: Iterable[str]) -> list[str]:
-    """The matched keywords that are not inside another matched one ("安全隐患" hides "隐患")."""
-    matched = list(matched)
-    return [k for k in matched if not any(k != o and k in o for o in matched)]
+    def outermost(self, matched: Iterable[str]) -> list[str]:
+        """The ``matched`` keywords that are not inside another matched one ("安全隐患"
+        hides "隐患"). Which keyword is inside which is known from the start: comparing
+        every pair of matched keywords cost a fifth of classifying an issue."""
+        matched = list(matched)
+        return [k for k in matched if self.inside[k].isdisjoint(matched)]
 
 
 @frozen
@@ -218,6 +227,7 @@ class Taxonomy:
         for keyword in self._matcher.found(norm):
             for category in self._matcher.owners[keyword]:
                 by_category.setdefault(category, []).append(keyword)
+        outermost = self._matcher.outermost
         return {category: outermost(found) for category, found in by_category.items()}
 
 

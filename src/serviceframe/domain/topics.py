@@ -30,7 +30,7 @@ from typing import Any
 from attrs import field, frozen
 
 from serviceframe.domain.categories import Category
-from serviceframe.domain.taxonomy import KeywordMatcher, normalise, outermost, read_data_file
+from serviceframe.domain.taxonomy import KeywordMatcher, normalise, read_data_file
 from serviceframe.errors import ConfigError
 
 __all__ = [
@@ -172,7 +172,7 @@ class TopicMap:
         if matcher is None:
             return None
         norm = normalise(text)
-        counted = outermost(matcher.found(norm))
+        counted = matcher.outermost(matcher.found(norm))
         if not counted:
             return None
         by_concept: dict[str, list[str]] = {}

@@ -61,9 +61,11 @@ def calendar_from(stored: dict[str, Any], strict: bool) -> "WorkCalendar":
 def taxonomy(app: App) -> "Taxonomy":
     """The packaged taxonomy, the topic map's words (weight 1 where it has no weight of its
     own), then the organisation file's ``[taxonomy]`` edits."""
-    from serviceframe.domain.taxonomy import load_taxonomy
 
     def build() -> "Taxonomy":
+        # Imported on the first build only: every issue filed asks for the taxonomy.
+        from serviceframe.domain.taxonomy import load_taxonomy
+
         edits = _setting(app, "taxonomy") or {}
         assert isinstance(edits, dict)
         local = {int(k): v for k, v in edits.items()}

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -38,7 +38,7 @@ class Prepared:
         # Values written into the statement itself (a constant in a WHERE, a LIMIT).
         self.defaults: dict[str, Any] = dict(compiled.params)
         processors = [
-            compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in self.names
+            _converter(compiled.binds[n].type.dialect_impl(dialect), dialect) for n in self.names
         ]
         self.processed = [(i, p) for i, p in enumerate(processors) if p is not None]
         returned = getattr(statement, "exported_columns", ())  # selected or RETURNING columns
@@ -79,6 +79,27 @@ class Prepared:
                     cursor.execute(self.sql, params[0])
                 else:
                     cursor.executemany(self.sql, params)
+
+
+def _converter(type_: Any, dialect: Dialect) -> Processor:
+    """The bind processor of ``type_``; for a time, one that remembers the last time it
+    converted: the rows of a bulk insert bind the same moment again and again (the chunk's
+    "now", in every issue and event row), and converting it costs more than the look-up.
+    A datetime is immutable, so the same object always converts to the same value."""
+    process = type_.bind_processor(dialect)
+    if process is None or not isinstance(getattr(type_, "impl_instance", type_), DateTime):
+        return process
+    last: tuple[Any, Any] = (None, process(None))
+
+    def convert(value: Any) -> Any:
+        nonlocal last
+        seen, result = last
+        if value is not seen:
+            result = process(value)
+            last = (value, result)  # one assignment: threads sharing the statement see a pair
+        return result
+
+    return convert
 
 
 def run_together(
