@@ -253,7 +253,8 @@ def test_an_import_holds_a_window_of_the_store_and_forgets_what_it_moved_past():
         T0 + window,
         [(T0 + k * day / 100, k, text) for k in range(DUPLICATE_CANDIDATES)],
     )
-    assert not index.covers("g", T0, T0)
+    assert index.covers("g", T0, T0)  # the latest of any window are held
+    assert not index.covers("g", T0 - window + day / 4, T0)  # a window ending among them
     # Once the import has moved past a stretch, the enterprise is forgotten.
     index.prune(T0 + 2 * window)
     assert not index.covers("g", T0 + 2 * window, T0 + 2 * window)

@@ -90,13 +90,14 @@ class DuplicateIndex:
     ) -> None:
         """Hold, in place of what was held of ``enterprise``, what the store has of it in
         [since, until]: its latest DUPLICATE_CANDIDATES issues there, (received_at, id,
-        text). When the store had that many, it may have more before the oldest of them."""
+        text). When the store had that many, it may have more before the oldest of them
+        (or at the same moment: a tie at the bound is not worth reading again)."""
         held: list[tuple[datetime, int, Hashable, str]] = [
             (at, self._added + n, key, text) for n, (at, key, text) in enumerate(sorted(issues))
         ]
         self._added += len(held)
         if len(held) >= DUPLICATE_CANDIDATES:
-            since = max(since, held[0][0] + TICK)
+            since = max(since, held[0][0])
         self._issues[enterprise] = held
         self._held[enterprise] = (since, until)
 
