@@ -209,3 +209,52 @@ def test_a_flood_from_one_enterprise_is_compared_with_its_latest_issues_only():
     assert late == list(range(2 * DUPLICATE_CANDIDATES, 3 * DUPLICATE_CANDIDATES))
     # Outside the window, nothing.
     assert index.similar("e", T0 + DUPLICATE_WINDOW + timedelta(days=1), text) == []
+
+
+def test_an_import_holds_a_window_of_the_store_and_forgets_what_it_moved_past():
+    """Across the chunks of an import the index stands for the store: it tells which drafts
+    it holds every candidate of, and what it forgot must be read again."""
+    index = DuplicateIndex()
+    text = compared_text("用电报装", "厂房报装用电未接电,设备无法投产。")
+    day, window = timedelta(days=1), DUPLICATE_WINDOW
+    # The store had two issues of "e" in the stretch read.
+    index.load("e", T0 - window, T0 + 10 * window, [(T0, 2, text), (T0 - day, 1, text)])
+    assert index.covers("e", T0, T0 + 9 * window)
+    assert not index.covers("e", T0 - day, T0)  # reaches back before what was read
+    assert not index.covers("e", T0, T0 + 9 * window + day)  # or ahead of it
+    assert not index.covers("f", T0, T0)  # never read
+    # A chunk's drafts are found under their provisional keys, later chunks find their ids.
+    index.add("e", T0 + day, "draft 0", text)
+    assert index.similar("e", T0 + day, text) == [1, 2, "draft 0"]
+    index.settle([3])
+    assert index.similar("e", T0 + 2 * day, text) == [1, 2, 3]
+    # Moving on, what lies before the next windows is forgotten: no longer covered.
+    index.prune(T0 + day / 2)
+    assert index.similar("e", T0 + 2 * day, text) == [3]
+    assert index.covers("e", T0 + day / 2 + window, T0 + 2 * window)
+    assert not index.covers("e", T0 + day, T0 + day)
+
+    # Of a flood, the latest DUPLICATE_CANDIDATES are kept: enough for any later draft.
+    for k in range(2 * DUPLICATE_CANDIDATES):
+        index.add("e", T0 + 2 * day + k * timedelta(minutes=1), f"draft {k}", text)
+    index.settle(range(10, 10 + 2 * DUPLICATE_CANDIDATES))
+    index.prune(T0)
+    later = T0 + 3 * day
+    assert index.similar("e", later, text) == list(
+        range(10 + DUPLICATE_CANDIDATES, 10 + 2 * DUPLICATE_CANDIDATES)
+    )
+    assert index.covers("e", later, later)
+    assert not index.covers("e", T0 + 2 * day - window, later)  # its window ends before them
+
+    # A stretch read whole from the store (as many as the bound) may have had more before.
+    index.load(
+        "g",
+        T0 - window,
+        T0 + window,
+        [(T0 + k * day / 100, k, text) for k in range(DUPLICATE_CANDIDATES)],
+    )
+    assert index.covers("g", T0, T0)  # the latest of any window are held
+    assert not index.covers("g", T0 - window + day / 4, T0)  # a window ending among them
+    # Once the import has moved past a stretch, the enterprise is forgotten.
+    index.prune(T0 + 2 * window)
+    assert not index.covers("g", T0 + 2 * window, T0 + 2 * window)

@@ -3,6 +3,7 @@
 Every test here runs on SQLite and, with ``SERVICEFRAME_TEST_DB`` set, on PostgreSQL.
 """
 
+import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,12 @@ import pytest
 from attrs import evolve
 
 from serviceframe.domain.categories import Category
+from serviceframe.domain.duplicates import (
+    DUPLICATE_SIMILARITY,
+    DUPLICATE_WINDOW,
+    compared_text,
+    similarity,
+)
 from serviceframe.domain.issue import MAX_BODY, STATE_KINDS, Satisfaction, Status, replay
 from serviceframe.domain.taxonomy import Classification
 from serviceframe.errors import IllegalTransition, NotFound, ValidationError
@@ -24,6 +31,7 @@ from serviceframe.testing.sample import credit_code
 SH = ZoneInfo("Asia/Shanghai")
 E1 = "914108026469439561"  # 河南东昌电缆集团有限公司, 解放区
 E2 = "9141080242426208X7"  # 焦作市恒泽制药有限公司, 解放区
+E3 = "9141080382189956X4"
 OFFICE = "jf-edsb"  # the office of 解放区's leading group, which runs its enterprises' issues (R4)
 LEAD = "jz-fgw"
 CO = ("jz-hbj", "jz-czj")
@@ -555,6 +563,65 @@ def test_near_duplicates_look_at_when_each_issue_was_received(app, clock):
     )
     (_, visit_id) = report.filed
     assert stored(app, visit_id).possible_duplicates == (recent.id,)
+
+
+# Calls of three enterprises over four months: a few wordings of two complaints, and others.
+CALLS = [
+    POWER,
+    POWER.replace("频繁", "多次"),
+    "我公司近期多次遭遇拉闸限电，生产线停工，请尽快协调供电部门。",
+    FINANCE,
+    "企业流动资金非常紧张，申请协调银行贷款。",
+    "厂区门口道路破损严重，货车进出困难，请求尽快修复。",
+    "企业招工难，缺少熟练技工，希望组织招聘会。",
+]
+
+
+@pytest.mark.parametrize("order", ["by time", "shuffled"])
+def test_a_later_chunk_finds_the_near_duplicates_of_an_earlier_one(app, monkeypatch, order):
+    """An import keeps its candidates from chunk to chunk and reads the store again when a
+    draft reaches back past them: whatever the order of the file, each issue is flagged with
+    exactly the earlier issues of its enterprise within two weeks that read much the same
+    (fewer than DUPLICATE_CANDIDATES of an enterprise in the file, so none is left out)."""
+    monkeypatch.setattr(svc, "INTAKE_CHUNK", 7)
+    rng = random.Random(3)
+    start = datetime(2026, 5, 1, 9, 0, tzinfo=SH)
+    drafts = [
+        draft(
+            rng.choice(CALLS),
+            enterprise=rng.choice((E1, E2, E3)),
+            received_at=start + timedelta(hours=rng.randrange(120 * 24)),
+        )
+        for _ in range(90)
+    ]
+    drafts.sort(key=lambda d: d.received_at)
+    if order == "shuffled":
+        rng.shuffle(drafts)
+    filed = svc.file_issues(app, drafts).filed
+    with app.uow() as uow:
+        issues = {i.id: i for i in uow.issues.find() if i.enterprise in (E1, E2, E3)}
+    before = [  # stored before the import, and candidates
+        i
+        for i, issue in issues.items()
+        if i not in set(filed) and issue.status not in (Status.REJECTED, Status.MERGED)
+    ]
+
+    def alike(a, b) -> bool:
+        return (
+            a.enterprise == b.enterprise
+            and abs(a.received_at - b.received_at) <= DUPLICATE_WINDOW
+            and similarity(compared_text(a.title, a.body), compared_text(b.title, b.body))
+            >= DUPLICATE_SIMILARITY
+        )
+
+    flagged = 0
+    for n, issue_id in enumerate(filed):
+        issue = issues[issue_id]
+        earlier = [issues[i] for i in [*before, *filed[:n]]]
+        expected = tuple(sorted(e.id for e in earlier if alike(e, issue)))
+        assert issue.possible_duplicates == expected, issue_id
+        flagged += bool(expected)
+    assert flagged > 20, flagged  # not vacuous
 
 
 # --- classification -------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from serviceframe.services.configured import (
 )
 from serviceframe.services.deadlines import deadlines_for, redo_deadline
 from serviceframe.services.events import issue_event_row
-from serviceframe.store.issue_repository import filed_row
+from serviceframe.store.issue_repository import IntakeLookup, filed_row
 from serviceframe.store.sql import chunks
 
 # The sizes of the store's columns: longer text is refused here, naming the field, rather than
@@ -146,6 +146,8 @@ def file_issues(
 # Drafts checked, looked up and inserted together: big enough that the statements cost
 # little per draft, small enough that memory stays flat however long the file.
 INTAKE_CHUNK = 2000
+# How far past a chunk's windows an enterprise's candidates are read, for the chunks after it.
+READ_AHEAD = 4 * DUPLICATE_WINDOW
 
 Numbered = Sequence[tuple[int, IssueDraft]]  # (position or line number, draft)
 T = TypeVar("T")
@@ -235,6 +237,10 @@ class Intake:
         self.issues: list[Issue] = []  # with keep_issues: the issues filed, and their events
         self.events: list[IssueEvent] = []
         self.offices: dict[str, str] = {}  # jurisdiction -> its default office
+        # Candidates for near-duplicates, held from chunk to chunk (see look_up), and the
+        # registered enterprises read with them.
+        self.similar = DuplicateIndex()
+        self.known: dict[str, str] = {}
 
     def office_of(self, jurisdiction: str) -> str:
         """The default office for an enterprise of ``jurisdiction``, found once per place."""
@@ -248,6 +254,49 @@ class Intake:
             tuple(self.existing),
             tuple(sorted(self.errors, key=lambda e: e.index)),
         )
+
+    def look_up(
+        self,
+        spans: dict[str, tuple[datetime, datetime]],
+        keys: set[tuple[str, str]],
+    ) -> IntakeLookup:
+        """What a chunk needs of the store: the registered enterprises, the issues filed
+        before with these (source, external id) ``keys``, and the candidates for
+        near-duplicates of the drafts received within ``spans`` (enterprise -> first, last).
+
+        Candidates are read only for the enterprises whose window ``self.similar`` does not
+        hold, and a stretch ahead with them, so that a file sorted by time reads each
+        enterprise once every READ_AHEAD instead of once a chunk (most of a large import's
+        time went there). Issues another transaction files meanwhile are seen when the
+        enterprise is read again (a near-duplicate is a hint to the office, not a rule)."""
+        stale = [code for code, span in spans.items() if not self.similar.covers(code, *span)]
+        lookup = self._read(stale, spans, READ_AHEAD, keys)
+        # Ahead of the chunk, the store's latest issues may all be later than the chunk's
+        # windows (a file older than what is stored): read just the windows then.
+        crowded = [c for c in stale if c in lookup.known and not self.similar.covers(c, *spans[c])]
+        if crowded:
+            self._read(crowded, spans, timedelta(0), set())
+        self.known.update(lookup.known)
+        return IntakeLookup(self.known, lookup.filed, [])
+
+    def _read(
+        self,
+        codes: list[str],
+        spans: dict[str, tuple[datetime, datetime]],
+        ahead: timedelta,
+        keys: set[tuple[str, str]],
+    ) -> IntakeLookup:
+        windows = {
+            code: (spans[code][0] - DUPLICATE_WINDOW, spans[code][1] + DUPLICATE_WINDOW + ahead)
+            for code in codes
+        }
+        lookup: IntakeLookup = self.uow.issues.intake_lookup(windows, keys)
+        recent: dict[str, list[tuple[datetime, int, str]]] = {code: [] for code in lookup.known}
+        for issue_id, enterprise, title, body, received_at in lookup.recent:
+            recent[enterprise].append((received_at, issue_id, compared_text(title, body)))
+        for code, issues in recent.items():
+            self.similar.load(code, *windows[code], issues)
+        return lookup
 
     def add(self, drafts: Numbered) -> None:
         checked: list[tuple[int, dict[str, Any], datetime]] = []
@@ -264,16 +313,10 @@ class Intake:
             code = data["enterprise"]
             since, until = windows.get(code, (received_at, received_at))
             windows[code] = (min(since, received_at), max(until, received_at))
-        lookup = self.uow.issues.intake_lookup(
-            {
-                code: (since - DUPLICATE_WINDOW, until + DUPLICATE_WINDOW)
-                for code, (since, until) in windows.items()
-            },
-            {(d["source"], d["external_id"]) for _, d, _ in checked if d["external_id"]},
+        lookup = self.look_up(
+            windows, {(d["source"], d["external_id"]) for _, d, _ in checked if d["external_id"]}
         )
-        similar = DuplicateIndex()
-        for issue_id, enterprise, title, body, received_at in lookup.recent:
-            similar.add(enterprise, received_at, issue_id, compared_text(title, body))
+        similar = self.similar
 
         fresh: list[dict[str, Any]] = []
         received: list[datetime] = []  # when each fresh draft was received
@@ -345,6 +388,9 @@ class Intake:
         by = str(self.principal)
         events = [IssueEvent("filed", self.now, self.actor, {**d, "by": by}) for d in fresh]
         self.uow.record([issue_event_row(d["id"], e) for d, e in zip(fresh, events, strict=True)])
+        similar.settle(ids)
+        if checked:  # what later chunks, moving on in time, will not need again
+            similar.prune(min(at for _, _, at in checked) - DUPLICATE_WINDOW)
         self.filed.extend(ids)
         self.existing += [ids[r.position] if isinstance(r, Pending) else r for r in repeats]
         if self.keep_issues:
