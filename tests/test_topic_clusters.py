@@ -59,8 +59,10 @@ def raise_issues(app, raisers, category=None):
     return [i.id for i in bulk.accept_many(app, report.filed)]
 
 
-def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(app, by_county):
-    raisers = [
+def power_shortage(by_county):
+    """Six enterprises, two in each of three counties, raising one power shortage in
+    different wordings."""
+    return [
         (by_county["410802"][0], "我公司近期频繁遭遇拉闸限电,生产线多次停工"),
         (by_county["410802"][1], "本月以来园区每周停电两三次,事先没有通知"),
         (by_county["410803"][0], "厂区供电不稳,电压忽高忽低,精密设备多次损坏"),
@@ -68,6 +70,10 @@ def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(
         (by_county["410821"][0], "停电太频繁,熔炉被迫熄火"),
         (by_county["410821"][1], "供电不稳,一天跳闸好几次"),
     ]
+
+
+def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(app, by_county):
+    raisers = power_shortage(by_county)
     ids = raise_issues(app, raisers)  # the classifier puts each into category 1
     assert {routing(app, i).topic for i in ids} == {"1:电力供应"}
 
@@ -95,13 +101,7 @@ def test_six_enterprises_in_three_counties_one_power_shortage_in_three_wordings(
 
 
 def test_a_county_office_sees_the_clusters_with_its_issues_counted_over_them(app, by_county):
-    raisers = [
-        (by_county["410802"][0], "我公司近期频繁遭遇拉闸限电,生产线多次停工"),
-        (by_county["410802"][1], "本月以来园区每周停电两三次,事先没有通知"),
-        (by_county["410803"][0], "厂区供电不稳,电压忽高忽低,精密设备多次损坏"),
-        (by_county["410803"][1], "又拉闸限电了,三条生产线只能轮流开"),
-        (by_county["410821"][0], "停电太频繁,熔炉被迫熄火"),
-    ]
+    raisers = power_shortage(by_county)[:5]
     ids = raise_issues(app, raisers)
     (change,) = detect(app)
     (whole,) = list_clusters(app)
